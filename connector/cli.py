@@ -1,0 +1,114 @@
+"""The `connector` command line: parse arguments, load settings once, dispatch, map errors to exit codes.
+
+Exit codes: 0 success, 1 the run failed (HubSpot or data trouble; details in the log), 2 bad
+configuration (settings, rules file, token or scopes, state store). Every failure prints one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from importlib import import_module
+
+from connector import __version__
+from connector.errors import AuthError, ConfigError, ConnectorError, StateStoreError
+from connector.logging import configure_logging, register_secret, scrub_text
+from connector.settings import Settings, load_settings
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+
+# command name -> "module:function"; imported lazily so `connector --help` stays fast and a
+# broken optional part cannot stop the others.
+_HANDLERS: dict[str, str] = {
+    "demo": "connector.sync.demo:run_demo",
+    "sandbox": "connector.sandbox.cli:run_sandbox",
+    "setup": "connector.sync.commands:run_setup",
+    "sync": "connector.sync.commands:run_sync",
+    "run": "connector.sync.commands:run_scheduler",
+    "status": "connector.sync.commands:run_status",
+    "explain": "connector.sync.commands:run_explain",
+    "sla": "connector.sync.commands:run_sla",
+}
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="connector",
+        description="Lead qualification for HubSpot: score contacts, write back, hand off to SDRs.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the whole pipeline on a seeded local sandbox")
+    demo.add_argument("--contacts", type=int, default=2000, help="contacts to seed (2000)")
+    demo.add_argument("--seed", type=int, default=7, help="seed for the demo portal (7)")
+    demo.add_argument("--top", type=int, default=10, help="leads to show (10)")
+    demo.add_argument(
+        "--serve", action="store_true", help="keep the sandbox running afterwards for exploration"
+    )
+
+    sandbox = sub.add_parser("sandbox", help="serve a local HubSpot on loopback")
+    sandbox.add_argument("--port", type=int, default=8090)
+    sandbox.add_argument("--contacts", type=int, default=1000)
+    sandbox.add_argument("--seed", type=int, default=1)
+    sandbox.add_argument("--token", default="sandbox-token")
+    sandbox.add_argument(
+        "--tier",
+        default="professional",
+        choices=["free", "starter", "professional", "enterprise", "unlimited"],
+    )
+    sandbox.add_argument("--search-lag-ms", type=int, default=0, help="delay before search sees writes")
+    sandbox.add_argument("--fault-rate", type=float, default=0.0, help="share of requests to fail")
+
+    setup = sub.add_parser("setup", help="create the score properties in HubSpot (idempotent)")
+    setup.add_argument("--check", action="store_true", help="only check, create nothing")
+
+    for name, text in (("sync", "one sync run"), ("run", "sync on a schedule until stopped")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--dry-run", action="store_true", help="compute and show, write nothing")
+        p.add_argument("--format", choices=["table", "csv"], default="table", help="dry-run output")
+        p.add_argument("--limit", type=int, default=50, help="dry-run rows to show (table)")
+
+    status = sub.add_parser("status", help="last runs, cursor and lag, dead letters")
+    status.add_argument("--runs", type=int, default=5)
+
+    explain = sub.add_parser("explain", help="score one contact and show every reason")
+    explain.add_argument("contact_id")
+
+    sla = sub.add_parser("sla", help="SDR handoff and SLA report")
+    sla.add_argument("--days", type=int, default=30, help="period to report on (30)")
+    return parser
+
+
+def _resolve(command: str) -> Handler:
+    module_name, func_name = _HANDLERS[command].split(":")
+    handler: Handler = getattr(import_module(module_name), func_name)
+    return handler
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"connector: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if settings.access_token is not None:
+        register_secret(settings.access_token.get_secret_value())
+    configure_logging(level=settings.log_level, fmt=settings.log_format.value)
+    try:
+        return _resolve(args.command)(args, settings)
+    except (ConfigError, StateStoreError, AuthError) as exc:
+        print(f"connector: {scrub_text(str(exc))}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ConnectorError as exc:
+        print(f"connector: {scrub_text(str(exc))}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("connector: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,110 @@
+"""The connector's errors, arranged by what the caller should do about them.
+
+::
+
+    ConnectorError                  root; never raised directly
+    ├── ConfigError                 fix the configuration (exit code 2)
+    ├── StateStoreError             the state database is unreachable or broken (exit code 2)
+    └── HubSpotError                carries HubSpot's category, message and correlationId
+        ├── RetriableHubSpotError   try again later: 5xx, timeouts, dropped connections
+        │   └── RateLimitedError    429; `policy_name` says which budget ran out
+        ├── FatalHubSpotError       do not retry: 400, 404, 409 and other client errors
+        │   └── DailyLimitError     the portal's daily budget is spent: stop the run
+        ├── AuthError               fix the token (401) or its scopes (403)
+        └── PartialBatchFailure     some records of a batch failed (207); carries them
+
+No message ever contains the access token: the gateway builds messages from HubSpot's error
+body and the endpoint name only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class ConnectorError(Exception):
+    """Root of every error the connector raises on purpose."""
+
+
+class ConfigError(ConnectorError):
+    """A setting, the rules file or another piece of configuration is wrong.
+
+    The message is one line that names what is wrong and how to fix it.
+    """
+
+
+class StateStoreError(ConnectorError):
+    """The state store cannot be reached or its schema cannot be brought up to date."""
+
+
+@dataclass(frozen=True, slots=True)
+class HubSpotErrorDetails:
+    """What HubSpot said about a failed call (every field is optional in HubSpot's docs)."""
+
+    status: int | None = None
+    category: str | None = None
+    message: str | None = None
+    correlation_id: str | None = None
+    endpoint: str | None = None
+    missing_scopes: tuple[str, ...] = ()
+    policy_name: str | None = None
+    retry_after: float | None = None
+
+
+class HubSpotError(ConnectorError):
+    """A call to HubSpot failed. `details` holds what HubSpot said."""
+
+    def __init__(self, message: str, details: HubSpotErrorDetails | None = None) -> None:
+        super().__init__(message)
+        self.details = details or HubSpotErrorDetails()
+
+    @property
+    def status(self) -> int | None:
+        return self.details.status
+
+
+class RetriableHubSpotError(HubSpotError):
+    """Transient: a 5xx, a timeout or a dropped connection. Retrying may succeed."""
+
+
+class RateLimitedError(RetriableHubSpotError):
+    """HubSpot answered 429 for a rolling (ten-secondly or secondly) budget."""
+
+
+class FatalHubSpotError(HubSpotError):
+    """HubSpot rejected the request itself; retrying the same request cannot succeed."""
+
+
+class DailyLimitError(FatalHubSpotError):
+    """The portal's daily API budget is spent; calls resume after midnight portal time."""
+
+
+class AuthError(HubSpotError):
+    """The token is wrong or expired (401), or lacks scopes (403: see `missing_scopes`)."""
+
+    @property
+    def missing_scopes(self) -> tuple[str, ...]:
+        return self.details.missing_scopes
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFailure:
+    """One record of a batch that HubSpot rejected, and why."""
+
+    record_id: str
+    category: str
+    message: str
+
+
+class PartialBatchFailure(HubSpotError):
+    """A batch call succeeded for some records and failed for others (HTTP 207)."""
+
+    def __init__(
+        self,
+        message: str,
+        failures: Sequence[RecordFailure],
+        details: HubSpotErrorDetails | None = None,
+    ) -> None:
+        super().__init__(message, details)
+        self.failures: tuple[RecordFailure, ...] = tuple(failures)

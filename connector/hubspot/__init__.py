@@ -1,0 +1,1 @@
+"""The HubSpot gateway: the only code that imports `hubspot-api-client`."""

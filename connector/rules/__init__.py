@@ -1,0 +1,1 @@
+"""Pure scoring and policy: no I/O, no clock (`now` is always an argument)."""

@@ -1,0 +1,1 @@
+"""The state store: cursor, run history, dead letters, decay schedule, handoff ledger."""

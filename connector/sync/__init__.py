@@ -1,0 +1,1 @@
+"""The imperative shell: pull, score, write back, hand off, one run, the scheduler."""
