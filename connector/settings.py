@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     rules_file: Path = Field(
         default=Path("config/rules.yaml"), validation_alias=AliasChoices("CONNECTOR_RULES_FILE")
     )
+    sla_file: Path = Field(
+        default=Path("config/sla.yaml"), validation_alias=AliasChoices("CONNECTOR_SLA_FILE")
+    )
 
     # Schedule and sync
     sync_interval_minutes: int = Field(
