@@ -41,8 +41,12 @@ class HubSpotPort(Protocol):
         after_id: str | None,
         properties: Sequence[str],
         limit: int = 200,
+        after: str | None = None,
     ) -> SearchPage:
-        """Contacts with lastmodifieddate == instant and hs_object_id > after_id, sorted by id."""
+        """Contacts with lastmodifieddate == instant and hs_object_id > after_id, sorted by id.
+
+        `after` is HubSpot's page token, followed only for empty pages that say "more".
+        """
         ...
 
     def list_contacts(
