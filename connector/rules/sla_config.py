@@ -1,0 +1,513 @@
+"""The SLA file (config/sla.yaml): business calendar, SDR pool, managers, escalation, templates.
+
+`parse_sla_config(text, source=…)` validates the YAML text into frozen models and
+`load_sla_config(path)` reads the file first; both raise one-line `ConfigError`s of the form
+``config/sla.yaml:12 sdr_pool.members[1].weight: must be >= 1 — hint: …``.
+Owner references (emails or ids) are checked against HubSpot's owners by `resolve_pool`, which
+the shell calls with the owners it fetched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from string import Formatter
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays as holidays_lib
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from connector.errors import ConfigError
+from connector.hubspot.models import Owner, TaskPriority, TaskType
+from connector.rules.business_time import BusinessCalendar
+from connector.rules.routing import Absence, EscalationPolicy, ResolvedPool, SdrMember
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")
+
+#: Placeholders every task template may use; the shell fills them (missing ones render empty).
+HANDOFF_PLACEHOLDERS = frozenset(
+    {
+        *("contact_id", "owner_id", "handoff_key", "routing_reason", "tier", "response_hours"),
+        *("score", "label", "grade", "temperature", "reasons", "bant_summary", "due_local"),
+    }
+)
+#: Escalation templates may also say whose task was breached and by how much.
+ESCALATION_PLACEHOLDERS = HANDOFF_PLACEHOLDERS | {"breached_owner_id", "task_id", "overdue_hours"}
+
+_DEFAULT_HANDOFF_SUBJECT = "Follow up: {label} lead (score {score}) — due {due_local}"
+_DEFAULT_HANDOFF_BODY = (
+    "Why now: {reasons}\nBANT: {bant_summary}\nSLA: {tier}, {response_hours} business hours, "
+    "due {due_local}.\nAssigned: {routing_reason}.\nHandoff key: {handoff_key}"
+)
+_DEFAULT_ESCALATION_SUBJECT = (
+    "SLA breached: handoff for contact {contact_id} is {overdue_hours} h overdue"
+)
+_DEFAULT_ESCALATION_BODY = (
+    "The handoff task {task_id} owned by {breached_owner_id} passed its due time ({due_local}).\n"
+    "Why the lead qualified: {reasons}\nHandoff key: {handoff_key}"
+)
+
+
+def _as_text(value: Any) -> Any:
+    # YAML reads an unquoted numeric owner id as an int; ids are strings everywhere else.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+OwnerRef = Annotated[str, BeforeValidator(_as_text), Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class HolidaySettings(_Strict):
+    country: str | None = None  #: ISO code whose public holidays are skipped, e.g. "DE"
+    subdivision: str | None = None  #: state/province code within `country`, e.g. "BY"
+    dates: tuple[date, ...] = ()  #: extra non-working local dates
+
+    @model_validator(mode="after")
+    def _known_country(self) -> HolidaySettings:
+        if self.country is None:
+            if self.subdivision is not None:
+                raise ValueError("subdivision needs a country")
+            return self
+        supported = holidays_lib.list_supported_countries()
+        if self.country not in supported:
+            raise ValueError(f"unknown holiday country {self.country!r}")
+        if self.subdivision is not None and self.subdivision not in supported[self.country]:
+            known = ", ".join(supported[self.country][:12])
+            raise ValueError(f"unknown subdivision {self.subdivision!r} (known: {known}, …)")
+        return self
+
+
+class CalendarSettings(_Strict):
+    timezone: str
+    working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    hours: tuple[str, ...] = ("09:00-18:00",)
+    holidays: HolidaySettings = HolidaySettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("working_days")
+    @classmethod
+    def _days(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        days = tuple(str(day).strip().lower()[:3] for day in value)
+        bad = [raw for raw, day in zip(value, days, strict=True) if day not in _WEEKDAYS]
+        if bad or not days:
+            raise ValueError(f"not weekdays: {bad}" if bad else "at least one working day")
+        return days
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            _parse_interval(item)
+        if not value:
+            raise ValueError("at least one working interval")
+        return value
+
+    def intervals(self) -> tuple[tuple[time, time], ...]:
+        return tuple(_parse_interval(item) for item in self.hours)
+
+    def build(self) -> BusinessCalendar:
+        """The `BusinessCalendar` these settings describe."""
+        return BusinessCalendar(
+            tz=ZoneInfo(self.timezone),
+            working_days=frozenset(_WEEKDAYS.index(day) for day in self.working_days),
+            hours=self.intervals(),
+            holidays=frozenset(self.holidays.dates),
+            holiday_country=self.holidays.country,
+            holiday_subdivision=self.holidays.subdivision,
+        )
+
+    @model_validator(mode="after")
+    def _buildable(self) -> CalendarSettings:
+        self.build()  # overlapping intervals and the like surface here, with this path
+        return self
+
+
+def _parse_interval(text: str) -> tuple[time, time]:
+    match = _HOURS.match(str(text))
+    if match is None:
+        raise ValueError(f'{text!r} is not a time range like "09:00-18:00"')
+    h1, m1, h2, m2 = (int(part) for part in match.groups())
+    try:
+        start, end = time(h1, m1), time(h2, m2)
+    except ValueError:
+        raise ValueError(f"{text!r} has an impossible time of day") from None
+    if start >= end:
+        raise ValueError(f"{text!r} must start before it ends (no overnight ranges)")
+    return start, end
+
+
+class AbsenceSettings(_Strict):
+    first_day: date = Field(alias="from")
+    last_day: date | None = Field(default=None, alias="to")  #: None = a single day
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AbsenceSettings:
+        if self.last_day is not None and self.last_day < self.first_day:
+            raise ValueError(f"absence ends ({self.last_day}) before it starts ({self.first_day})")
+        return self
+
+    def to_absence(self) -> Absence:
+        return Absence(self.first_day, self.last_day or self.first_day)
+
+
+class SdrSettings(_Strict):
+    owner: OwnerRef  #: owner email or HubSpot owner id
+    weight: int = Field(default=1, ge=1, le=100)
+    max_open_handoffs: int | None = Field(default=None, ge=1)  #: None = the pool default
+    manager: OwnerRef | None = None  #: None = managers.default
+    absences: tuple[AbsenceSettings, ...] = ()
+
+
+class PoolSettings(_Strict):
+    max_open_handoffs: int | None = Field(default=None, ge=1)  #: default cap; None = no cap
+    members: tuple[SdrSettings, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> PoolSettings:
+        seen: set[str] = set()
+        for member in self.members:
+            key = member.owner.strip().lower()
+            if key in seen:
+                raise ValueError(f"owner {member.owner!r} is listed twice")
+            seen.add(key)
+        return self
+
+
+class ManagerSettings(_Strict):
+    default: OwnerRef | None = None
+
+
+class ManagerTaskSettings(_Strict):
+    response_hours: float = Field(default=2.0, gt=0, le=1000)  #: business hours until due
+    priority: TaskPriority = TaskPriority.HIGH
+    task_type: TaskType = TaskType.TODO
+
+
+class EscalationSettings(_Strict):
+    policy: EscalationPolicy = EscalationPolicy.MANAGER_TASK
+    by_tier: Mapping[str, EscalationPolicy] = Field(default_factory=dict)
+    manager_task: ManagerTaskSettings = ManagerTaskSettings()
+
+    def policy_for(self, tier: str | None) -> EscalationPolicy:
+        """The policy for a breach of a task created under SLA tier `tier`."""
+        return self.by_tier.get(tier, self.policy) if tier else self.policy
+
+
+class HandoffSettings(_Strict):
+    cooldown_hours: float = Field(default=168.0, ge=0, le=24 * 366)
+
+    @property
+    def cooldown(self) -> timedelta:
+        return timedelta(hours=self.cooldown_hours)
+
+    def may_hand_off_again(self, *, left_condition_at: datetime | None, now: datetime) -> bool:
+        """Whether a new handoff episode may start for a contact that had one before.
+
+        Args:
+            left_condition_at: when the contact last left the handoff condition; None when it
+                never left (the previous episode is still going: no new handoff).
+            now: the current instant.
+        """
+        return left_condition_at is not None and now - left_condition_at >= self.cooldown
+
+
+class TemplateSettings(_Strict):
+    handoff_subject: str = Field(default=_DEFAULT_HANDOFF_SUBJECT, min_length=1, max_length=500)
+    handoff_body: str = Field(default=_DEFAULT_HANDOFF_BODY, max_length=60_000)
+    escalation_subject: str = Field(
+        default=_DEFAULT_ESCALATION_SUBJECT, min_length=1, max_length=500
+    )
+    escalation_body: str = Field(default=_DEFAULT_ESCALATION_BODY, max_length=60_000)
+
+    @field_validator("handoff_subject", "handoff_body")
+    @classmethod
+    def _handoff_fields(cls, value: str) -> str:
+        return _check_placeholders(value, HANDOFF_PLACEHOLDERS)
+
+    @field_validator("escalation_subject", "escalation_body")
+    @classmethod
+    def _escalation_fields(cls, value: str) -> str:
+        return _check_placeholders(value, ESCALATION_PLACEHOLDERS)
+
+
+def _check_placeholders(template: str, allowed: frozenset[str]) -> str:
+    try:
+        parts = list(Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(f"broken braces ({exc}); write {{{{ and }}}} for literal braces") from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in allowed:
+            raise ValueError(f"unknown placeholder {{{name}}}; known: {', '.join(sorted(allowed))}")
+        if spec or conversion:
+            raise ValueError(f"placeholder {{{name}}} takes no format spec or conversion")
+    return template
+
+
+def render_template(template: str, values: Mapping[str, object]) -> str:
+    """Fill a validated template; placeholders without a value render as an empty string."""
+    return template.format_map({name: values.get(name, "") for name in ESCALATION_PLACEHOLDERS})
+
+
+class SlaConfig(_Strict):
+    """The validated SLA file."""
+
+    version: int = Field(default=1, ge=1, le=1)
+    calendar: CalendarSettings
+    sdr_pool: PoolSettings
+    managers: ManagerSettings = ManagerSettings()
+    escalation: EscalationSettings = EscalationSettings()
+    handoff: HandoffSettings = HandoffSettings()
+    templates: TemplateSettings = TemplateSettings()
+    _source: str = PrivateAttr(default="sla.yaml")
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    def build_calendar(self) -> BusinessCalendar:
+        return self.calendar.build()
+
+    def check_tiers(self, tier_names: Iterable[str]) -> None:
+        """Raise ConfigError when `escalation.by_tier` names a tier the rules file lacks."""
+        known = set(tier_names)
+        unknown = sorted(set(self.escalation.by_tier) - known)
+        if unknown:
+            raise ConfigError(
+                f"{self.source} escalation.by_tier: unknown SLA tier(s) {', '.join(unknown)} — "
+                f"hint: use a tier defined in the rules file ({', '.join(sorted(known)) or 'none'})"
+            )
+
+
+# --- loading: YAML text → SlaConfig, with file:line in every error ---------------------------
+
+_HINTS: dict[str, str] = {
+    "timezone": "use an IANA zone name such as Europe/Berlin or America/New_York",
+    "working_days": "list weekdays as mon, tue, wed, thu, fri, sat, sun",
+    "hours": 'write quoted ranges like "09:00-18:00"; two ranges make a lunch break',
+    "country": "use an ISO 3166 code the holidays library knows, e.g. US, GB, DE, FR (quote NO)",
+    "subdivision": "use the state or province code, e.g. BY for Bavaria, CA for California",
+    "dates": "write dates as YYYY-MM-DD",
+    "from": "write dates as YYYY-MM-DD; `to` is optional for a one-day absence",
+    "to": "write dates as YYYY-MM-DD, on or after `from`",
+    "absences": "write each absence as {from: YYYY-MM-DD, to: YYYY-MM-DD}, to >= from",
+    "calendar": "working intervals must not overlap; see the hours list",
+    "sdr_pool": "give sdr_pool a members list of {owner: email-or-id}",
+    "owner": "use the owner's email as in HubSpot (Settings → Users & Teams) or the owner id",
+    "manager": "use the manager's owner email or owner id",
+    "default": "use the default manager's owner email or owner id",
+    "weight": "use a whole number from 1 to 100; 2 gets twice the handoffs of 1",
+    "max_open_handoffs": "use a whole number >= 1, or remove it for no cap",
+    "members": "list at least one SDR under sdr_pool.members",
+    "policy": "use manager_task, reassign or both",
+    "by_tier": "map an SLA tier name to manager_task, reassign or both",
+    "cooldown_hours": "hours (wall clock) after the contact left the handoff condition",
+    "response_hours": "business hours until the manager's task is due, e.g. 2",
+    "priority": "use LOW, MEDIUM or HIGH",
+    "task_type": "use CALL, EMAIL or TODO",
+    "version": "this connector reads version 1",
+}
+_TEMPLATE_HINT = "placeholders are {name} from docs/handoff.md; double braces for literal ones"
+
+
+def _hint_for(loc: Sequence[str | int], error_type: str) -> str:
+    if error_type == "extra_forbidden":
+        return "remove the key or fix its spelling (see docs/handoff.md for every key)"
+    if error_type == "missing":
+        return "add it (see config/sla.yaml for an example)"
+    for part in reversed(loc):
+        if isinstance(part, str) and part in _HINTS:
+            return _HINTS[part]
+        if isinstance(part, str) and part.endswith(("_subject", "_body")):
+            return _TEMPLATE_HINT
+    return "see docs/handoff.md"
+
+
+def _node_for(root: yaml.Node | None, loc: Sequence[str | int]) -> yaml.Node | None:
+    """The YAML node nearest to a pydantic error location (for its line number)."""
+    node = root
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = next((v for k, v in node.value if str(k.value) == str(part)), None)
+            if found is None:
+                return node
+            node = found
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return node
+            node = node.value[part]
+        else:
+            return node
+    return node
+
+
+def _path(loc: Sequence[str | int]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def parse_sla_config(text: str, *, source: str = "sla.yaml") -> SlaConfig:
+    """Validate the SLA file's text.
+
+    Args:
+        text: YAML text.
+        source: the file name shown in error messages.
+
+    Raises:
+        ConfigError: one line: file, line, field path, what is wrong and a hint.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        problem = " ".join(str(exc.problem or exc).split())
+        raise ConfigError(
+            f"{source}{line}: invalid YAML: {problem} — hint: check indentation and quote "
+            "values that contain ':' or '#'"
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{source}: expected a mapping with calendar and sdr_pool — hint: start from "
+            "config/sla.yaml"
+        )
+    try:
+        config = SlaConfig.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = tuple(error["loc"])
+        node = _node_for(root, loc)
+        line = f":{node.start_mark.line + 1}" if node is not None else ""
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(
+            f"{source}{line} {_path(loc)}: {message} — hint: {_hint_for(loc, error['type'])}"
+        ) from None
+    config._source = source
+    return config
+
+
+def load_sla_config(path: Path) -> SlaConfig:
+    """Read and validate the SLA file at `path` (the one I/O function of the SLA rules)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot read the SLA file ({exc.strerror}) — hint: set CONNECTOR_SLA_FILE "
+            "or copy config/sla.yaml"
+        ) from None
+    return parse_sla_config(text, source=str(path))
+
+
+# --- owner references → HubSpot owner ids ------------------------------------------------------
+
+
+def _owner_index(owners: Sequence[Owner]) -> tuple[dict[str, Owner], dict[str, Owner]]:
+    by_id = {owner.id: owner for owner in owners}
+    by_email: dict[str, Owner] = {}
+    for owner in owners:
+        if owner.email:
+            key = owner.email.strip().lower()
+            # An email can belong to an archived owner and a newer active one: prefer active.
+            if key not in by_email or (by_email[key].archived and not owner.archived):
+                by_email[key] = owner
+    return by_id, by_email
+
+
+def resolve_pool(config: SlaConfig, owners: Sequence[Owner]) -> ResolvedPool:
+    """Resolve the pool's and managers' owner references against HubSpot's owners.
+
+    Args:
+        config: the validated SLA file.
+        owners: every owner of the portal, archived ones included (GET /crm/v3/owners with and
+            without archived=true).
+
+    Returns:
+        The pool with owner ids, ready for `routing.choose_owner`.
+
+    Raises:
+        ConfigError: naming every unknown or archived owner reference and where it is.
+    """
+    by_id, by_email = _owner_index(owners)
+    unknown: list[str] = []
+    archived: list[str] = []
+
+    def resolve(ref: str | None, where: str) -> str | None:
+        if ref is None:
+            return None
+        owner = by_id.get(ref.strip()) or by_email.get(ref.strip().lower())
+        if owner is None:
+            unknown.append(f"{ref} ({where})")
+            return None
+        if owner.archived:
+            archived.append(f"{ref} ({where})")
+            return None
+        return owner.id
+
+    default_manager = resolve(config.managers.default, "managers.default")
+    members: list[SdrMember] = []
+    for index, sdr in enumerate(config.sdr_pool.members):
+        where = f"sdr_pool.members[{index}]"
+        owner_id = resolve(sdr.owner, f"{where}.owner")
+        manager_id = resolve(sdr.manager, f"{where}.manager")
+        if owner_id is None:
+            continue
+        members.append(
+            SdrMember(
+                owner_id=owner_id,
+                weight=sdr.weight,
+                max_open_handoffs=sdr.max_open_handoffs or config.sdr_pool.max_open_handoffs,
+                absences=tuple(absence.to_absence() for absence in sdr.absences),
+                manager_id=manager_id,
+            )
+        )
+    problems = []
+    if unknown:
+        problems.append(f"unknown owner(s) {'; '.join(unknown)}")
+    if archived:
+        problems.append(f"archived owner(s) {'; '.join(archived)}")
+    if problems:
+        raise ConfigError(
+            f"{config.source}: {' and '.join(problems)} — hint: use active owners' emails or ids "
+            "as listed in HubSpot (Settings → Users & Teams)"
+        )
+    try:
+        return ResolvedPool(
+            members=tuple(members),
+            active_owner_ids=frozenset(o.id for o in owners if not o.archived),
+            archived_owner_ids=frozenset(o.id for o in owners if o.archived),
+            default_manager_id=default_manager,
+        )
+    except ValueError as exc:  # two references (an email and an id) naming one owner
+        raise ConfigError(
+            f"{config.source} sdr_pool.members: {exc} (an email and an id may name the same "
+            "owner) — hint: list each SDR once"
+        ) from None
