@@ -99,10 +99,7 @@ class ModifiedContactsPull:
             fresh = self._fresh(page.results, cursor, seen_at_cursor)
             newest = max((_ts(r) for r in fresh), default=cursor)
             if page.next_after is None:
-                if fresh:
-                    yield PulledPage(tuple(fresh), self._until, page.total)
-                else:
-                    yield PulledPage((), self._until, page.total)
+                yield PulledPage(tuple(fresh), self._until, page.total)
                 return
             if not page.results:
                 # A short (here: empty) page that still says "more": follow its token.
@@ -184,11 +181,11 @@ class ModifiedContactsPull:
                 else:
                     seen.add(record.id)
                     fresh.append(record)
-            done = page.next_after is None
             # The millisecond is complete only once its drain ends.
-            yield PulledPage(tuple(fresh), instant if done else instant - ONE_MS, total)
-            if done:
+            if page.next_after is None:
+                yield PulledPage(tuple(fresh), instant, total)
                 return
+            yield PulledPage(tuple(fresh), instant - ONE_MS, total)
             if page.results:
                 last_id = max((r.id for r in page.results), key=int)
                 after = None

@@ -1,0 +1,330 @@
+"""Score pulled contacts and write back what changed, with writes overlapping the pull.
+
+The pull runs on the caller's thread (search has its own 5/s budget); writes go to a small thread
+pool (they spend the 10-second budget), so a run is bounded by the slower of the two budgets rather
+than their sum. Company reads and batch writes are filled to 100 across pages: a page of 200
+contacts rarely has 100 new companies or 100 changed contacts, and half-empty batches would spend
+calls the API does not require.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from connector.hubspot.models import BatchOutcome, CrmRecord, RecordUpdate
+from connector.logging import get_logger
+from connector.rules import Decision, LeadInput, PriorState, RuleSet, evaluate
+from connector.state import ContactMemory, StateStore
+from connector.sync.checkpoints import CheckpointTracker
+from connector.sync.diff import Desired, PlannedWrite, plan_write
+from connector.sync.ports import HubSpotPort
+from connector.sync.properties import ScoreProperties
+
+#: HubSpot's batch endpoints take at most 100 inputs.
+BATCH_MAX = 100
+#: Pages of contacts allowed to wait for writes before the pull pauses (keeps memory flat).
+MAX_WRITES_IN_FLIGHT = 8
+
+log = get_logger(__name__)
+
+
+@dataclass(slots=True)
+class RunCounters:
+    pulled: int = 0
+    scored: int = 0
+    changed: int = 0
+    written: int = 0
+    failed: int = 0
+    unchanged: int = 0
+    companies_read: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRow:
+    """One property change, for dry-run output and the demo."""
+
+    contact_id: str
+    property: str
+    old: str | None
+    new: str
+
+
+@dataclass(slots=True)
+class _Scored:
+    seq: int
+    record: CrmRecord
+    decision: Decision
+    plan: PlannedWrite | None
+    memory: ContactMemory
+
+
+@dataclass(slots=True)
+class _WriteJob:
+    items: list[_Scored]
+    future: Future[tuple[BatchOutcome, BatchOutcome | None]] = field(init=False)
+
+
+DecisionHook = Callable[[Sequence[tuple[CrmRecord, Decision, ContactMemory | None]]], None]
+
+
+class Pipeline:
+    """Feed pages of contacts; it scores, diffs, batches, writes, and tracks the safe cursor."""
+
+    def __init__(
+        self,
+        *,
+        port: HubSpotPort,
+        store: StateStore,
+        rules: RuleSet,
+        names: ScoreProperties,
+        portal: str,
+        now: datetime,
+        dry_run: bool,
+        write_threads: int,
+        on_decisions: DecisionHook | None = None,
+    ) -> None:
+        self._port = port
+        self._store = store
+        self._rules = rules
+        self._names = names
+        self._portal = portal
+        self._now = now
+        self._dry_run = dry_run
+        self._on_decisions = on_decisions
+        self._pool = ThreadPoolExecutor(max_workers=write_threads, thread_name_prefix="writer")
+        self._companies: dict[str, CrmRecord | None] = {}
+        self._waiting: list[tuple[int, CrmRecord]] = []
+        self._uncached: dict[str, None] = {}  # insertion-ordered set
+        self._buffer: list[_Scored] = []
+        self._jobs: list[_WriteJob] = []
+        self._seen: set[str] = set()
+        self.tracker = CheckpointTracker()
+        self.counters = RunCounters()
+        self.changes: list[ChangeRow] = []
+
+    # -- feeding -----------------------------------------------------------------------------
+
+    def feed(self, records: Sequence[CrmRecord], checkpoint: datetime | None) -> None:
+        """Take one page; contacts already handled in this run are skipped."""
+        seq = self.tracker.open_page(checkpoint)
+        fresh = [r for r in records if r.id not in self._seen]
+        self._seen.update(r.id for r in fresh)
+        self.counters.pulled += len(fresh)
+        if not fresh:
+            return
+        self.tracker.hold(seq, len(fresh))
+        for record in fresh:
+            company_id = (record.get("associatedcompanyid") or "").strip()
+            if company_id and company_id not in self._companies:
+                self._uncached[company_id] = None
+            self._waiting.append((seq, record))
+        while len(self._uncached) >= BATCH_MAX:
+            self._read_companies(BATCH_MAX)
+        self._score_ready()
+        self._collect_finished(block=len(self._jobs) >= MAX_WRITES_IN_FLIGHT)
+
+    def already_handled(self, contact_id: str) -> bool:
+        return contact_id in self._seen
+
+    def flush(self) -> None:
+        """Read the remaining companies, write the remaining buffer, wait for every write."""
+        while self._uncached:
+            self._read_companies(BATCH_MAX)
+        self._score_ready()
+        self._submit_buffer()
+        while self._jobs:
+            self._collect_finished(block=True)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    # -- companies and scoring ---------------------------------------------------------------
+
+    def _read_companies(self, count: int) -> None:
+        ids = list(self._uncached)[:count]
+        for company in self._port.read_companies(ids, sorted(self._rules.company_properties)):
+            self._companies[company.id] = company
+        for company_id in ids:
+            self._companies.setdefault(company_id, None)  # deleted or unreadable: fit data missing
+            del self._uncached[company_id]
+        self.counters.companies_read += len(ids)
+
+    def _score_ready(self) -> None:
+        ready: list[tuple[int, CrmRecord]] = []
+        still: list[tuple[int, CrmRecord]] = []
+        for seq, record in self._waiting:
+            company_id = (record.get("associatedcompanyid") or "").strip()
+            (ready if not company_id or company_id in self._companies else still).append(
+                (seq, record)
+            )
+        self._waiting = still
+        if not ready:
+            return
+        memory = self._store.get_memory(self._portal, [r.id for _, r in ready])
+        scored: list[_Scored] = []
+        hook_items: list[tuple[CrmRecord, Decision, ContactMemory | None]] = []
+        for seq, record in ready:
+            company_id = (record.get("associatedcompanyid") or "").strip()
+            company = self._companies.get(company_id) if company_id else None
+            prior = memory.get(record.id)
+            decision = evaluate(
+                LeadInput(
+                    contact_id=record.id,
+                    contact=record.properties,
+                    company=company.properties if company is not None else None,
+                ),
+                rules=self._rules,
+                now=self._now,
+                prior=_prior_state(prior),
+            )
+            plan = plan_write(
+                record.id, record.properties, _desired(decision), self._names, now=self._now
+            )
+            scored.append(
+                _Scored(
+                    seq,
+                    record,
+                    decision,
+                    plan,
+                    _memory_row(record.id, decision, plan, prior, self._now),
+                )
+            )
+            hook_items.append((record, decision, prior))
+        self.counters.scored += len(scored)
+        if self._on_decisions is not None:
+            self._on_decisions(hook_items)
+        unchanged = [s for s in scored if s.plan is None]
+        self.counters.unchanged += len(unchanged)
+        if unchanged and not self._dry_run:
+            self._store.save_memory(self._portal, [s.memory for s in unchanged])
+        for item in unchanged:
+            self.tracker.release(item.seq)
+        for item in scored:
+            if item.plan is None:
+                continue
+            self.counters.changed += 1
+            if self._dry_run:
+                self._record_changes(item.plan)
+                self.tracker.release(item.seq)
+                continue
+            self._buffer.append(item)
+            if len(self._buffer) >= BATCH_MAX:
+                self._submit_buffer()
+
+    def _record_changes(self, plan: PlannedWrite) -> None:
+        for name, value in plan.properties.items():
+            self.changes.append(ChangeRow(plan.contact_id, name, plan.previous.get(name), value))
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def _submit_buffer(self) -> None:
+        if not self._buffer:
+            return
+        items, self._buffer = self._buffer[:BATCH_MAX], self._buffer[BATCH_MAX:]
+        job = _WriteJob(items)
+        job.future = self._pool.submit(self._write, [i.plan for i in items if i.plan is not None])
+        self._jobs.append(job)
+        if self._buffer:
+            self._submit_buffer()
+
+    def _write(self, plans: list[PlannedWrite]) -> tuple[BatchOutcome, BatchOutcome | None]:
+        clears = [
+            RecordUpdate(id=p.contact_id, properties={"lifecyclestage": ""})
+            for p in plans
+            if p.clear_lifecycle_first
+        ]
+        # HubSpot moves a stage backwards only after it was cleared, and does not promise order
+        # inside one batch: the clear must be its own, earlier request.
+        cleared = self._port.update_contacts(clears) if clears else None
+        failed_clear = {f.id for f in cleared.failed} if cleared else set()
+        updates = [
+            RecordUpdate(id=p.contact_id, properties=dict(p.properties))
+            for p in plans
+            if p.contact_id not in failed_clear
+        ]
+        return self._port.update_contacts(updates), cleared
+
+    def _collect_finished(self, *, block: bool) -> None:
+        while self._jobs and (block or self._jobs[0].future.done()):
+            job = self._jobs.pop(0)
+            outcome, cleared = job.future.result()  # a failed batch call fails the run here
+            self._apply_outcome(job.items, outcome, cleared)
+            block = False
+
+    def _apply_outcome(
+        self, items: list[_Scored], outcome: BatchOutcome, cleared: BatchOutcome | None
+    ) -> None:
+        failures = {f.id: f for f in outcome.failed}
+        if cleared is not None:
+            failures.update({f.id: f for f in cleared.failed})
+        ok = [i for i in items if i.record.id not in failures]
+        self.counters.written += len(ok)
+        self.counters.failed += len(failures)
+        if ok:
+            self._store.save_memory(self._portal, [i.memory for i in ok])
+            self._store.resolve_dead_letters(self._portal, [i.record.id for i in ok])
+        if failures:
+            self._store.add_dead_letters(
+                self._portal,
+                [(f.id, f.category, f.message) for f in failures.values()],
+                now=self._now,
+            )
+            log.warning(
+                "batch_update_partial_failure",
+                failed=len(failures),
+                contact_ids=sorted(failures)[:20],
+            )
+        for item in items:
+            self.tracker.release(item.seq)
+
+
+def _desired(decision: Decision) -> Desired:
+    return Desired(
+        score=decision.score,
+        grade=decision.grade,
+        temperature=decision.temperature,
+        reasons=decision.compact_reasons,
+        rules_version=decision.rules_version,
+        lifecycle_target=decision.lifecycle_target,
+        lifecycle_clear_first=decision.lifecycle_clear_first,
+        lead_status_target=decision.lead_status_target,
+    )
+
+
+def _prior_state(memory: ContactMemory | None) -> PriorState | None:
+    if memory is None:
+        return None
+    return PriorState(
+        score=memory.score,
+        label=memory.label,
+        below_bar_since=memory.below_bar_since,
+        last_written_lead_status=memory.lead_status_written,
+        in_handoff=memory.in_handoff,
+    )
+
+
+def _memory_row(
+    contact_id: str,
+    decision: Decision,
+    plan: PlannedWrite | None,
+    prior: ContactMemory | None,
+    now: datetime,
+) -> ContactMemory:
+    written = plan.properties if plan is not None else {}
+    return ContactMemory(
+        contact_id=contact_id,
+        score=decision.score,
+        label=decision.label,
+        lead_status_written=written.get(
+            "hs_lead_status", prior.lead_status_written if prior else None
+        ),
+        lifecycle_written=written.get("lifecyclestage", prior.lifecycle_written if prior else None),
+        below_bar_since=decision.below_bar_since,
+        in_handoff=decision.handoff_condition,
+        rescore_at=decision.rescore_at,
+        scored_at=now,
+        rules_version=decision.rules_version,
+    )
