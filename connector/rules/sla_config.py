@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from string import Formatter
 from typing import Annotated, Any
@@ -233,7 +233,10 @@ class HandoffSettings(_Strict):
                 never left (the previous episode is still going: no new handoff).
             now: the current instant.
         """
-        return left_condition_at is not None and now - left_condition_at >= self.cooldown
+        if left_condition_at is None:
+            return False
+        # In UTC: subtracting two datetimes of one ZoneInfo would give wall-clock time.
+        return now.astimezone(UTC) - left_condition_at.astimezone(UTC) >= self.cooldown
 
 
 class TemplateSettings(_Strict):
