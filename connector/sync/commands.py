@@ -1,0 +1,180 @@
+"""Handlers for `connector setup | sync | run | status | explain`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+
+from connector.errors import ConfigError
+from connector.rules import LeadInput, evaluate, load_rules
+from connector.settings import Settings
+from connector.state import StateStore
+from connector.sync.output import table, write_csv
+from connector.sync.run import RunResult, SyncRun
+from connector.sync.services import Services, build_run
+from connector.sync.setup import run_setup_steps
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_setup(args: argparse.Namespace, settings: Settings) -> int:
+    services = Services.from_settings(settings)
+    try:
+        report = run_setup_steps(
+            services.gateway,
+            rules=services.rules,
+            names=services.names,
+            group=settings.property_group,
+            create=not args.check,
+        )
+    finally:
+        services.close()
+    for line in report.lines():
+        print(line)
+    if report.missing_inputs:
+        print(
+            "connector: the rules read properties this portal does not have; create them in "
+            "HubSpot or remove those criteria from the rules file",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    return EXIT_OK
+
+
+def print_result(result: RunResult, *, fmt: str, limit: int) -> None:
+    s = result.summary
+    print(
+        f"run {result.run_id}: {result.status} — pulled {s['pulled']}, scored {s['scored']}, "
+        f"changed {s['changed']}, written {s['written']}, failed {s['failed']}, "
+        f"{s['api_calls']} API calls in {s['duration_seconds']} s"
+    )
+    if not s.get("dry_run"):
+        return
+    rows = [(c.contact_id, c.property, c.old, c.new) for c in result.changes]
+    headers = ("contact", "property", "current", "would write")
+    if fmt == "csv":
+        write_csv(sys.stdout, headers, rows)
+    else:
+        print(table(headers, rows[:limit]))
+        if len(rows) > limit:
+            print(f"… {len(rows) - limit} more changes (use --format csv for all)")
+
+
+def run_sync(args: argparse.Namespace, settings: Settings) -> int:
+    services = Services.from_settings(settings)
+    try:
+        run: SyncRun = build_run(services, dry_run=args.dry_run, clock=_now)
+        result = run.execute()
+    finally:
+        services.close()
+    print_result(result, fmt=args.format, limit=args.limit)
+    if result.status == "failed":
+        print(f"connector: run failed: {result.summary.get('error')}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def run_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    from connector.sync.scheduler import serve
+
+    return serve(settings, dry_run=args.dry_run)
+
+
+def run_status(args: argparse.Namespace, settings: Settings) -> int:
+    store = StateStore.connect(settings.state_url)
+    try:
+        now = _now()
+        cursor = store.get_cursor(settings.portal)
+        if cursor is None:
+            print(f"portal {settings.portal}: never synced (the first run will backfill)")
+        else:
+            lag = (now - cursor.ts).total_seconds()
+            backfill = "done" if cursor.backfill_done else "running"
+            print(
+                f"portal {settings.portal}: cursor {cursor.ts.isoformat()} "
+                f"(lag {lag / 60:.1f} min; backfill {backfill})"
+            )
+        runs = store.recent_runs(settings.portal, args.runs)
+        if runs:
+            rows = [
+                (
+                    r.id,
+                    r.started_at.isoformat(timespec="seconds"),
+                    r.status,
+                    "yes" if r.dry_run else "",
+                    r.summary.get("pulled", ""),
+                    r.summary.get("written", ""),
+                    r.summary.get("failed", ""),
+                    r.summary.get("api_calls", ""),
+                    r.summary.get("duration_seconds", ""),
+                )
+                for r in runs
+            ]
+            headers = (
+                "run",
+                "started",
+                "status",
+                "dry",
+                "pulled",
+                "written",
+                "failed",
+                "calls",
+                "s",
+            )
+            print(table(headers, rows))
+        letters = store.dead_letters(settings.portal, 10)
+        total = store.count_dead_letters(settings.portal)
+        print(f"dead letters: {total}")
+        if letters:
+            print(
+                table(
+                    ("contact", "category", "attempts", "next attempt", "reason"),
+                    [
+                        (
+                            d.contact_id,
+                            d.category,
+                            d.attempts,
+                            d.next_attempt_at.isoformat(timespec="seconds"),
+                            d.message,
+                        )
+                        for d in letters
+                    ],
+                )
+            )
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def run_explain(args: argparse.Namespace, settings: Settings) -> int:
+    from connector.hubspot import HubSpotGateway
+
+    rules = load_rules(settings.rules_file)
+    settings.require_token()
+    gateway = HubSpotGateway.from_settings(settings)
+    found = gateway.read_contacts([args.contact_id], sorted(rules.contact_properties))
+    if not found:
+        raise ConfigError(f"contact {args.contact_id} was not found in HubSpot")
+    contact = found[0]
+    company_id = (contact.get("associatedcompanyid") or "").strip()
+    companies = (
+        gateway.read_companies([company_id], sorted(rules.company_properties)) if company_id else []
+    )
+    decision = evaluate(
+        LeadInput(
+            contact_id=contact.id,
+            contact=contact.properties,
+            company=companies[0].properties if companies else None,
+        ),
+        rules=rules,
+        now=_now(),
+        prior=None,
+    )
+    print(f"contact {contact.id}: {decision.score}/100 {decision.label}")
+    print(decision.full_reasons)
+    return EXIT_OK

@@ -1,0 +1,73 @@
+"""Build the run's collaborators from settings, once per process."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from connector.hubspot import HubSpotGateway
+from connector.rules import RuleSet, load_rules
+from connector.settings import Settings
+from connector.state import StateStore
+from connector.sync.properties import ScoreProperties
+from connector.sync.run import SyncOptions, SyncRun
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    gateway: HubSpotGateway
+    store: StateStore
+    rules: RuleSet
+    names: ScoreProperties
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        # Order matters for the one-line errors: configuration first, then the database, and
+        # only then anything that talks to HubSpot.
+        rules = load_rules(settings.rules_file)
+        settings.require_token()
+        store = StateStore.connect(settings.state_url)
+        gateway = HubSpotGateway.from_settings(settings)
+        return cls(
+            settings=settings,
+            gateway=gateway,
+            store=store,
+            rules=rules,
+            names=ScoreProperties.with_prefix(settings.property_prefix),
+        )
+
+    def sync_options(self, *, dry_run: bool) -> SyncOptions:
+        s = self.settings
+        return SyncOptions(
+            portal=s.portal,
+            names=self.names,
+            lag=timedelta(seconds=s.search_lag_seconds),
+            dry_run=dry_run,
+            write_threads=s.write_threads,
+            burst_per_second=s.requests_per_10s / 10,
+            search_per_second=s.search_per_second,
+        )
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def build_run(
+    services: Services,
+    *,
+    dry_run: bool,
+    clock: Callable[[], datetime],
+    stop: threading.Event | None = None,
+) -> SyncRun:
+    """One run wired with every step the product performs."""
+    return SyncRun(
+        port=services.gateway,
+        store=services.store,
+        rules=services.rules,
+        options=services.sync_options(dry_run=dry_run),
+        clock=clock,
+        stop=stop,
+    )

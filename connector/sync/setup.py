@@ -1,0 +1,69 @@
+"""`connector setup`: create the score properties, check the rules' inputs exist, report usage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from connector.errors import ConfigError
+from connector.hubspot.models import CustomPropertyUsage
+from connector.rules import RuleSet
+from connector.sync.ports import HubSpotPort
+from connector.sync.properties import ScoreProperties
+
+
+@dataclass(slots=True)
+class SetupReport:
+    created: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+    missing_inputs: dict[str, list[str]] = field(default_factory=dict)
+    usage: list[CustomPropertyUsage] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.created:
+            out.append(f"created properties: {', '.join(self.created)}")
+        if self.existing:
+            out.append(f"already present: {', '.join(self.existing)}")
+        for usage in self.usage:
+            out.append(
+                f"custom properties on {usage.object_type}: {usage.usage} of {usage.limit} used"
+            )
+        for object_type, names in self.missing_inputs.items():
+            out.append(f"missing {object_type} properties the rules read: {', '.join(names)}")
+        return out
+
+
+def run_setup_steps(
+    port: HubSpotPort,
+    *,
+    rules: RuleSet,
+    names: ScoreProperties,
+    group: str,
+    create: bool,
+) -> SetupReport:
+    """Create what is missing (idempotent) and report what the rules read but the portal lacks."""
+    report = SetupReport()
+    contact_defs = {p.name for p in port.read_property_definitions("contacts")}
+    company_defs = {p.name for p in port.read_property_definitions("companies")}
+    wanted = names.definitions(group)
+    missing = [p for p in wanted if p.name not in contact_defs]
+    report.existing = [p.name for p in wanted if p.name in contact_defs]
+    if missing and create:
+        port.create_property_group("contacts", group, "Lead qualification")
+        outcome = port.create_properties("contacts", missing)
+        if outcome.failed:
+            reasons = "; ".join(f"{f.id}: {f.message}" for f in outcome.failed)
+            raise ConfigError(f"could not create score properties: {reasons}")
+        report.created = [p.name for p in missing]
+        contact_defs |= set(report.created)
+    elif missing:
+        report.missing_inputs["contacts (connector)"] = [p.name for p in missing]
+    own = set(names.all())
+    absent_contact = sorted(set(rules.contact_properties) - contact_defs - own)
+    absent_company = sorted(set(rules.company_properties) - company_defs)
+    if absent_contact:
+        report.missing_inputs["contact"] = absent_contact
+    if absent_company:
+        report.missing_inputs["company"] = absent_company
+    report.usage = [u for u in port.custom_property_usage() if u.object_type in {"contacts"}]
+    return report
