@@ -1,0 +1,128 @@
+"""Engines for the state store: SQLite (file or memory) and PostgreSQL through psycopg 3.
+
+SQLite's Python driver starts transactions lazily and never around DDL, which makes migrations
+non-atomic and lets two connections deadlock when both upgrade a read lock to a write lock. The
+engine therefore takes over transaction control and opens every transaction with
+`BEGIN IMMEDIATE`: writers queue on the busy timeout instead of failing, and a migration holds the
+database from its first read of `schema_version` to its commit.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.pool import StaticPool
+
+SQLITE_BUSY_TIMEOUT_S: Final = 30.0  # a writer waits this long for another one to commit
+PG_CONNECT_TIMEOUT_S: Final = 5  # fail fast with a clear message when PostgreSQL is down
+_REASON_MAX_CHARS: Final = 200  # keeps StateStoreError messages to one readable line
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL as text with its password replaced by ***; safe to log and show."""
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except Exception:  # an unparsable URL: show only its scheme so no secret leaks
+        scheme = str(url).split(":", 1)[0]
+        return f"{scheme}:(unparsable URL)"
+    return parsed.render_as_string(hide_password=True)
+
+
+def is_memory_sqlite(url: URL) -> bool:
+    """Whether the URL names a private in-memory SQLite database (`sqlite://`)."""
+    if url.get_backend_name() != "sqlite":
+        return False
+    return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+
+
+def create_state_engine(url: str) -> Engine:
+    """An engine configured for the state store; connects lazily.
+
+    Args:
+        url: `sqlite:///path`, `sqlite://` (memory) or `postgresql+psycopg://…`.
+
+    Raises:
+        sqlalchemy.exc.ArgumentError: the URL cannot be parsed.
+        sqlalchemy.exc.NoSuchModuleError: the dialect or driver is not installed.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql":
+        connect_args = {
+            "connect_timeout": PG_CONNECT_TIMEOUT_S,
+            "application_name": "hubspot-lead-qualifier",
+        }
+    # Workers sleep between runs for minutes; pre-ping replaces connections the server dropped.
+    return sa.create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    memory = is_memory_sqlite(url)
+    connect_args: dict[str, Any] = {
+        "timeout": SQLITE_BUSY_TIMEOUT_S,
+        "check_same_thread": False,
+    }
+    if memory:
+        # One shared connection, so every thread sees the same in-memory database.
+        engine = sa.create_engine(url, connect_args=connect_args, poolclass=StaticPool)
+    else:
+        engine = sa.create_engine(url, connect_args=connect_args)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see module doc)
+        if not memory:
+            cursor = dbapi_connection.cursor()
+            # WAL lets readers (e.g. `connector status`) run while a sync writes.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def describe_error(exc: BaseException, url: str | URL) -> str:
+    """One line saying what went wrong, with any password from the URL scrubbed out."""
+    original = getattr(exc, "orig", None) or exc
+    text = " ".join(str(original).split())
+    if not text:
+        text = type(original).__name__
+    try:
+        password = (make_url(url) if isinstance(url, str) else url).password
+    except Exception:
+        password = None
+    if password:
+        text = text.replace(str(password), "***")
+    # Drivers sometimes echo connection strings such as "password=…"; never show those.
+    text = re.sub(r"(password=)\S+", r"\1***", text, flags=re.IGNORECASE)
+    if len(text) > _REASON_MAX_CHARS:
+        text = text[: _REASON_MAX_CHARS - 1] + "…"
+    return text
+
+
+def fix_hint(url: str | URL) -> str:
+    """What the admin should check, for the backend the URL names."""
+    try:
+        backend = (make_url(url) if isinstance(url, str) else url).get_backend_name()
+    except Exception:
+        backend = ""
+    if backend == "postgresql":
+        return (
+            "check that PostgreSQL is running and that CONNECTOR_STATE_URL names the right "
+            "host, port, user and database (postgresql+psycopg://user@host:5432/db)"
+        )
+    if backend == "sqlite":
+        return (
+            "check that the directory in CONNECTOR_STATE_URL exists and is writable "
+            "(sqlite:///path/to/state.sqlite3)"
+        )
+    return "set CONNECTOR_STATE_URL to a sqlite:/// or postgresql+psycopg:// URL"
