@@ -1,0 +1,332 @@
+"""The SLA file: the shipped config, validation errors with file:line, owners, templates."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from connector.errors import ConfigError
+from connector.hubspot.models import Owner, TaskPriority
+from connector.rules.routing import EscalationPolicy, RoundRobinState, choose_owner
+from connector.rules.sla_config import (
+    ESCALATION_PLACEHOLDERS,
+    load_sla_config,
+    parse_sla_config,
+    render_template,
+    resolve_pool,
+)
+
+SHIPPED = Path(__file__).resolve().parents[2] / "config" / "sla.yaml"
+
+MINIMAL = """\
+calendar:
+  timezone: Europe/Berlin
+sdr_pool:
+  members:
+    - owner: a@example.com
+"""
+
+OWNERS = [
+    Owner(id="101", email="sdr1@example.com"),
+    Owner(id="102", email="SDR2@Example.com"),
+    Owner(id="103", email="sdr3@example.com"),
+    Owner(id="900", email="manager@example.com"),
+    Owner(id="555", email="former@example.com", archived=True),
+]
+
+
+def test_shipped_config_loads_and_describes_a_lunch_break_calendar() -> None:
+    config = load_sla_config(SHIPPED)
+    calendar = config.build_calendar()
+    assert config.source == str(SHIPPED)
+    assert calendar.intervals == ((time(9), time(12, 30)), (time(13, 30), time(18)))
+    assert calendar.holiday_country == "US"
+    assert config.escalation.policy_for("hot") is EscalationPolicy.BOTH
+    assert config.escalation.policy_for("warm") is EscalationPolicy.MANAGER_TASK
+    assert config.escalation.policy_for(None) is EscalationPolicy.MANAGER_TASK
+    assert config.escalation.manager_task.priority is TaskPriority.HIGH
+    assert config.handoff.cooldown == timedelta(days=7)
+    # Christmas Eve is a configured company holiday; the 25th a US public holiday.
+    assert calendar.is_holiday(date(2025, 12, 24)) and calendar.is_holiday(date(2025, 12, 25))
+
+
+def test_shipped_config_resolves_against_owners_and_routes() -> None:
+    config = load_sla_config(SHIPPED)
+    pool = resolve_pool(config, OWNERS)
+    assert [m.owner_id for m in pool.members] == ["101", "102", "103"]
+    assert [m.weight for m in pool.members] == [2, 1, 1]
+    assert [m.max_open_handoffs for m in pool.members] == [25, 15, 25]
+    assert pool.members[0].manager_id == "900"
+    assert pool.default_manager_id == "900"
+    assert pool.members[1].is_absent(date(2025, 8, 10))
+    assert pool.members[1].is_absent(date(2025, 11, 28))
+    assert not pool.members[1].is_absent(date(2025, 11, 29))
+    assignment = choose_owner(
+        contact_owner_id="555",
+        pool=pool,
+        state=RoundRobinState(),
+        today=date(2025, 8, 10),
+        open_counts={},
+    )
+    assert assignment.owner_id == "101"
+    assert assignment.reason == "round robin (owner archived)"
+
+
+def test_minimal_config_gets_documented_defaults() -> None:
+    config = parse_sla_config(MINIMAL)
+    calendar = config.build_calendar()
+    assert calendar.working_days == frozenset(range(5))
+    assert calendar.intervals == ((time(9), time(18)),)
+    assert config.escalation.policy is EscalationPolicy.MANAGER_TASK
+    assert config.sdr_pool.members[0].weight == 1
+    friday = datetime(2025, 6, 6, 17, 30, tzinfo=calendar.tz)
+    assert calendar.add_business_hours(friday, 4) == datetime(
+        2025, 6, 9, 12, 30, tzinfo=calendar.tz
+    )
+
+
+def _with(extra: str) -> str:
+    return MINIMAL + textwrap.dedent(extra)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            MINIMAL.replace("Europe/Berlin", "Mars/Olympus"),
+            "sla.yaml:2 calendar.timezone: unknown time zone 'Mars/Olympus' — hint: use an IANA",
+            id="bad-timezone",
+        ),
+        pytest.param(
+            MINIMAL.replace("timezone: Europe/Berlin", 'timezone: UTC\n  hours: ["9-18"]'),
+            "sla.yaml:3 calendar.hours: '9-18' is not a time range",
+            id="bad-hours",
+        ),
+        pytest.param(
+            MINIMAL.replace("timezone: Europe/Berlin", 'timezone: UTC\n  hours: ["18:00-09:00"]'),
+            "must start before it ends (no overnight ranges)",
+            id="overnight",
+        ),
+        pytest.param(
+            MINIMAL.replace("timezone: Europe/Berlin", 'timezone: UTC\n  hours: ["25:00-26:00"]'),
+            "impossible time of day",
+            id="impossible-time",
+        ),
+        pytest.param(
+            MINIMAL.replace(
+                "timezone: Europe/Berlin",
+                'timezone: UTC\n  hours: ["09:00-13:00", "12:00-18:00"]',
+            ),
+            "sla.yaml:2 calendar: working intervals overlap",
+            id="overlap",
+        ),
+        pytest.param(
+            MINIMAL.replace("timezone: Europe/Berlin", "timezone: UTC\n  working_days: [mon, fry]"),
+            "calendar.working_days: not weekdays: ['fry'] — hint: list weekdays",
+            id="bad-weekday",
+        ),
+        pytest.param(
+            MINIMAL.replace("timezone: Europe/Berlin", "timezone: UTC\n  holidays: {country: XX}"),
+            "calendar.holidays: unknown holiday country 'XX'",
+            id="bad-country",
+        ),
+        pytest.param(
+            MINIMAL.replace(
+                "timezone: Europe/Berlin",
+                "timezone: UTC\n  holidays: {country: DE, subdivision: ZZ}",
+            ),
+            "unknown subdivision 'ZZ'",
+            id="bad-subdivision",
+        ),
+        pytest.param(
+            MINIMAL.replace("timezone: Europe/Berlin", "timezone: UTC\n  holidays: {country: NO}"),
+            "calendar.holidays.country: Input should be a valid string — hint: use an ISO 3166 "
+            "code the holidays library knows, e.g. US, GB, DE, FR (quote NO)",
+            id="yaml-norway-is-false",
+        ),
+        pytest.param(
+            MINIMAL + "      wieght: 2\n",
+            "sla.yaml:6 sdr_pool.members[0].wieght: Extra inputs are not permitted — hint: "
+            "remove the key or fix its spelling",
+            id="typo-key",
+        ),
+        pytest.param(
+            MINIMAL + "      weight: 0\n",
+            "sla.yaml:6 sdr_pool.members[0].weight: Input should be greater than or equal to 1 "
+            "— hint: use a whole number from 1 to 100",
+            id="zero-weight",
+        ),
+        pytest.param(
+            MINIMAL + "      absences: [{from: 2025-08-15, to: 2025-08-04}]\n",
+            "sla.yaml:6 sdr_pool.members[0].absences[0]: absence ends (2025-08-04) before it "
+            "starts (2025-08-15) — hint: write each absence",
+            id="backwards-absence",
+        ),
+        pytest.param(
+            MINIMAL + "    - owner: A@example.com\n",
+            "sdr_pool: owner 'A@example.com' is listed twice",
+            id="duplicate-owner",
+        ),
+        pytest.param(
+            "calendar:\n  timezone: UTC\nsdr_pool:\n  members: []\n",
+            "sla.yaml:4 sdr_pool.members: Tuple should have at least 1 item",
+            id="empty-pool",
+        ),
+        pytest.param(
+            "sdr_pool:\n  members: [{owner: a@example.com}]\n",
+            "sla.yaml:1 calendar: Field required — hint: add it",
+            id="missing-calendar",
+        ),
+        pytest.param(
+            _with("escalation:\n  policy: page_the_ceo\n"),
+            "sla.yaml:7 escalation.policy: Input should be 'manager_task', 'reassign' or 'both'",
+            id="bad-policy",
+        ),
+        pytest.param(
+            _with("templates:\n  handoff_subject: 'Call {firstname} now'\n"),
+            "sla.yaml:7 templates.handoff_subject: unknown placeholder {firstname}",
+            id="unknown-placeholder",
+        ),
+        pytest.param(
+            _with("templates:\n  handoff_body: 'Score {score:>5}'\n"),
+            "placeholder {score} takes no format spec",
+            id="format-spec",
+        ),
+        pytest.param(
+            _with("templates:\n  handoff_body: 'broken {score'\n"),
+            "broken braces",
+            id="broken-braces",
+        ),
+        pytest.param(
+            _with("templates:\n  handoff_subject: 'Overdue by {overdue_hours} h'\n"),
+            "unknown placeholder {overdue_hours}",
+            id="escalation-only-placeholder-in-handoff",
+        ),
+        pytest.param(
+            _with("handoff:\n  cooldown_hours: -1\n"),
+            "handoff.cooldown_hours: Input should be greater than or equal to 0",
+            id="negative-cooldown",
+        ),
+        pytest.param(
+            "calendar: [\n", "sla.yaml:2: invalid YAML: expected the node content", id="yaml"
+        ),
+        pytest.param("", "sla.yaml: expected a mapping with calendar and sdr_pool", id="empty"),
+        pytest.param(_with("version: 2\n"), "version: Input should be less than", id="version"),
+    ],
+)
+def test_errors_name_line_path_problem_and_hint(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_sla_config(text)
+    message = str(caught.value)
+    assert expected in message
+    assert "\n" not in message
+    assert message.startswith("sla.yaml")
+    assert "hint: " in message
+
+
+def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"cannot read the SLA file .* CONNECTOR_SLA_FILE"):
+        load_sla_config(tmp_path / "missing.yaml")
+
+
+def test_numeric_owner_ids_and_mixed_case_emails_resolve() -> None:
+    text = MINIMAL.replace("a@example.com", "101") + (
+        "    - owner: SDR3@EXAMPLE.COM\n      manager: 900\n"
+        "managers:\n  default: Manager@example.com\n"
+    )
+    pool = resolve_pool(parse_sla_config(text), OWNERS)
+    assert [m.owner_id for m in pool.members] == ["101", "103"]
+    assert pool.members[1].manager_id == "900"
+    assert pool.default_manager_id == "900"
+    assert pool.is_active("102") and not pool.is_active("555")
+
+
+def test_unknown_and_archived_owners_are_named_with_their_place() -> None:
+    text = MINIMAL.replace("a@example.com", "former@example.com") + (
+        "    - owner: nobody@example.com\n    - owner: sdr1@example.com\n      manager: 404\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        resolve_pool(parse_sla_config(text, source="config/sla.yaml"), OWNERS)
+    message = str(caught.value)
+    assert message.startswith("config/sla.yaml: unknown owner(s) ")
+    assert "nobody@example.com (sdr_pool.members[1].owner)" in message
+    assert "404 (sdr_pool.members[2].manager)" in message
+    assert "archived owner(s) former@example.com (sdr_pool.members[0].owner)" in message
+    assert "hint: " in message
+
+
+def test_an_email_reused_by_a_new_active_owner_resolves_to_the_active_one() -> None:
+    owners = [
+        Owner(id="1", email="a@example.com", archived=True),
+        Owner(id="2", email="a@example.com"),
+    ]
+    pool = resolve_pool(parse_sla_config(MINIMAL), owners)
+    assert pool.members[0].owner_id == "2"
+
+
+def test_same_owner_by_email_and_by_id_is_rejected() -> None:
+    text = MINIMAL.replace("a@example.com", "sdr1@example.com") + "    - owner: 101\n"
+    with pytest.raises(ConfigError, match="an owner appears twice in the SDR pool"):
+        resolve_pool(parse_sla_config(text), OWNERS)
+
+
+def test_unknown_tier_overrides_are_reported_against_the_rules_tiers() -> None:
+    config = parse_sla_config(_with("escalation:\n  by_tier: {scorching: both}\n"))
+    config.check_tiers(["scorching", "warm"])
+    with pytest.raises(ConfigError, match=r"unknown SLA tier\(s\) scorching .*\(hot, warm\)"):
+        config.check_tiers(["hot", "warm"])
+
+
+@pytest.mark.parametrize(
+    ("left_at", "now", "expected"),
+    [
+        pytest.param(None, datetime(2025, 6, 9, tzinfo=UTC), False, id="never-left"),
+        pytest.param(
+            datetime(2025, 6, 1, tzinfo=UTC), datetime(2025, 6, 8, tzinfo=UTC), True, id="7-days"
+        ),
+        pytest.param(
+            datetime(2025, 6, 1, tzinfo=UTC),
+            datetime(2025, 6, 7, 23, 59, tzinfo=UTC),
+            False,
+            id="just-short",
+        ),
+    ],
+)
+def test_cooldown_before_a_new_handoff(
+    left_at: datetime | None, now: datetime, expected: bool
+) -> None:
+    handoff = parse_sla_config(MINIMAL).handoff
+    assert handoff.may_hand_off_again(left_condition_at=left_at, now=now) is expected
+
+
+def test_cooldown_counts_real_hours_across_a_dst_change() -> None:
+    config = parse_sla_config(_with("handoff:\n  cooldown_hours: 24\n"))
+    berlin = config.build_calendar().tz
+    left = datetime(2025, 3, 29, 12, 0, tzinfo=berlin)  # the night before spring-forward
+    # 24 wall-clock hours later is only 23 real hours: the cool-down has not passed.
+    assert not config.handoff.may_hand_off_again(
+        left_condition_at=left, now=datetime(2025, 3, 30, 12, 0, tzinfo=berlin)
+    )
+    assert config.handoff.may_hand_off_again(
+        left_condition_at=left, now=datetime(2025, 3, 30, 13, 0, tzinfo=berlin)
+    )
+
+
+def test_default_templates_render_every_placeholder() -> None:
+    templates = parse_sla_config(MINIMAL).templates
+    values = {name: f"<{name}>" for name in ESCALATION_PLACEHOLDERS}
+    subject = render_template(templates.handoff_subject, values)
+    body = render_template(templates.handoff_body, values)
+    assert subject == "Follow up: <label> lead (score <score>) — due <due_local>"
+    assert "Why now: <reasons>" in body and "Handoff key: <handoff_key>" in body
+    escalation = render_template(templates.escalation_body, values)
+    assert "<task_id>" in escalation and "<breached_owner_id>" in escalation
+    assert "{" not in subject + body + escalation
+
+
+def test_missing_values_render_empty_and_literal_braces_survive() -> None:
+    config = parse_sla_config(_with("templates:\n  handoff_body: '{{json}} {score}/{label}'\n"))
+    assert render_template(config.templates.handoff_body, {"score": 87}) == "{json} 87/"
