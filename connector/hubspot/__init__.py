@@ -1,1 +1,31 @@
-"""The HubSpot gateway: the only code that imports `hubspot-api-client`."""
+"""The HubSpot gateway: the only code that imports `hubspot-api-client`.
+
+Public surface: `HubSpotGateway`, `GatewayConfig`, `RateLimiter`, `Timer`, `Budget`. They are
+loaded lazily so that importing `connector.hubspot.models` does not import the SDK.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from connector.hubspot._limiter import Budget, RateLimiter, Timer
+    from connector.hubspot.gateway import GatewayConfig, HubSpotGateway
+
+__all__ = ["Budget", "GatewayConfig", "HubSpotGateway", "RateLimiter", "Timer"]
+
+_LOCATIONS = {
+    "Budget": "connector.hubspot._limiter",
+    "RateLimiter": "connector.hubspot._limiter",
+    "Timer": "connector.hubspot._limiter",
+    "GatewayConfig": "connector.hubspot.gateway",
+    "HubSpotGateway": "connector.hubspot.gateway",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LOCATIONS:
+        import importlib
+
+        return getattr(importlib.import_module(_LOCATIONS[name]), name)
+    raise AttributeError(f"module 'connector.hubspot' has no attribute {name!r}")

@@ -65,6 +65,9 @@ class BatchOutcome(_Frozen):
     succeeded: tuple[str, ...] = ()
     failed: tuple[RecordFailure, ...] = ()
     records: tuple[CrmRecord, ...] = ()  # what HubSpot returned for the succeeded ones
+    #: create calls only: the created id for each input, in input order (None: that input failed;
+    #: its RecordFailure.id is "input:<index>")
+    created_ids: tuple[str | None, ...] = ()
 
 
 class TaskPriority(StrEnum):
@@ -147,3 +150,8 @@ class CallStats(_Frozen):
     retries: int
     rate_limited: int
     total_calls: int
+    #: endpoint -> status -> attempts ("200", "207", "429", "503", "timeout", "connection_error")
+    calls_by_endpoint_status: Mapping[str, Mapping[str, int]] = Field(default_factory=dict)
+    retries_by_endpoint: Mapping[str, int] = Field(default_factory=dict)
+    #: attempts that did not get a 2xx (HubSpot wants these under 5% of daily calls)
+    error_responses: int = 0
