@@ -185,10 +185,13 @@ class SdrSettings(_Strict):
 
 class PoolSettings(_Strict):
     max_open_handoffs: int | None = Field(default=None, ge=1)  #: default cap; None = no cap
-    members: tuple[SdrSettings, ...] = Field(min_length=1)
+    teams: tuple[str, ...] = ()  #: HubSpot teams whose active owners are SDRs (weight 1)
+    members: tuple[SdrSettings, ...] = ()  #: explicit SDRs, or overrides of team members
 
     @model_validator(mode="after")
     def _unique(self) -> PoolSettings:
+        if not self.members and not self.teams:
+            raise ValueError("the pool needs members or teams")
         seen: set[str] = set()
         for member in self.members:
             key = member.owner.strip().lower()
@@ -199,7 +202,8 @@ class PoolSettings(_Strict):
 
 
 class ManagerSettings(_Strict):
-    default: OwnerRef | None = None
+    default: OwnerRef | None = None  #: the default escalation manager
+    team: str | None = None  #: else the first active owner of this team who is not an SDR
 
 
 class ManagerTaskSettings(_Strict):
@@ -327,7 +331,8 @@ _HINTS: dict[str, str] = {
     "default": "use the default manager's owner email or owner id",
     "weight": "use a whole number from 1 to 100; 2 gets twice the handoffs of 1",
     "max_open_handoffs": "use a whole number >= 1, or remove it for no cap",
-    "members": "list at least one SDR under sdr_pool.members",
+    "members": "list SDRs under sdr_pool.members or name HubSpot teams under sdr_pool.teams",
+    "teams": 'list HubSpot team names, e.g. ["SDR North America"]',
     "policy": "use manager_task, reassign or both",
     "by_tier": "map an SLA tier name to manager_task, reassign or both",
     "cooldown_hours": "hours (wall clock) after the contact left the handoff condition",
@@ -445,6 +450,12 @@ def _owner_index(owners: Sequence[Owner]) -> tuple[dict[str, Owner], dict[str, O
     return by_id, by_email
 
 
+def _team_members(owners: Sequence[Owner], team: str) -> list[Owner]:
+    """Active owners in `team` (by name or id), in a stable order: numeric id order."""
+    found = [o for o in owners if not o.archived and team in o.teams]
+    return sorted(found, key=lambda o: (len(o.id), o.id))
+
+
 def resolve_pool(config: SlaConfig, owners: Sequence[Owner]) -> ResolvedPool:
     """Resolve the pool's and managers' owner references against HubSpot's owners.
 
@@ -477,21 +488,39 @@ def resolve_pool(config: SlaConfig, owners: Sequence[Owner]) -> ResolvedPool:
 
     default_manager = resolve(config.managers.default, "managers.default")
     members: list[SdrMember] = []
-    for index, sdr in enumerate(config.sdr_pool.members):
+    pool = config.sdr_pool
+    for index, sdr in enumerate(pool.members):
         where = f"sdr_pool.members[{index}]"
         owner_id = resolve(sdr.owner, f"{where}.owner")
         manager_id = resolve(sdr.manager, f"{where}.manager")
-        if owner_id is None:
-            continue
-        members.append(
-            SdrMember(
-                owner_id=owner_id,
-                weight=sdr.weight,
-                max_open_handoffs=sdr.max_open_handoffs or config.sdr_pool.max_open_handoffs,
-                absences=tuple(absence.to_absence() for absence in sdr.absences),
-                manager_id=manager_id,
+        if owner_id is not None:
+            members.append(
+                SdrMember(
+                    owner_id=owner_id,
+                    weight=sdr.weight,
+                    max_open_handoffs=sdr.max_open_handoffs or pool.max_open_handoffs,
+                    absences=tuple(absence.to_absence() for absence in sdr.absences),
+                    manager_id=manager_id,
+                )
             )
+    listed = {member.owner_id for member in members}
+    for team in pool.teams:
+        in_team = _team_members(owners, team)
+        if not in_team:
+            unknown.append(f"team {team!r} has no active owners (sdr_pool.teams)")
+        members.extend(
+            SdrMember(owner_id=o.id, max_open_handoffs=pool.max_open_handoffs)
+            for o in in_team
+            if o.id not in listed
         )
+        listed.update(o.id for o in in_team)
+    if default_manager is None and config.managers.team:
+        leads = [o for o in _team_members(owners, config.managers.team) if o.id not in listed]
+        if not leads:
+            unknown.append(
+                f"team {config.managers.team!r} has no active non-SDR owners (managers.team)"
+            )
+        default_manager = leads[0].id if leads else None
     problems = []
     if unknown:
         problems.append(f"unknown owner(s) {'; '.join(unknown)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from connector.rules.sla_config import (
     render_template,
     resolve_pool,
 )
+from connector.sandbox.seed import generate_portal
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "sla.yaml"
 
@@ -38,12 +40,38 @@ OWNERS = [
 ]
 
 
-def test_shipped_config_loads_and_describes_a_lunch_break_calendar() -> None:
+EXPLICIT = """\
+calendar:
+  timezone: America/New_York
+  hours: ["09:00-12:30", "13:30-18:00"]
+  holidays: {country: US, dates: [2025-12-24]}
+sdr_pool:
+  max_open_handoffs: 25
+  members:
+    - owner: sdr1@example.com
+      weight: 2
+      manager: manager@example.com
+    - owner: sdr2@example.com
+      max_open_handoffs: 15
+      absences:
+        - {from: 2025-08-04, to: 2025-08-15}
+        - {from: 2025-11-28}
+    - owner: 103
+managers:
+  default: manager@example.com
+escalation:
+  policy: manager_task
+  by_tier: {hot: both}
+"""
+
+
+def test_shipped_config_loads_with_documented_values() -> None:
     config = load_sla_config(SHIPPED)
     calendar = config.build_calendar()
     assert config.source == str(SHIPPED)
     assert calendar.intervals == ((time(9), time(12, 30)), (time(13, 30), time(18)))
     assert calendar.holiday_country == "US"
+    assert config.sdr_pool.teams == ("SDR North America", "SDR EMEA")
     assert config.escalation.policy_for("hot") is EscalationPolicy.BOTH
     assert config.escalation.policy_for("warm") is EscalationPolicy.MANAGER_TASK
     assert config.escalation.policy_for(None) is EscalationPolicy.MANAGER_TASK
@@ -53,8 +81,21 @@ def test_shipped_config_loads_and_describes_a_lunch_break_calendar() -> None:
     assert calendar.is_holiday(date(2025, 12, 24)) and calendar.is_holiday(date(2025, 12, 25))
 
 
-def test_shipped_config_resolves_against_owners_and_routes() -> None:
-    config = load_sla_config(SHIPPED)
+def test_shipped_config_resolves_against_the_sandbox_portal_owners() -> None:
+    portal = generate_portal(seed=7, contacts=5, now=datetime(2025, 6, 2, tzinfo=UTC))
+    owners = [
+        Owner(id=o.id, email=o.email, archived=o.archived, teams=o.teams) for o in portal.owners
+    ]
+    pool = resolve_pool(load_sla_config(SHIPPED), owners)
+    sdrs = {o.id for o in portal.owners if o.role == "sdr" and not o.archived}
+    managers = {o.id for o in portal.owners if o.role == "manager"}
+    assert {m.owner_id for m in pool.members} == sdrs
+    assert pool.default_manager_id in managers
+    assert all(m.max_open_handoffs == 25 for m in pool.members)
+
+
+def test_explicit_members_resolve_with_weights_caps_absences_and_managers() -> None:
+    config = parse_sla_config(EXPLICIT)
     pool = resolve_pool(config, OWNERS)
     assert [m.owner_id for m in pool.members] == ["101", "102", "103"]
     assert [m.weight for m in pool.members] == [2, 1, 1]
@@ -73,6 +114,52 @@ def test_shipped_config_resolves_against_owners_and_routes() -> None:
     )
     assert assignment.owner_id == "101"
     assert assignment.reason == "round robin (owner archived)"
+
+
+TEAM_OWNERS = [
+    Owner(id="20", email="x@example.com", teams=("SDR",)),
+    Owner(id="3", email="y@example.com", teams=("SDR", "Other")),
+    Owner(id="4", email="z@example.com", teams=("SDR",), archived=True),
+    Owner(id="7", email="boss@example.com", teams=("Leads", "SDR")),
+    Owner(id="8", email="boss2@example.com", teams=("Leads",)),
+]
+
+
+def test_teams_add_their_active_owners_and_explicit_entries_override() -> None:
+    text = (
+        "calendar: {timezone: UTC}\n"
+        "sdr_pool:\n  teams: [SDR]\n  members:\n    - {owner: x@example.com, weight: 3}\n"
+        "managers: {team: Leads}\n"
+    )
+    pool = resolve_pool(parse_sla_config(text), TEAM_OWNERS)
+    assert [(m.owner_id, m.weight) for m in pool.members] == [("20", 3), ("3", 1), ("7", 1)]
+    assert pool.default_manager_id == "8"  # 7 is in the SDR team, so not the manager
+
+
+@pytest.mark.parametrize(
+    ("pool_teams", "manager_team", "message"),
+    [
+        pytest.param(
+            "[Nope]",
+            "Leads",
+            "team 'Nope' has no active owners (sdr_pool.teams)",
+            id="unknown-team",
+        ),
+        pytest.param(
+            "[SDR, Leads]",
+            "Leads",
+            "team 'Leads' has no active non-SDR owners",
+            id="manager-team-all-sdrs",
+        ),
+    ],
+)
+def test_team_problems_are_config_errors(pool_teams: str, manager_team: str, message: str) -> None:
+    text = (
+        f"calendar: {{timezone: UTC}}\nsdr_pool: {{teams: {pool_teams}}}\n"
+        f"managers: {{team: {manager_team}}}\n"
+    )
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        resolve_pool(parse_sla_config(text), TEAM_OWNERS)
 
 
 def test_minimal_config_gets_documented_defaults() -> None:
@@ -172,7 +259,7 @@ def _with(extra: str) -> str:
         ),
         pytest.param(
             "calendar:\n  timezone: UTC\nsdr_pool:\n  members: []\n",
-            "sla.yaml:4 sdr_pool.members: Tuple should have at least 1 item",
+            "sla.yaml:4 sdr_pool: the pool needs members or teams — hint: give sdr_pool",
             id="empty-pool",
         ),
         pytest.param(
