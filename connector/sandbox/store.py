@@ -1,0 +1,440 @@
+"""The portal's data: records by object type, property definitions, owners and associations.
+
+One re-entrant lock guards everything; handlers and tests hold it for a whole operation so a
+batch is applied atomically. Property values are kept as HubSpot sends them: strings, with
+datetimes normalised to ISO-8601 UTC milliseconds so that they also sort as strings.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from connector.sandbox.associations import (
+    BY_ID,
+    PRIMARY_CONTACT_COMPANY,
+    AssociationStore,
+)
+from connector.sandbox.clock import SandboxClock, iso_ms, to_ms
+from connector.sandbox.schema import (
+    CREATED_PROPERTY,
+    DEFAULT_GROUPS,
+    DEFAULT_PROPERTIES,
+    LAST_MODIFIED_PROPERTY,
+    LIFECYCLE_STAGES,
+    OBJECT_TYPES,
+    PropertySpec,
+    parse_datetime_value,
+    value_error,
+)
+from connector.sandbox.wire import ApiError, bad_request, property_problem, validation_error
+
+LIFECYCLE = "lifecyclestage"
+_STAGE_RANK = {stage: rank for rank, stage in enumerate(LIFECYCLE_STAGES)}
+# Ids of new records start above any seeded id so the two never collide.
+_FIRST_NEW_ID = 100_000_001
+
+
+@dataclass(slots=True)
+class Record:
+    """One CRM record. `indexed` is what search sees (None: not yet visible to search)."""
+
+    id: str
+    props: dict[str, str]
+    created_ms: int
+    updated_ms: int
+    indexed: dict[str, str] | None = None
+    index_due_ms: int | None = None
+
+
+@dataclass(slots=True)
+class PropertyDef:
+    """A property definition plus its bookkeeping (creation time, display order)."""
+
+    spec: PropertySpec
+    created_ms: int
+    display_order: int = -1
+    archived: bool = False
+    option_order: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class GroupDef:
+    name: str
+    label: str
+    display_order: int = -1
+    archived: bool = False
+
+
+class Store:
+    """All records of one sandbox portal; see the module docstring."""
+
+    def __init__(
+        self, clock: SandboxClock, *, search_lag_ms: int = 0, lifecycle_backward: str = "ignore"
+    ) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock
+        self.search_lag_ms = search_lag_ms
+        self.lifecycle_backward = lifecycle_backward
+        self.edges = AssociationStore()
+        self.owners: list[dict[str, Any]] = []
+        self.owner_ids: set[str] = set()
+        self.write_seq = 0
+        self._records: dict[str, dict[str, Record]] = {t: {} for t in OBJECT_TYPES}
+        self._order: dict[str, list[int]] = {t: [] for t in OBJECT_TYPES}
+        self._emails: dict[str, str] = {}
+        self._next_id = _FIRST_NEW_ID
+        self.properties: dict[str, dict[str, PropertyDef]] = {}
+        self.groups: dict[str, dict[str, GroupDef]] = {}
+        self._load_catalogue()
+
+    # -- catalogue -------------------------------------------------------------------------
+
+    def _load_catalogue(self) -> None:
+        start = self.clock.now_ms()
+        for object_type in OBJECT_TYPES:
+            self.properties[object_type] = {
+                s.name: PropertyDef(s, start) for s in DEFAULT_PROPERTIES[object_type]
+            }
+            self.groups[object_type] = {
+                name: GroupDef(name, label, order)
+                for order, (name, label) in enumerate(DEFAULT_GROUPS[object_type])
+            }
+
+    def spec(self, object_type: str, name: str) -> PropertySpec | None:
+        found = self.properties[object_type].get(name)
+        return None if found is None or found.archived else found.spec
+
+    def custom_property_count(self, object_type: str) -> int:
+        return sum(
+            1
+            for p in self.properties[object_type].values()
+            if not p.spec.hubspot_defined and not p.archived
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def record(self, object_type: str, record_id: str) -> Record | None:
+        return self._records[object_type].get(record_id)
+
+    def get(self, object_type: str, record_id: str) -> dict[str, str] | None:
+        """A copy of one record's properties, or None."""
+        with self.lock:
+            found = self._records[object_type].get(record_id)
+            return dict(found.props) if found else None
+
+    def count(self, object_type: str) -> int:
+        return len(self._records[object_type])
+
+    def all_ids(self, object_type: str) -> list[str]:
+        """Every id of one object type, oldest first."""
+        with self.lock:
+            return [str(i) for i in self._order[object_type]]
+
+    def records(self, object_type: str) -> Iterable[Record]:
+        """Records in id (creation) order. Hold `lock` while iterating."""
+        table = self._records[object_type]
+        for numeric in self._order[object_type]:
+            rec = table.get(str(numeric))
+            if rec is not None:
+                yield rec
+
+    def ids_after(self, object_type: str, after: int, limit: int) -> tuple[list[str], bool]:
+        """Up to `limit` ids greater than `after`, and whether more remain."""
+        order = self._order[object_type]
+        start = bisect.bisect_right(order, after)
+        chunk = order[start : start + limit]
+        return [str(i) for i in chunk], start + limit < len(order)
+
+    def associations(self, from_type: str, record_id: str, to_type: str) -> dict[str, set[int]]:
+        """Associated record ids of `to_type` with their association type ids."""
+        with self.lock:
+            return self.edges.targets(from_type, record_id, to_type)
+
+    def by_email(self, email: str) -> str | None:
+        return self._emails.get(email.lower())
+
+    def searchable(self, rec: Record, now_ms: int) -> dict[str, str] | None:
+        """The version of `rec` that search sees now (index lag applied)."""
+        if rec.index_due_ms is not None and now_ms >= rec.index_due_ms:
+            rec.indexed = rec.props
+            rec.index_due_ms = None
+        return rec.indexed
+
+    def pending_index(self) -> bool:
+        return self.search_lag_ms > 0
+
+    # -- validation ------------------------------------------------------------------------
+
+    def validate(
+        self, object_type: str, props: Mapping[str, Any], *, creating: bool
+    ) -> dict[str, str]:
+        """Check values as HubSpot does and normalise them; raise HubSpot's 400 otherwise."""
+        problems: list[dict[str, Any]] = []
+        clean: dict[str, str] = {}
+        for name, raw in props.items():
+            value = "" if raw is None else raw if isinstance(raw, str) else _stringify(raw)
+            spec = self.spec(object_type, name)
+            if spec is None:
+                problems.append(
+                    property_problem(
+                        name, "PROPERTY_DOESNT_EXIST", f'Property "{name}" does not exist'
+                    )
+                )
+                continue
+            if spec.read_only and not (creating and name == CREATED_PROPERTY[object_type]):
+                problems.append(
+                    property_problem(
+                        name,
+                        "READ_ONLY_VALUE",
+                        f'"{name}" is a read only property; its value cannot be set.',
+                    )
+                )
+                continue
+            reason = value_error(spec, value)
+            if reason is None and spec.name == "hubspot_owner_id" and value:
+                # Owner ids are the options of hubspot_owner_id (external options).
+                reason = None if value in self.owner_ids else f"{value!r} is not a valid owner id"
+            if reason is not None:
+                code = {
+                    "number": "INVALID_DECIMAL",
+                    "enumeration": "INVALID_OPTION",
+                    "bool": "INVALID_BOOLEAN",
+                    "datetime": "INVALID_DATE",
+                    "date": "INVALID_DATE",
+                }.get(spec.type, "INVALID_VALUE")
+                problems.append(property_problem(name, code, reason))
+                continue
+            clean[name] = _normalise(spec, value)
+        if problems:
+            raise validation_error(problems)
+        return clean
+
+    def check_lifecycle(self, current: Mapping[str, str], clean: dict[str, str]) -> None:
+        """Apply the forward-only rule: drop (or reject) a backward `lifecyclestage` write."""
+        new = clean.get(LIFECYCLE)
+        old = current.get(LIFECYCLE, "")
+        if not new or not old or new == old:
+            return
+        if _STAGE_RANK.get(new, -1) < _STAGE_RANK.get(old, -1):
+            if self.lifecycle_backward == "error":
+                raise validation_error(
+                    [
+                        property_problem(
+                            LIFECYCLE,
+                            "INVALID_OPTION",
+                            f"{new} is before the current stage {old}; clear lifecyclestage "
+                            "first to move it backward",
+                        )
+                    ]
+                )
+            del clean[LIFECYCLE]
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def new_id(self) -> str:
+        with self.lock:
+            value = self._next_id
+            self._next_id += 1
+            return str(value)
+
+    def insert(
+        self,
+        object_type: str,
+        props: Mapping[str, str],
+        *,
+        record_id: str | None = None,
+        created_ms: int | None = None,
+        updated_ms: int | None = None,
+    ) -> Record:
+        """Add a record without validation (seeding, tests), stamping HubSpot's fields."""
+        with self.lock:
+            now = self.clock.now_ms()
+            rid = record_id or self.new_id()
+            if rid in self._records[object_type]:
+                raise ValueError(f"{object_type} {rid} exists")
+            numeric = int(rid)
+            if numeric >= self._next_id:
+                self._next_id = numeric + 1
+            created = now if created_ms is None else created_ms
+            updated = created if updated_ms is None else updated_ms
+            values = dict(props)
+            values.setdefault(CREATED_PROPERTY[object_type], iso_ms(created))
+            values[LAST_MODIFIED_PROPERTY[object_type]] = iso_ms(updated)
+            values["hs_object_id"] = rid
+            rec = Record(rid, values, created, updated)
+            self._index_new(rec, now)
+            self._records[object_type][rid] = rec
+            order = self._order[object_type]
+            if not order or numeric > order[-1]:
+                order.append(numeric)
+            else:
+                bisect.insort(order, numeric)
+            if object_type == "contacts" and values.get("email"):
+                self._emails[values["email"].lower()] = rid
+            self.write_seq += 1
+            return rec
+
+    def _index_new(self, rec: Record, now: int) -> None:
+        if self.search_lag_ms <= 0:
+            rec.indexed = rec.props
+        else:
+            rec.indexed = None
+            rec.index_due_ms = now + self.search_lag_ms
+
+    def apply(self, object_type: str, rec: Record, clean: Mapping[str, str]) -> None:
+        """Write validated values onto a record and stamp the last-modified time."""
+        with self.lock:
+            now = self.clock.now_ms()
+            if self.search_lag_ms > 0:
+                if rec.indexed is rec.props:
+                    rec.indexed = dict(rec.props)
+                rec.index_due_ms = now + self.search_lag_ms
+            if object_type == "contacts" and "email" in clean:
+                old = rec.props.get("email")
+                if old:
+                    self._emails.pop(old.lower(), None)
+                if clean["email"]:
+                    self._emails[clean["email"].lower()] = rec.id
+            for name, value in clean.items():
+                if value == "":
+                    rec.props.pop(name, None)
+                else:
+                    rec.props[name] = value
+            rec.updated_ms = now
+            rec.props[LAST_MODIFIED_PROPERTY[object_type]] = iso_ms(now)
+            self.write_seq += 1
+
+    def create(
+        self, object_type: str, properties: Mapping[str, str], *, validate: bool = True
+    ) -> str:
+        """Create a record in-process (as the HTTP create would) and return its id."""
+        with self.lock:
+            clean = (
+                self.validate(object_type, properties, creating=True)
+                if validate
+                else dict(properties)
+            )
+            return self.insert(object_type, {k: v for k, v in clean.items() if v != ""}).id
+
+    def update(
+        self,
+        object_type: str,
+        record_id: str,
+        properties: Mapping[str, str],
+        *,
+        validate: bool = True,
+    ) -> None:
+        """Update a record in-process, applying HubSpot's rules and stamping lastmodifieddate."""
+        with self.lock:
+            rec = self._records[object_type].get(record_id)
+            if rec is None:
+                raise KeyError(f"{object_type} {record_id}")
+            clean = (
+                self.validate(object_type, properties, creating=False)
+                if validate
+                else dict(properties)
+            )
+            self.check_lifecycle(rec.props, clean)
+            self.apply(object_type, rec, clean)
+
+    def set_modified(self, object_type: str, ids: Sequence[str], instant: datetime) -> None:
+        """Force the last-modified time of records to one instant (visible to search at once)."""
+        ms = to_ms(instant)
+        prop = LAST_MODIFIED_PROPERTY[object_type]
+        with self.lock:
+            for rid in ids:
+                rec = self._records[object_type][rid]
+                rec.updated_ms = ms
+                rec.props[prop] = iso_ms(ms)
+                if rec.indexed is not None and rec.indexed is not rec.props:
+                    rec.indexed[prop] = iso_ms(ms)
+            self.write_seq += 1
+
+    def associate(
+        self, from_type: str, from_id: str, to_type: str, to_id: str, type_id: int
+    ) -> None:
+        """Add a typed association (and its inverse); keeps `associatedcompanyid` in step."""
+        with self.lock:
+            for t, rid in ((from_type, from_id), (to_type, to_id)):
+                if rid not in self._records[t]:
+                    raise ApiError(404, "OBJECT_NOT_FOUND", f"{t} {rid} does not exist")
+            kind = BY_ID.get((from_type, type_id))
+            if kind is None or kind.to_type != to_type:
+                raise bad_request(
+                    f"{type_id} is not a valid association type id from {from_type} to {to_type}",
+                    "VALIDATION_ERROR",
+                )
+            self.edges.add(from_type, from_id, to_type, to_id, type_id)
+            primary = (from_type == "contacts" and type_id == PRIMARY_CONTACT_COMPANY) or (
+                from_type == "companies" and kind.inverse_id == PRIMARY_CONTACT_COMPANY
+            )
+            if primary:
+                contact_id, company_id = (
+                    (from_id, to_id) if from_type == "contacts" else (to_id, from_id)
+                )
+                contact = self._records["contacts"][contact_id]
+                self.apply("contacts", contact, {"associatedcompanyid": company_id})
+            self.write_seq += 1
+
+    def set_owners(self, owners: list[dict[str, Any]]) -> None:
+        with self.lock:
+            self.owners = owners
+            self.owner_ids = {str(o["id"]) for o in owners}
+
+    def add_property(self, object_type: str, spec: PropertySpec) -> PropertyDef:
+        with self.lock:
+            existing = self.properties[object_type].get(spec.name)
+            if existing is not None and not existing.archived:
+                raise ApiError(
+                    409, "OBJECT_ALREADY_EXISTS", f"A property named '{spec.name}' already exists."
+                )
+            definition = PropertyDef(spec, self.clock.now_ms())
+            self.properties[object_type][spec.name] = definition
+            return definition
+
+    def replace_spec(self, object_type: str, name: str, **changes: Any) -> PropertyDef:
+        with self.lock:
+            definition = self.properties[object_type][name]
+            definition.spec = replace(definition.spec, **changes)
+            return definition
+
+    def clear_records(self) -> None:
+        """Forget every record and association (a re-seed starts from here)."""
+        with self.lock:
+            for t in OBJECT_TYPES:
+                self._records[t].clear()
+                self._order[t].clear()
+            self._emails.clear()
+            self.edges.clear()
+            self._next_id = _FIRST_NEW_ID
+            self.write_seq += 1
+
+
+def _stringify(raw: Any) -> str:
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    return str(raw)
+
+
+def _normalise(spec: PropertySpec, value: str) -> str:
+    """Datetimes become ISO-8601 UTC milliseconds, dates YYYY-MM-DD; others are kept."""
+    if value == "" or spec.type not in ("datetime", "date"):
+        return value
+    parsed = parse_datetime_value(value)
+    if parsed is None:
+        return value
+    if spec.type == "date":
+        return parsed.date().isoformat()
+    return iso_ms(to_ms(parsed))
+
+
+def normalise_filter_value(spec: PropertySpec | None, value: str) -> str:
+    """Bring a search filter value into the stored form so that comparisons work on strings."""
+    if spec is None:
+        return value
+    return _normalise(spec, value)
