@@ -67,7 +67,11 @@ class _WriteJob:
     future: Future[tuple[BatchOutcome, BatchOutcome | None]] = field(init=False)
 
 
-DecisionHook = Callable[[Sequence[tuple[CrmRecord, Decision, ContactMemory | None]]], None]
+#: Called with each scored group before its cursor position can be committed; returns the ids
+#: of contacts that are (now) handed off, so their memory says so.
+DecisionHook = Callable[
+    [Sequence[tuple[CrmRecord, Decision, ContactMemory | None]], datetime], set[str]
+]
 
 
 class Pipeline:
@@ -164,8 +168,7 @@ class Pipeline:
         if not ready:
             return
         memory = self._store.get_memory(self._portal, [r.id for _, r in ready])
-        scored: list[_Scored] = []
-        hook_items: list[tuple[CrmRecord, Decision, ContactMemory | None]] = []
+        evaluated: list[tuple[int, CrmRecord, Decision, ContactMemory | None]] = []
         for seq, record in ready:
             company_id = (record.get("associatedcompanyid") or "").strip()
             company = self._companies.get(company_id) if company_id else None
@@ -180,22 +183,24 @@ class Pipeline:
                 now=self._now,
                 prior=_prior_state(prior),
             )
+            evaluated.append((seq, record, decision, prior))
+        handed: set[str] = set()
+        if self._on_decisions is not None:
+            handed = self._on_decisions([(r, d, p) for _, r, d, p in evaluated], self._now)
+        scored: list[_Scored] = []
+        for seq, record, decision, prior in evaluated:
             plan = plan_write(
                 record.id, record.properties, _desired(decision), self._names, now=self._now
             )
-            scored.append(
-                _Scored(
-                    seq,
-                    record,
-                    decision,
-                    plan,
-                    _memory_row(record.id, decision, plan, prior, self._now),
-                )
+            # Without handoff configured, "in handoff" just mirrors the condition.
+            in_handoff = decision.handoff_condition and (
+                self._on_decisions is None
+                or record.id in handed
+                or (prior is not None and prior.in_handoff)
             )
-            hook_items.append((record, decision, prior))
+            memory_row = _memory_row(record.id, decision, plan, prior, self._now, in_handoff)
+            scored.append(_Scored(seq, record, decision, plan, memory_row))
         self.counters.scored += len(scored)
-        if self._on_decisions is not None:
-            self._on_decisions(hook_items)
         unchanged = [s for s in scored if s.plan is None]
         self.counters.unchanged += len(unchanged)
         if unchanged and not self._dry_run:
@@ -312,6 +317,7 @@ def _memory_row(
     plan: PlannedWrite | None,
     prior: ContactMemory | None,
     now: datetime,
+    in_handoff: bool,
 ) -> ContactMemory:
     written = plan.properties if plan is not None else {}
     return ContactMemory(
@@ -323,7 +329,7 @@ def _memory_row(
         ),
         lifecycle_written=written.get("lifecyclestage", prior.lifecycle_written if prior else None),
         below_bar_since=decision.below_bar_since,
-        in_handoff=decision.handoff_condition,
+        in_handoff=in_handoff,
         rescore_at=decision.rescore_at,
         scored_at=now,
         rules_version=decision.rules_version,

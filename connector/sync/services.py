@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 
 from connector.hubspot import HubSpotGateway
 from connector.rules import RuleSet, load_rules
+from connector.rules.sla_config import SlaConfig, load_sla_config
 from connector.settings import Settings
 from connector.state import StateStore
+from connector.sync.handoff import HandoffService
 from connector.sync.properties import ScoreProperties
 from connector.sync.run import SyncOptions, SyncRun
 
@@ -21,6 +23,7 @@ class Services:
     gateway: HubSpotGateway
     store: StateStore
     rules: RuleSet
+    sla: SlaConfig
     names: ScoreProperties
 
     @classmethod
@@ -28,6 +31,8 @@ class Services:
         # Order matters for the one-line errors: configuration first, then the database, and
         # only then anything that talks to HubSpot.
         rules = load_rules(settings.rules_file)
+        sla = load_sla_config(settings.sla_file)
+        sla.check_tiers(rules.sla_tiers)
         settings.require_token()
         store = StateStore.connect(settings.state_url)
         gateway = HubSpotGateway.from_settings(settings)
@@ -36,6 +41,7 @@ class Services:
             gateway=gateway,
             store=store,
             rules=rules,
+            sla=sla,
             names=ScoreProperties.with_prefix(settings.property_prefix),
         )
 
@@ -62,7 +68,16 @@ def build_run(
     clock: Callable[[], datetime],
     stop: threading.Event | None = None,
 ) -> SyncRun:
-    """One run wired with every step the product performs."""
+    """One run wired with every step the product performs, handoff included."""
+    handoff = HandoffService(
+        port=services.gateway,
+        store=services.store,
+        rules=services.rules,
+        sla=services.sla,
+        names=services.names,
+        portal=services.settings.portal,
+        dry_run=dry_run,
+    )
     return SyncRun(
         port=services.gateway,
         store=services.store,
@@ -70,4 +85,6 @@ def build_run(
         options=services.sync_options(dry_run=dry_run),
         clock=clock,
         stop=stop,
+        on_decisions=handoff.on_decisions,
+        after_writes=handoff.after_writes,
     )

@@ -1,0 +1,421 @@
+"""SDR handoff: exactly one task per handoff episode, the right owner, due in business time.
+
+Exactly once, even across a crash between creating a task and recording it, and even when the
+local state store is lost:
+
+1. While a page is being scored (before the cursor may pass it), each contact that *crosses* the
+   rules' handoff condition gets a deterministic key (`hq-<contact>-<episode ms>`) reserved in the
+   ledger ("pending"). The reservation is the to-do item: a crash after it is retried next run.
+2. The contact's proof property is set to `<key>|pending|<time>` in HubSpot.
+3. The task is created with the key in its body, associated with the contact (and company).
+4. The proof becomes `<key>|<task id>|<time>` (plus the owner when routing assigned one) and the
+   ledger entry "created".
+
+A pending entry from an earlier run is first looked up through the contact's task associations
+(consistent reads, unlike search, which lags): a task carrying the key completes the entry instead
+of creating a second one. With the ledger lost, the proof on the contact prevents a new handoff for
+the same episode: a contact whose proof is younger than the cool-down is not handed off again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from connector.hubspot.models import CrmRecord, NewTask, Owner, RecordUpdate, TaskPriority, TaskType
+from connector.logging import get_logger
+from connector.rules import Decision, RuleSet
+from connector.rules.business_time import BusinessCalendar
+from connector.rules.routing import (
+    ResolvedPool,
+    RoundRobinState,
+    choose_owner,
+    handoff_key,
+    plan_escalation,
+)
+from connector.rules.sla_config import SlaConfig, render_template, resolve_pool
+from connector.state import ContactMemory, HandoffRecord, StateStore
+from connector.sync.ports import HubSpotPort
+from connector.sync.properties import ScoreProperties
+
+log = get_logger(__name__)
+
+BATCH = 100
+PENDING = "pending"
+ESCALATION_BLOB = "escalation_tasks"
+TASK_PROPERTIES = ("hs_task_status", "hs_task_body", "hubspot_owner_id", "hs_timestamp")
+
+
+@dataclass(frozen=True, slots=True)
+class Proof:
+    """What the contact's handoff property says about its last handoff."""
+
+    key: str
+    task_id: str | None
+    at: datetime
+
+    def render(self) -> str:
+        stamp = self.at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return f"{self.key}|{self.task_id or PENDING}|{stamp}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Proof | None:
+        parts = (text or "").strip().split("|")
+        if len(parts) != 3 or not parts[0].startswith("hq-"):
+            return None
+        try:
+            at = datetime.fromisoformat(parts[2].replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if at.tzinfo is None:
+            return None
+        return cls(parts[0], None if parts[1] == PENDING else parts[1], at)
+
+
+@dataclass(slots=True)
+class _Candidate:
+    record: CrmRecord
+    decision: Decision
+
+
+class HandoffService:
+    """Detects crossings during scoring, then creates and escalates tasks after the writes."""
+
+    def __init__(
+        self,
+        *,
+        port: HubSpotPort,
+        store: StateStore,
+        rules: RuleSet,
+        sla: SlaConfig,
+        names: ScoreProperties,
+        portal: str,
+        dry_run: bool,
+    ) -> None:
+        self._port = port
+        self._store = store
+        self._rules = rules
+        self._sla = sla
+        self._calendar: BusinessCalendar = sla.build_calendar()
+        self._names = names
+        self._portal = portal
+        self._dry_run = dry_run
+        self._pool: ResolvedPool | None = None
+        self._owners: list[Owner] | None = None
+        self.planned: list[HandoffRecord] = []
+        self.created: list[HandoffRecord] = []
+        self.escalated: list[str] = []
+        # What this run knows about the handoffs it reserved: the contact, the decision and why
+        # the owner was chosen (handoffs recovered from earlier runs have none of it).
+        self._context: dict[str, tuple[CrmRecord, Decision, str]] = {}
+
+    # -- during scoring --------------------------------------------------------------------------
+
+    def on_decisions(
+        self,
+        items: Sequence[tuple[CrmRecord, Decision, ContactMemory | None]],
+        now: datetime,
+    ) -> set[str]:
+        """Reserve a handoff for every crossing; return the ids now considered handed off."""
+        handed: set[str] = set()
+        for record, decision, prior in items:
+            if not decision.handoff_condition:
+                continue
+            if prior is not None and prior.in_handoff:
+                handed.add(record.id)  # the same episode, already handed off
+                continue
+            proof = Proof.parse(record.get(self._names.handoff))
+            if proof is not None and now - proof.at < self._sla.handoff.cooldown:
+                # Handed off recently (the state store may have been lost): same episode.
+                handed.add(record.id)
+                continue
+            if self._reserve(record, decision, now):
+                handed.add(record.id)
+        return handed
+
+    def _reserve(self, record: CrmRecord, decision: Decision, now: datetime) -> bool:
+        tier_name = decision.sla_tier or next(iter(self._rules.sla_tiers), None)
+        if tier_name is None:
+            return False
+        tier = self._rules.sla_tiers[tier_name]
+        pool = self._resolved_pool()
+        local_today = now.astimezone(self._calendar.tz).date()
+        state = RoundRobinState.from_mapping(self._store.sdr_round_robin_state(self._portal))
+        assignment = choose_owner(
+            contact_owner_id=(record.get("hubspot_owner_id") or "").strip() or None,
+            pool=pool,
+            state=state,
+            today=local_today,
+            open_counts=self._open_counts(),
+        )
+        if assignment.owner_id is None:
+            log.warning("handoff_unassigned", contact_id=record.id, reason=assignment.reason)
+            return False
+        record_ = HandoffRecord(
+            key=handoff_key(record.id, now),
+            contact_id=record.id,
+            owner_id=assignment.owner_id,
+            task_id=None,
+            sla_tier=tier_name,
+            created_at=now,
+            due_at=self._calendar.add_business_hours(now, tier.response_hours).astimezone(UTC),
+        )
+        self.planned.append(record_)
+        if self._dry_run:
+            return True
+        if not self._store.reserve_handoff(self._portal, record_):
+            return True
+        self._store.save_sdr_round_robin_state(self._portal, assignment.state.to_mapping())
+        self._context[record_.key] = (record, decision, assignment.reason)
+        return True
+
+    # -- after the writes ------------------------------------------------------------------------
+
+    def after_writes(self, now: datetime) -> None:
+        if self._dry_run:
+            return
+        pending = [h for h in self._store.open_handoffs(self._portal) if h.task_id is None]
+        if pending:
+            self._create_tasks(pending, now)
+        self._escalate_breaches(now)
+
+    def _create_tasks(self, pending: list[HandoffRecord], now: datetime) -> None:
+        fresh = [h for h in pending if h.key in self._context]
+        earlier = [h for h in pending if h.key not in self._context]
+        if earlier:
+            found = self._tasks_carrying([(h.contact_id, h.key) for h in earlier])
+            for handoff in earlier:
+                task_id = found.get(handoff.key)
+                if task_id is not None:
+                    self._finish(handoff, task_id, now)
+            earlier = [h for h in earlier if h.key not in found]
+        todo = fresh + earlier
+        for start in range(0, len(todo), BATCH):
+            self._create_batch(todo[start : start + BATCH], now)
+
+    def _create_batch(self, batch: list[HandoffRecord], now: datetime) -> None:
+        contacts = self._contacts_for(batch)
+        self._port.update_contacts(
+            [
+                RecordUpdate(
+                    id=h.contact_id,
+                    properties={self._names.handoff: Proof(h.key, None, h.created_at).render()},
+                )
+                for h in batch
+            ]
+        )
+        tasks = [self._task_for(h, contacts.get(h.contact_id), now) for h in batch]
+        outcome = self._port.create_tasks(tasks)
+        by_key = _match_tasks(outcome.records, [h.key for h in batch])
+        for handoff in batch:
+            task_id = by_key.get(handoff.key)
+            if task_id is None:
+                log.warning("handoff_task_not_created", contact_id=handoff.contact_id)
+                continue
+            self._finish(handoff, task_id, now, contacts.get(handoff.contact_id))
+
+    def _finish(
+        self,
+        handoff: HandoffRecord,
+        task_id: str,
+        now: datetime,
+        contact: CrmRecord | None = None,
+    ) -> None:
+        properties = {self._names.handoff: Proof(handoff.key, task_id, handoff.created_at).render()}
+        current_owner = (contact.get("hubspot_owner_id") if contact else None) or ""
+        if contact is not None and current_owner != handoff.owner_id:
+            properties["hubspot_owner_id"] = handoff.owner_id
+        self._port.update_contacts([RecordUpdate(id=handoff.contact_id, properties=properties)])
+        self._store.complete_handoff(self._portal, handoff.key, task_id)
+        self.created.append(replace(handoff, task_id=task_id, status="created"))
+        log.info(
+            "handoff_created",
+            contact_id=handoff.contact_id,
+            owner_id=handoff.owner_id,
+            task_id=task_id,
+            due_at=handoff.due_at.isoformat(),
+        )
+
+    def _task_for(
+        self, handoff: HandoffRecord, contact: CrmRecord | None, now: datetime
+    ) -> NewTask:
+        context = self._context.get(handoff.key)
+        decision = context[1] if context else None
+        tier = self._rules.sla_tiers[handoff.sla_tier]
+        values: dict[str, object] = {
+            "contact_id": handoff.contact_id,
+            "owner_id": handoff.owner_id,
+            "handoff_key": handoff.key,
+            "routing_reason": context[2] if context else "recovered after a restart",
+            "tier": handoff.sla_tier,
+            "response_hours": f"{tier.response_hours:g}",
+            "due_local": handoff.due_at.astimezone(self._calendar.tz).strftime("%a %d %b %H:%M"),
+        }
+        if decision is not None:
+            values.update(
+                score=decision.score,
+                label=decision.label,
+                grade=decision.grade,
+                temperature=decision.temperature,
+                reasons=decision.compact_reasons,
+                bant_summary=decision.bant.summary,
+            )
+        templates = self._sla.templates
+        company = (contact.get("associatedcompanyid") if contact else None) or None
+        body = render_template(templates.handoff_body, values)
+        if handoff.key not in body:
+            body = f"{body}\nHandoff key: {handoff.key}"  # recovery finds tasks by this key
+        return NewTask(
+            subject=render_template(templates.handoff_subject, values)[:500],
+            body=body,
+            due_at=handoff.due_at,
+            owner_id=handoff.owner_id,
+            priority=TaskPriority(tier.priority),
+            task_type=TaskType(tier.task_type),
+            contact_id=handoff.contact_id,
+            company_id=company,
+        )
+
+    # -- breaches ----------------------------------------------------------------------------------
+
+    def _escalate_breaches(self, now: datetime) -> None:
+        overdue = [
+            h
+            for h in self._store.open_handoffs(self._portal)
+            if h.task_id is not None and h.due_at <= now and h.escalated_at is None
+        ]
+        if not overdue:
+            return
+        tasks = {
+            t.id: t
+            for t in self._port.read_tasks(
+                [h.task_id for h in overdue if h.task_id], TASK_PROPERTIES
+            )
+        }
+        pool = self._resolved_pool()
+        today = now.astimezone(self._calendar.tz).date()
+        for handoff in overdue:
+            task = tasks.get(handoff.task_id or "")
+            if task is None or (task.get("hs_task_status") or "") == "COMPLETED":
+                self._store.close_handoff(self._portal, handoff.key)
+                continue
+            if not self._store.mark_escalated(
+                self._portal, handoff.key, at=now, escalation_task_id=None
+            ):
+                continue
+            state = RoundRobinState.from_mapping(self._store.sdr_round_robin_state(self._portal))
+            owner = (task.get("hubspot_owner_id") or handoff.owner_id).strip()
+            plan = plan_escalation(
+                policy=self._sla.escalation.policy_for(handoff.sla_tier),
+                breaching_owner_id=owner,
+                pool=pool,
+                state=state,
+                today=today,
+                open_counts=self._open_counts(),
+            )
+            self._store.save_sdr_round_robin_state(self._portal, plan.state.to_mapping())
+            if plan.reassign_to is not None:
+                self._port.update_tasks(
+                    [RecordUpdate(id=task.id, properties={"hubspot_owner_id": plan.reassign_to})]
+                )
+                self._port.update_contacts(
+                    [
+                        RecordUpdate(
+                            id=handoff.contact_id,
+                            properties={"hubspot_owner_id": plan.reassign_to},
+                        )
+                    ]
+                )
+                self._store.reassign_handoff(self._portal, handoff.key, owner_id=plan.reassign_to)
+            if plan.manager_id is not None:
+                self._create_escalation_task(handoff, task, plan.manager_id, now)
+            self.escalated.append(handoff.key)
+            log.warning(
+                "handoff_sla_breached",
+                contact_id=handoff.contact_id,
+                task_id=handoff.task_id,
+                escalation="; ".join(plan.reasons),
+            )
+
+    def _create_escalation_task(
+        self, handoff: HandoffRecord, task: CrmRecord, manager_id: str, now: datetime
+    ) -> None:
+        settings = self._sla.escalation.manager_task
+        overdue = (now - handoff.due_at).total_seconds() / 3600
+        values: dict[str, object] = {
+            "contact_id": handoff.contact_id,
+            "owner_id": manager_id,
+            "handoff_key": handoff.key,
+            "tier": handoff.sla_tier,
+            "breached_owner_id": task.get("hubspot_owner_id") or handoff.owner_id,
+            "task_id": task.id,
+            "overdue_hours": f"{overdue:.1f}",
+            "due_local": handoff.due_at.astimezone(self._calendar.tz).strftime("%a %d %b %H:%M"),
+        }
+        templates = self._sla.templates
+        created = self._port.create_tasks(
+            [
+                NewTask(
+                    subject=render_template(templates.escalation_subject, values)[:500],
+                    body=render_template(templates.escalation_body, values)
+                    + f"\nEscalation key: esc-{handoff.key}",
+                    due_at=self._calendar.add_business_hours(now, settings.response_hours),
+                    owner_id=manager_id,
+                    priority=TaskPriority(settings.priority),
+                    task_type=TaskType(settings.task_type),
+                    contact_id=handoff.contact_id,
+                )
+            ]
+        )
+        if created.records:
+            stored = self._store.get_blob(self._portal, ESCALATION_BLOB) or {}
+            stored[handoff.key] = created.records[0].id
+            self._store.save_blob(self._portal, ESCALATION_BLOB, stored)
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def _resolved_pool(self) -> ResolvedPool:
+        if self._pool is None:
+            self._owners = self._port.list_owners()
+            self._pool = resolve_pool(self._sla, self._owners)
+        return self._pool
+
+    def _open_counts(self) -> Mapping[str, int]:
+        return Counter(h.owner_id for h in self._store.open_handoffs(self._portal))
+
+    def _contacts_for(self, batch: Sequence[HandoffRecord]) -> dict[str, CrmRecord]:
+        known = {h.contact_id: self._context[h.key][0] for h in batch if h.key in self._context}
+        missing = [h.contact_id for h in batch if h.contact_id not in known]
+        if missing:
+            for record in self._port.read_contacts(
+                missing, ["hubspot_owner_id", "associatedcompanyid", self._names.handoff]
+            ):
+                known[record.id] = record
+        return known
+
+    def _tasks_carrying(self, pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+        """Task id per handoff key, for tasks already associated with the contact."""
+        task_ids = self._port.contact_task_ids([contact for contact, _ in pairs])
+        wanted = {key for _, key in pairs}
+        all_ids = sorted({t for ids in task_ids.values() for t in ids})
+        found: dict[str, str] = {}
+        for start in range(0, len(all_ids), BATCH):
+            for task in self._port.read_tasks(all_ids[start : start + BATCH], TASK_PROPERTIES):
+                for key in wanted:
+                    if key in (task.get("hs_task_body") or ""):
+                        found.setdefault(key, task.id)
+        return found
+
+
+def _match_tasks(records: Sequence[CrmRecord], keys: Sequence[str]) -> dict[str, str]:
+    """Created tasks back to their handoff keys, by the key written into each task's body."""
+    matched: dict[str, str] = {}
+    for record in records:
+        body = record.get("hs_task_body") or ""
+        for key in keys:
+            if key in body and key not in matched:
+                matched[key] = record.id
+                break
+    return matched
