@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--search-lag-ms", type=int, default=0, help="delay before search sees writes")
     sandbox.add_argument("--fault-rate", type=float, default=0.0, help="share of requests to fail")
+    sandbox.add_argument(
+        "--scopes", default=None, help="comma-separated scopes of the token (default: all)"
+    )
 
     setup = sub.add_parser("setup", help="create the score properties in HubSpot (idempotent)")
     setup.add_argument("--check", action="store_true", help="only check, create nothing")
