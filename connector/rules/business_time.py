@@ -31,6 +31,10 @@ WorkingInterval = tuple[time, time]
 #: Ten years: no real holiday list closes a business for longer, and it bounds a bad config.
 MAX_SEARCH_DAYS = 3660
 
+#: The largest SLA accepted: a year of round-the-clock work. Far above any real SLA, and it keeps
+#: a typo (hours: 40000000) from walking the calendar for minutes.
+MAX_BUSINESS_HOURS = 24 * 366
+
 _ONE_HOUR = timedelta(hours=1)
 _ZERO = timedelta(0)
 
@@ -133,9 +137,8 @@ class BusinessCalendar:
 
     def _intervals_from(self, t_utc: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Working intervals (UTC) ending after `t_utc`, in order; raises if none for 10 years."""
-        # Start a day early: a local date's intervals can end after `t_utc` even when the local
-        # date of `t_utc` is already the next one (never with day-bounded intervals, but cheap).
-        day = t_utc.astimezone(self.tz).date() - timedelta(days=1)
+        # Intervals lie within their local day, so earlier days cannot end after `t_utc`.
+        day = t_utc.astimezone(self.tz).date()
         idle_days = 0
         while True:
             found = False
@@ -185,11 +188,13 @@ class BusinessCalendar:
             The deadline, aware, in the calendar's zone.
 
         Raises:
-            ValueError: `start` is naive, `hours` is negative or not finite.
+            ValueError: `start` is naive, or `hours` is negative, NaN or above MAX_BUSINESS_HOURS.
         """
         _require_aware(start, "start")
-        if not hours >= 0 or hours == float("inf"):
-            raise ValueError(f"hours must be a finite number >= 0 (got {hours!r})")
+        if not 0 <= hours <= MAX_BUSINESS_HOURS:
+            raise ValueError(
+                f"hours must be a finite number from 0 to {MAX_BUSINESS_HOURS} (got {hours!r})"
+            )
         remaining = timedelta(hours=hours)
         t_utc = start.astimezone(UTC)
         for interval_start, interval_end in self._intervals_from(t_utc):

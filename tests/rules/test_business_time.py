@@ -233,7 +233,7 @@ def test_naive_and_negative_inputs_are_rejected() -> None:
         calendar.add_business_hours(datetime(2025, 6, 2, 9), 1)
     with pytest.raises(ValueError, match="timezone-aware"):
         calendar.business_hours_between(datetime(2025, 6, 2, 9), _at(BERLIN, 2025, 6, 2))
-    for bad in (-1.0, float("nan"), float("inf")):
+    for bad in (-1.0, float("nan"), float("inf"), 24 * 366 + 1):
         with pytest.raises(ValueError, match="finite number"):
             calendar.add_business_hours(_at(BERLIN, 2025, 6, 2, 9), bad)
 
