@@ -151,8 +151,10 @@ def test_weighted_fairness_holds_at_every_prefix(weights: list[int], handoffs: i
     pool = _pool(*(SdrMember(f"sdr{i}", weight=w) for i, w in enumerate(weights)))
     counts, _, _ = _run(pool, handoffs)
     total = sum(weights)
+    # Smooth WRR's bound is inclusive: e.g. weights [1, 3, 3, 14, 14, 14] after 77 picks give
+    # one SDR exactly one pick off its share (found by hypothesis), never more.
     for index, weight in enumerate(weights):
-        assert abs(counts[f"sdr{index}"] - handoffs * weight / total) < 1
+        assert abs(counts[f"sdr{index}"] - handoffs * weight / total) <= 1
 
 
 def test_round_robin_is_deterministic_and_resumes_from_persisted_state() -> None:
