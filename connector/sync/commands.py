@@ -11,7 +11,7 @@ from connector.rules import LeadInput, evaluate, load_rules
 from connector.settings import Settings
 from connector.state import StateStore
 from connector.sync.output import table, write_csv
-from connector.sync.run import RunResult, SyncRun
+from connector.sync.run import RunResult
 from connector.sync.services import Services, build_run
 from connector.sync.setup import run_setup_steps
 
@@ -68,8 +68,7 @@ def print_result(result: RunResult, *, fmt: str, limit: int) -> None:
 def run_sync(args: argparse.Namespace, settings: Settings) -> int:
     services = Services.from_settings(settings)
     try:
-        run: SyncRun = build_run(services, dry_run=args.dry_run, clock=_now)
-        result = run.execute()
+        result = build_run(services, dry_run=args.dry_run, clock=_now).execute()
     finally:
         services.close()
     print_result(result, fmt=args.format, limit=args.limit)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from connector.hubspot import HubSpotGateway
-from connector.rules import RuleSet, load_rules
+from connector.hubspot.models import CrmRecord
+from connector.rules import Decision, RuleSet, load_rules
 from connector.rules.sla_config import SlaConfig, load_sla_config
 from connector.settings import Settings
-from connector.state import StateStore
+from connector.state import ContactMemory, StateStore
 from connector.sync.handoff import HandoffService
 from connector.sync.properties import ScoreProperties
-from connector.sync.run import SyncOptions, SyncRun
+from connector.sync.run import RunResult, SyncOptions, SyncRun
 
 
 @dataclass(slots=True)
@@ -61,13 +62,28 @@ class Services:
         self.store.close()
 
 
+Observer = Callable[[Sequence[tuple[CrmRecord, Decision, ContactMemory | None]]], None]
+
+
+@dataclass(slots=True)
+class WiredRun:
+    """A sync run with the handoff step attached (and visible, for summaries)."""
+
+    run: SyncRun
+    handoff: HandoffService
+
+    def execute(self) -> RunResult:
+        return self.run.execute()
+
+
 def build_run(
     services: Services,
     *,
     dry_run: bool,
     clock: Callable[[], datetime],
     stop: threading.Event | None = None,
-) -> SyncRun:
+    observe: Observer | None = None,
+) -> WiredRun:
     """One run wired with every step the product performs, handoff included."""
     handoff = HandoffService(
         port=services.gateway,
@@ -78,13 +94,22 @@ def build_run(
         portal=services.settings.portal,
         dry_run=dry_run,
     )
-    return SyncRun(
+
+    def on_decisions(
+        items: Sequence[tuple[CrmRecord, Decision, ContactMemory | None]], now: datetime
+    ) -> set[str]:
+        if observe is not None:
+            observe(items)
+        return handoff.on_decisions(items, now)
+
+    run = SyncRun(
         port=services.gateway,
         store=services.store,
         rules=services.rules,
         options=services.sync_options(dry_run=dry_run),
         clock=clock,
         stop=stop,
-        on_decisions=handoff.on_decisions,
+        on_decisions=on_decisions,
         after_writes=handoff.after_writes,
     )
+    return WiredRun(run, handoff)
