@@ -1,0 +1,38 @@
+"""Shared fixtures: sandboxes (a local HubSpot on loopback) started and stopped per test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from connector.sandbox import Sandbox, SandboxConfig
+
+MakeSandbox = Callable[..., Sandbox]
+
+
+@pytest.fixture(name="make_sandbox")
+def _make_sandbox() -> Iterator[MakeSandbox]:
+    """A factory: `make_sandbox(**SandboxConfig overrides)` returns a started sandbox.
+
+    Every sandbox it made is stopped after the test.
+    """
+    started: list[Sandbox] = []
+
+    def make(**overrides: Any) -> Sandbox:
+        settings: dict[str, Any] = {"seed": 1, "contacts": 1000, "tier": "unlimited"}
+        settings.update(overrides)
+        sandbox = Sandbox(SandboxConfig(**settings)).start()
+        started.append(sandbox)
+        return sandbox
+
+    yield make
+    for sandbox in started:
+        sandbox.stop()
+
+
+@pytest.fixture(name="sandbox")
+def _sandbox(make_sandbox: MakeSandbox) -> Sandbox:
+    """A started sandbox: 1,000 contacts, unlimited tier, seed 1."""
+    return make_sandbox()
