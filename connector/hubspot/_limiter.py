@@ -71,8 +71,8 @@ class _Window:
     interval: float
     stamps: deque[float] = field(default_factory=deque)
     in_flight: int = 0
-    delay: float = 0.0  # adaptive spacing between starts (s)
-    next_start: float = float("-inf")
+    delay: float = 0.0  # adaptive spacing between starts (s), applied from the last start
+    last_start: float = float("-inf")
 
     def purge(self, now: float) -> None:
         horizon = now - self.interval
@@ -85,7 +85,7 @@ class _Window:
     def wait_for_slot(self, now: float) -> float:
         """Seconds until a call may start (0 when it may start now)."""
         self.purge(now)
-        spacing_wait = max(0.0, self.next_start - now)
+        spacing_wait = max(0.0, self.last_start + self.delay - now)
         if self.used() < self.capacity:
             return spacing_wait
         overflow = self.used() - self.capacity  # stamps that must expire before a slot frees
@@ -240,7 +240,7 @@ class RateLimiter:
         if wait > 0:
             return wait
         window.in_flight += 1
-        window.next_start = now + window.delay
+        window.last_start = now
         if self._daily_remaining is not None:
             self._daily_remaining -= 1
         return 0.0

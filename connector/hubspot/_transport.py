@@ -120,7 +120,19 @@ class CallRunner:
             HubSpotError: the mapped error of the last attempt (see connector/errors.py).
         """
         deadline = self._timer.monotonic() + self._policy.call_time_cap
-        planned_wait = [0.0]
+        # tenacity versions differ on whether `wait` or `stop` runs first after a failure;
+        # whichever does computes the (jittered) wait once per attempt and both share it.
+        planned: dict[int, float] = {}
+
+        def planned_wait(state: RetryCallState) -> float:
+            if state.attempt_number not in planned:
+                exc = state.outcome.exception() if state.outcome else None
+                planned[state.attempt_number] = (
+                    self._wait_for(exc, state.attempt_number, budget)
+                    if isinstance(exc, HubSpotError)
+                    else 0.0
+                )
+            return planned[state.attempt_number]
 
         def should_retry(exc: BaseException) -> bool:
             if not isinstance(exc, RetriableHubSpotError):
@@ -130,11 +142,7 @@ class CallRunner:
             return idempotent or _certainly_not_processed(exc)
 
         def stop(state: RetryCallState) -> bool:
-            exc = state.outcome.exception() if state.outcome else None
-            if not isinstance(exc, HubSpotError):
-                return True
-            wait = self._wait_for(exc, state.attempt_number, budget)
-            planned_wait[0] = wait
+            wait = planned_wait(state)
             return self._timer.monotonic() + wait + MIN_ATTEMPT_SECONDS >= deadline
 
         def before_sleep(state: RetryCallState) -> None:
@@ -148,13 +156,13 @@ class CallRunner:
                 status=details.status,
                 category=details.category,
                 correlation_id=details.correlation_id,
-                wait_s=round(planned_wait[0], 3),
+                wait_s=round(planned_wait(state), 3),
             )
 
         retrying = Retrying(
             retry=retry_if_exception(should_retry),
             stop=stop,
-            wait=lambda _state: planned_wait[0],
+            wait=planned_wait,
             sleep=self._timer.sleep,
             before_sleep=before_sleep,
             reraise=True,
