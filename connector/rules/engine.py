@@ -1,0 +1,233 @@
+"""`evaluate`: one contact, one instant, one rule set → one `Decision`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+
+from connector.rules.bant import score_bant
+from connector.rules.conditions import Facts
+from connector.rules.engagement import (
+    collect_terms,
+    engagement_reasons,
+    total,
+    updated_memory,
+)
+from connector.rules.explain import compact_text, full_text, order_reasons
+from connector.rules.fit import first_disqualifier, score_fit
+from connector.rules.model import BantResult, Decision, LeadInput, PriorState, Reason
+from connector.rules.policy import decide_handoff, decide_lead_status, decide_lifecycle
+from connector.rules.rescore import next_change
+from connector.rules.ruleset import RuleSet
+from connector.rules.values import to_datetime
+
+_NO_BANT = BantResult(())
+
+
+@dataclass(frozen=True, slots=True)
+class Static:
+    """The parts of a decision that do not change with time (for one contact)."""
+
+    fit_points: float
+    fit_part: float  # fit's share of the score, 0..100·fit_weight
+    grade: str
+    bant_met_count: int
+    bant_met: frozenset[str]
+    disqualified: bool
+    stage: str | None
+    status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outputs:
+    """The time-dependent outputs at one instant."""
+
+    score: int
+    temperature: str
+    lifecycle_target: str | None
+    lifecycle_clear_first: bool
+    lead_status_target: str | None
+    handoff: bool
+    sla_tier: str | None
+    below_bar_since: datetime | None
+    recycle_due: datetime | None
+    note: Reason | None
+
+
+def score_of(rules: RuleSet, fit_part: float, engagement_points: float, disqualified: bool) -> int:
+    """The 0–100 score from fit's share and engagement points (half rounds up)."""
+    share = engagement_points / rules.engagement_max
+    if share > 1.0:
+        share = 1.0
+    raw = fit_part + 100.0 * rules.engagement_weight * share
+    score = int(raw + 0.5) if raw > 0.0 else 0
+    if score > 100:
+        score = 100
+    if disqualified and score > rules.disqualified_max_score:
+        score = rules.disqualified_max_score
+    return score
+
+
+def temperature_of(rules: RuleSet, engagement_points: float) -> str:
+    if engagement_points >= rules.hot:
+        return "hot"
+    if engagement_points >= rules.warm:
+        return "warm"
+    return "cold"
+
+
+def grade_of(rules: RuleSet, fit_points: float, disqualified: bool) -> str:
+    if disqualified:
+        return "D"
+    for grade, bar in rules.grade_bars:
+        if fit_points >= bar:
+            return grade
+    return "D"
+
+
+def outputs_at(
+    rules: RuleSet,
+    static: Static,
+    engagement_points: float,
+    now: datetime,
+    prior: PriorState | None,
+) -> Outputs:
+    """Score, temperature and policy outcomes for given engagement points at `now`."""
+    score = score_of(rules, static.fit_part, engagement_points, static.disqualified)
+    temperature = temperature_of(rules, engagement_points)
+    facts = Facts(
+        score=score,
+        fit_points=static.fit_points,
+        engagement_points=engagement_points,
+        grade=static.grade,
+        temperature=temperature,
+        bant_met_count=static.bant_met_count,
+        bant_met=static.bant_met,
+        disqualified=static.disqualified,
+    )
+    lifecycle = decide_lifecycle(rules.lifecycle, static.stage, facts, now, prior)
+    handoff, tier = decide_handoff(rules.handoff, facts, prior)
+    status = decide_lead_status(
+        rules.lead_status, static.status, prior, static.disqualified, handoff
+    )
+    return Outputs(
+        score=score,
+        temperature=temperature,
+        lifecycle_target=lifecycle.target,
+        lifecycle_clear_first=lifecycle.clear_first,
+        lead_status_target=status,
+        handoff=handoff,
+        sla_tier=tier,
+        below_bar_since=lifecycle.below_bar_since,
+        recycle_due=lifecycle.recycle_due,
+        note=lifecycle.note,
+    )
+
+
+def evaluate(
+    lead: LeadInput,
+    *,
+    rules: RuleSet,
+    now: datetime,
+    prior: PriorState | None = None,
+) -> Decision:
+    """Score one contact and decide what the connector should write.
+
+    Pure and deterministic: the same lead, rules, instant and prior give the same decision.
+    Garbage property values are unknown facts, never exceptions.
+
+    Args:
+        lead: the contact's (and its company's) HubSpot property strings.
+        rules: the compiled rule set.
+        now: the evaluation instant (timezone-aware).
+        prior: what the state store remembers for this contact, or None.
+
+    Returns:
+        The decision: score, grade, temperature, label, BANT, reasons, the lifecycle stage and
+        lead status to write (None = leave alone), the handoff condition and SLA tier, when to
+        re-score, and the recycling clock and signal memory to store.
+
+    Raises:
+        ValueError: `now` is naive (a programming error, not a data problem).
+    """
+    if now.tzinfo is None:
+        raise ValueError("evaluate() needs a timezone-aware `now`")
+    contact = lead.contact
+    company = lead.company
+    now_s = now.timestamp()
+    reasons: list[Reason] = []
+
+    disqualifier = first_disqualifier(rules.disqualifiers, contact, company)
+    if disqualifier is not None:
+        reasons.append(disqualifier)
+    disqualified = disqualifier is not None
+    fit_points = score_fit(rules.fit_groups, contact, company, reasons)
+    bant = _NO_BANT if rules.bant is None else score_bant(rules.bant, contact, company, reasons)
+    fit_points += bant.points
+    memory = prior.signal_memory if prior is not None else MappingProxyType({})
+    terms = collect_terms(rules.signals, contact, company, memory)
+    engagement_points = total(terms, now_s)
+    engagement_reasons(terms, now_s, reasons)
+
+    fit_share = fit_points / rules.fit_max
+    fit_share = 0.0 if fit_share < 0.0 else (1.0 if fit_share > 1.0 else fit_share)
+    grade = grade_of(rules, fit_points, disqualified)
+    static = Static(
+        fit_points=fit_points,
+        fit_part=100.0 * rules.fit_weight * fit_share,
+        grade=grade,
+        bant_met_count=bant.met_count,
+        bant_met=bant.met,
+        disqualified=disqualified,
+        stage=contact.get("lifecyclestage"),
+        status=contact.get("hs_lead_status"),
+    )
+    out = outputs_at(rules, static, engagement_points, now, prior)
+    if out.note is not None:
+        reasons.append(out.note)
+
+    memory_s = updated_memory(rules.signals, terms, now_s)
+    new_memory = MappingProxyType({k: to_datetime(v) for k, v in memory_s.items()})
+    rescore = next_change(
+        rules=rules,
+        static=static,
+        terms=terms,
+        now=now,
+        current=out,
+        prior=prior,
+        memory=new_memory,
+        outputs_at=outputs_at,
+    )
+
+    ordered = order_reasons(reasons)
+    label = f"{grade}-{out.temperature}"
+    header = (
+        f"contact {lead.contact_id}: score {out.score} ({label}), fit {fit_points:.1f}, "
+        f"engagement {engagement_points:.1f}"
+        + (f", disqualified: {disqualifier.criterion}" if disqualifier else "")
+    )
+    footer = f"  rules {rules.name} v{rules.version}"
+    return Decision(
+        contact_id=lead.contact_id,
+        score=out.score,
+        fit_points=fit_points,
+        engagement_points=engagement_points,
+        grade=grade,
+        temperature=out.temperature,
+        label=label,
+        disqualified=disqualifier,
+        bant=bant,
+        reasons=ordered,
+        compact_reasons=compact_text(ordered),
+        full_reasons=full_text(header=header, reasons=ordered, bant=bant, footer=footer),
+        lifecycle_target=out.lifecycle_target,
+        lifecycle_clear_first=out.lifecycle_clear_first,
+        lead_status_target=out.lead_status_target,
+        handoff_condition=out.handoff,
+        sla_tier=out.sla_tier,
+        rescore_at=rescore,
+        below_bar_since=out.below_bar_since,
+        rules_version=rules.version,
+        signal_memory=new_memory,
+    )

@@ -1,0 +1,114 @@
+"""Reasons as text: a compact line for a HubSpot property, a full block for the command line."""
+
+from __future__ import annotations
+
+from connector.rules.model import BantResult, Reason
+
+#: HubSpot single-line text properties hold more, but a rep reads at a glance; the issue asks
+#: for at most 1,000 characters.
+COMPACT_MAX_CHARS = 1000
+_SEPARATOR = " · "
+_MINUS = "−"  # typographic minus: reads better than "-" next to numbers
+_OBSERVED_MAX_CHARS = 60
+
+_KIND_ORDER = {"disqualifier": 0, "policy": 1, "fit": 2, "bant": 3, "engagement": 4, "cap": 5}
+
+
+def order_reasons(reasons: list[Reason]) -> tuple[Reason, ...]:
+    """Disqualifiers and policy notes first, then by |points| (largest first), stable."""
+    return tuple(
+        sorted(
+            reasons,
+            key=lambda r: (
+                0 if r.kind in ("disqualifier", "policy") else 1,
+                -abs(r.points),
+                _KIND_ORDER.get(r.kind, 9),
+            ),
+        )
+    )
+
+
+def _signed(points: float, decimals: int) -> str:
+    rounded = round(points, decimals)
+    if rounded == 0:
+        return "±0"
+    text = f"{abs(rounded):.{decimals}f}" if decimals else f"{abs(round(points)):d}"
+    return ("+" if rounded > 0 else _MINUS) + text
+
+
+def _observed(reason: Reason) -> str:
+    if reason.observed is None:
+        return ""
+    text = reason.observed.replace("\n", " ").replace("\r", " ")
+    if len(text) > _OBSERVED_MAX_CHARS:
+        text = text[: _OBSERVED_MAX_CHARS - 1] + "…"
+    return text
+
+
+def _compact_item(reason: Reason) -> str:
+    observed = _observed(reason)
+    if reason.kind == "disqualifier":
+        return f"disqualified: {reason.criterion}" + (f" ({observed})" if observed else "")
+    if reason.kind == "policy":
+        return reason.criterion
+    head = f"{_signed(reason.points, 0)} {reason.criterion}"
+    if reason.kind == "engagement" and observed:
+        return f"{head} {observed}"
+    if reason.kind == "bant" and observed:
+        return f"{head} ({observed})"
+    return head
+
+
+def compact_text(reasons: tuple[Reason, ...], *, limit: int = COMPACT_MAX_CHARS) -> str:
+    """One line, most important reason first, cut at a reason boundary within `limit` chars.
+
+    Args:
+        reasons: ordered reasons.
+        limit: maximum length in characters.
+
+    Returns:
+        E.g. "+30 200–999 employees · +25 demo request 3 days ago · −15 free email domain".
+    """
+    items = [
+        _compact_item(r) for r in reasons if r.points != 0 or r.kind in ("disqualifier", "policy")
+    ]
+    reserve = len(f"{_SEPARATOR}+{len(items)} more")
+    out = ""
+    for index, item in enumerate(items):
+        candidate = item if not out else out + _SEPARATOR + item
+        is_last = index == len(items) - 1
+        if len(candidate) <= (limit if is_last else limit - reserve):
+            out = candidate
+            continue
+        if not out:
+            out = item[: max(0, limit - reserve - 1)] + "…"
+            index += 1
+        left = len(items) - index
+        return (out + f"{_SEPARATOR}+{left} more")[:limit] if left else out[:limit]
+    return out
+
+
+def full_text(
+    *,
+    header: str,
+    reasons: tuple[Reason, ...],
+    bant: BantResult,
+    footer: str,
+) -> str:
+    """A multi-line explanation for the command line: every reason with group and value."""
+    lines = [header]
+    for reason in reasons:
+        observed = _observed(reason)
+        group = f"[{reason.kind}{': ' + reason.group if reason.group else ''}]"
+        if reason.kind in ("disqualifier", "policy"):
+            points = "   ·  "
+        else:
+            points = f"{_signed(reason.points, 1):>6}"
+        line = f"  {points} {reason.criterion}"
+        if observed:
+            line += f" = {observed}"
+        lines.append(f"{line}  {group}")
+    if bant.dimensions:
+        lines.append(f"  {bant.summary}")
+    lines.append(footer)
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""ICP fit: grouped criteria with caps, and disqualifiers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connector.rules.matchers import Matcher, Properties, compile_matcher
+from connector.rules.model import Reason
+from connector.rules.schema import DisqualifierSpec, FitSpec
+
+
+@dataclass(frozen=True, slots=True)
+class FitCriterion:
+    matcher: Matcher
+    points: float
+
+
+@dataclass(frozen=True, slots=True)
+class FitGroup:
+    """Criteria scored together: summed (or first match only), then capped.
+
+    Attributes:
+        name: the group's name, shown with cap reasons.
+        first_only: only the first matching criterion counts (ordered tiers, e.g. sizes).
+        cap: the most the group can add, if any.
+        floor: the most the group can take away (a negative number), if any.
+        criteria: the compiled criteria in file order.
+    """
+
+    name: str
+    first_only: bool
+    cap: float | None
+    floor: float | None
+    criteria: tuple[FitCriterion, ...]
+
+
+def compile_fit(spec: FitSpec) -> tuple[FitGroup, ...]:
+    """Compile the fit section into groups of matchers."""
+    return tuple(
+        FitGroup(
+            name=group.name,
+            first_only=group.mode == "first",
+            cap=group.cap,
+            floor=group.floor,
+            criteria=tuple(FitCriterion(compile_matcher(c), c.points) for c in group.criteria),
+        )
+        for group in spec.groups
+    )
+
+
+def compile_disqualifiers(specs: list[DisqualifierSpec]) -> tuple[Matcher, ...]:
+    """Compile the disqualifiers (each keeps its admin-written label)."""
+    return tuple(compile_matcher(spec) for spec in specs)
+
+
+def score_fit(
+    groups: tuple[FitGroup, ...],
+    contact: Properties,
+    company: Properties | None,
+    reasons: list[Reason],
+) -> float:
+    """Sum the fit points of every group, appending one reason per matched criterion.
+
+    Args:
+        groups: the compiled fit groups.
+        contact: contact properties.
+        company: company properties or None.
+        reasons: list the reasons are appended to.
+
+    Returns:
+        The fit points after group caps (may be negative).
+    """
+    total = 0.0
+    for group in groups:
+        subtotal = 0.0
+        for criterion in group.criteria:
+            matched, observed = criterion.matcher.check(contact, company)
+            if not matched:
+                continue
+            subtotal += criterion.points
+            reasons.append(
+                Reason("fit", criterion.matcher.label, observed, criterion.points, group.name)
+            )
+            if group.first_only:
+                break
+        cap = group.cap
+        if cap is not None and subtotal > cap:
+            reasons.append(
+                Reason("cap", f"{group.name} capped at {cap:g}", None, cap - subtotal, group.name)
+            )
+            subtotal = cap
+        floor = group.floor
+        if floor is not None and subtotal < floor:
+            reasons.append(
+                Reason(
+                    "cap", f"{group.name} floored at {floor:g}", None, floor - subtotal, group.name
+                )
+            )
+            subtotal = floor
+        total += subtotal
+    return total
+
+
+def first_disqualifier(
+    disqualifiers: tuple[Matcher, ...], contact: Properties, company: Properties | None
+) -> Reason | None:
+    """The first disqualifier that holds, as a reason, or None."""
+    for matcher in disqualifiers:
+        matched, observed = matcher.check(contact, company)
+        if matched:
+            return Reason("disqualifier", matcher.label, observed, 0.0, "disqualifier")
+    return None

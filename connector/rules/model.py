@@ -1,0 +1,153 @@
+"""The values that go into and come out of the rules engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+
+_EMPTY: Mapping[str, datetime] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class LeadInput:
+    """One contact as the sync read it: HubSpot property strings, and its company's if any.
+
+    Attributes:
+        contact_id: HubSpot's contact id.
+        contact: contact property name → raw string value (or None).
+        company: the primary company's properties, or None when it has none.
+    """
+
+    contact_id: str
+    contact: Mapping[str, str | None]
+    company: Mapping[str, str | None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriorState:
+    """What the state store remembers from the last decision for this contact.
+
+    The whole object may be missing (a lost store): the engine then behaves safely (it never
+    overwrites a non-empty lead status, and restarts the recycling clock instead of recycling).
+
+    Attributes:
+        score: the last score written.
+        label: the last grade-temperature label written.
+        below_bar_since: when the contact fell below the MQL bar (recycling clock).
+        last_written_lead_status: the last lead status the connector itself wrote.
+        in_handoff: the handoff condition held at the last decision (hysteresis).
+        signal_memory: signal name → when it last occurred, for bottom-of-funnel signals
+            HubSpot may overwrite (e.g. "recent conversion" after a newsletter sign-up).
+    """
+
+    score: int | None = None
+    label: str | None = None
+    below_bar_since: datetime | None = None
+    last_written_lead_status: str | None = None
+    in_handoff: bool = False
+    signal_memory: Mapping[str, datetime] = field(default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One line of a score's arithmetic.
+
+    Attributes:
+        kind: "fit", "bant", "engagement", "cap", "disqualifier" or "policy".
+        criterion: what was tested, in words an SDR reads ("200–999 employees").
+        observed: what the contact had (a value, a domain, "3 days ago"), if useful.
+        points: signed points this line contributed (0 for disqualifiers and policy notes).
+        group: the fit group, BANT dimension or journey stage it belongs to.
+    """
+
+    kind: str
+    criterion: str
+    observed: str | None
+    points: float
+    group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BantDimensionResult:
+    """One BANT dimension: "met", "not_met" or "unknown", the value that decided it, points."""
+
+    dimension: str
+    status: str
+    observed: str | None
+    points: float
+
+
+@dataclass(frozen=True, slots=True)
+class BantResult:
+    """Budget, authority, need and timeline for one contact."""
+
+    dimensions: tuple[BantDimensionResult, ...]
+
+    @property
+    def met_count(self) -> int:
+        return sum(1 for d in self.dimensions if d.status == "met")
+
+    @property
+    def met(self) -> frozenset[str]:
+        return frozenset(d.dimension for d in self.dimensions if d.status == "met")
+
+    def status(self, dimension: str) -> str:
+        """The status of one dimension ("unknown" when the rules do not configure it)."""
+        for d in self.dimensions:
+            if d.dimension == dimension:
+                return d.status
+        return "unknown"
+
+    @property
+    def points(self) -> float:
+        return sum(d.points for d in self.dimensions)
+
+    @property
+    def summary(self) -> str:
+        """E.g. "BANT 2/4: budget ✓ authority ? need ✓ timeline ✗"."""
+        marks = {"met": "✓", "not_met": "✗", "unknown": "?"}
+        parts = " ".join(f"{d.dimension} {marks[d.status]}" for d in self.dimensions)
+        return f"BANT {self.met_count}/{len(self.dimensions)}: {parts}".rstrip(": ")
+
+
+@dataclass(frozen=True, slots=True)
+class SlaTier:
+    """An SLA tier: how fast a rep must respond (business hours), with what task, how urgent."""
+
+    name: str
+    response_hours: float
+    task_type: str
+    priority: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Everything the rules concluded about one contact at one instant.
+
+    See `connector.rules.evaluate` for the meaning of each field; `reasons` are ordered by
+    the size of their points, disqualifiers first.
+    """
+
+    contact_id: str
+    score: int
+    fit_points: float
+    engagement_points: float
+    grade: str
+    temperature: str
+    label: str
+    disqualified: Reason | None
+    bant: BantResult
+    reasons: tuple[Reason, ...]
+    compact_reasons: str
+    full_reasons: str
+    lifecycle_target: str | None
+    lifecycle_clear_first: bool
+    lead_status_target: str | None
+    handoff_condition: bool
+    sla_tier: str | None
+    rescore_at: datetime | None
+    below_bar_since: datetime | None
+    rules_version: str
+    signal_memory: Mapping[str, datetime] = field(default_factory=lambda: _EMPTY)

@@ -1,0 +1,155 @@
+"""Rules-file text → `RuleSet`, with one-line errors that name the file, line, field and a fix."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from connector.errors import ConfigError
+from connector.rules import schema
+from connector.rules.ruleset import RuleSet, compile_rules
+
+_DOCS_HINT = "see docs/rules.md"
+
+
+def _all_field_names() -> list[str]:
+    names: set[str] = set()
+    for value in vars(schema).values():
+        if isinstance(value, type) and issubclass(value, BaseModel):
+            names.update(value.model_fields)
+    return sorted(names)
+
+
+_FIELD_NAMES = _all_field_names()
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out or "(top level)"
+
+
+def _child(current: Any, part: int | str) -> tuple[bool, Any]:
+    if isinstance(current, dict):
+        return (part in current), current.get(part)
+    if isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+        return True, current[part]
+    return False, None
+
+
+def _data_loc(data: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """Keep only the parts of pydantic's location that exist in the data (drops union tags)."""
+    kept: list[int | str] = []
+    current = data
+    for part in loc:
+        found, child = _child(current, part)
+        if not found:
+            if isinstance(current, dict) and isinstance(part, str):
+                kept.append(part)  # a missing or unknown field: name it; the line is its parent's
+            break
+        kept.append(part)
+        current = child
+    return tuple(kept)
+
+
+def _line(text: str, loc: tuple[int | str, ...]) -> int | None:
+    try:
+        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    if node is None:
+        return None
+    line: int = node.start_mark.line + 1
+    for part in loc:
+        found = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == part:
+                    found = value_node
+                    line = key_node.start_mark.line + 1
+                    break
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(part, int)
+            and 0 <= part < len(node.value)
+        ):
+            found = node.value[part]
+            line = found.start_mark.line + 1
+        if found is None:
+            break
+        node = found
+    return line
+
+
+def _message(error: ErrorDetails, loc: tuple[int | str, ...]) -> str:
+    kind = error["type"]
+    msg = str(error["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if kind == "missing":
+        name = loc[-1] if loc else "field"
+        return f"required field is missing — add `{name}:`"
+    if kind == "extra_forbidden":
+        name = str(loc[-1]) if loc else "?"
+        close = difflib.get_close_matches(name, _FIELD_NAMES, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"remove it ({_DOCS_HINT})"
+        return f"unknown field '{name}' — {hint}"
+    if kind in ("float_parsing", "int_parsing", "float_type", "int_type", "int_from_float"):
+        return f"expected a number, got {error.get('input')!r} — write e.g. 30 or 0.5"
+    if kind == "literal_error":
+        return f"{msg} (got {error.get('input')!r})"
+    if " — " in msg:
+        return msg
+    return f"{msg} — {_DOCS_HINT}"
+
+
+def parse_rules(text: str, *, source: str = "rules.yaml") -> RuleSet:
+    """Validate and compile a rules file from its text.
+
+    Args:
+        text: the YAML text.
+        source: the name used in error messages (usually the path).
+
+    Returns:
+        The compiled rule set.
+
+    Raises:
+        ConfigError: one line, e.g. "config/rules.yaml:42 fit.groups[1].criteria[0].op:
+            unknown operator 'equal' — use one of eq, ne, in, …".
+    """
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        raise ConfigError(
+            f"{where} invalid YAML: {problem} — check indentation (spaces, not tabs) and quote "
+            "values containing ':' or '#'"
+        ) from None
+    if data is None:
+        raise ConfigError(f"{source}: the rules file is empty — start from config/rules.yaml")
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{source}:1 the rules file must be a mapping of sections (grades:, fit:, …) — "
+            "start from config/rules.yaml"
+        )
+    try:
+        spec = schema.RulesFile.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        loc = _data_loc(data, tuple(first["loc"]))
+        line = _line(text, loc)
+        where = f"{source}:{line}" if line is not None else source
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise ConfigError(f"{where} {_path(loc)}: {_message(first, loc)}{more}") from None
+    return compile_rules(spec, source=source)

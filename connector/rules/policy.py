@@ -1,0 +1,200 @@
+"""Lifecycle, lead-status and handoff policies: what the sync may write, and when.
+
+Invariants (see docs/rules.md):
+- `opportunity`, `customer`, `evangelist`, `other` and stages the connector does not know
+  (portal-custom ones) are never touched.
+- Lifecycle moves forward only, unless recycling is enabled (an MQL below the bar for N days
+  goes back to `lead`) or the admin turned `forward_only` off; backward moves need the stage
+  cleared first, which the sync does in a separate request.
+- A lead status is only written when the field is empty or still holds the value the connector
+  itself wrote last; with no prior state (a lost store) a non-empty status is left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from connector.rules.conditions import ALWAYS, Condition, Facts, compile_condition
+from connector.rules.model import PriorState, Reason, SlaTier
+from connector.rules.schema import RulesFile
+
+LEAD, MQL, SQL = "lead", "marketingqualifiedlead", "salesqualifiedlead"
+
+#: HubSpot's default stage order; the connector may move a contact only among the first four.
+STAGE_LEVEL: dict[str, int] = {
+    "subscriber": 0,
+    LEAD: 1,
+    MQL: 2,
+    SQL: 3,
+    "opportunity": 4,
+    "customer": 5,
+    "evangelist": 6,
+    "other": 7,
+}
+#: Stages the connector may move a contact out of (empty counts too).
+MOVABLE_FROM = frozenset({"", "subscriber", LEAD, MQL, SQL})
+
+
+@dataclass(frozen=True, slots=True)
+class Lifecycle:
+    forward_only: bool
+    margin: float
+    stages: tuple[tuple[str, Condition], ...]  # highest stage first
+    mql: Condition | None
+    recycle_after: timedelta | None
+    recycle_to: str
+
+
+@dataclass(frozen=True, slots=True)
+class LeadStatusPolicy:
+    on_handoff: str | None
+    on_disqualified: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    when: Condition
+    margin: float
+    tiers: tuple[tuple[SlaTier, Condition], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleOutcome:
+    target: str | None
+    clear_first: bool
+    below_bar_since: datetime | None
+    recycle_due: datetime | None
+    note: Reason | None
+
+
+def compile_policies(spec: RulesFile) -> tuple[Lifecycle, LeadStatusPolicy, Handoff]:
+    """Compile the lifecycle, lead-status and handoff sections."""
+    lc = spec.lifecycle
+    stages = tuple(
+        (name, compile_condition(cond))
+        for name, cond in (
+            (SQL, lc.salesqualifiedlead),
+            (MQL, lc.marketingqualifiedlead),
+            (LEAD, lc.lead),
+        )
+        if cond is not None
+    )
+    lifecycle = Lifecycle(
+        forward_only=lc.forward_only,
+        margin=lc.hysteresis_margin,
+        stages=stages,
+        mql=None
+        if lc.marketingqualifiedlead is None
+        else compile_condition(lc.marketingqualifiedlead),
+        recycle_after=None if lc.recycle is None else timedelta(days=lc.recycle.after_days),
+        recycle_to=LEAD if lc.recycle is None else lc.recycle.to,
+    )
+    status = LeadStatusPolicy(spec.lead_status.on_handoff, spec.lead_status.on_disqualified)
+    tiers = tuple(
+        (
+            SlaTier(t.name, t.response_hours, t.task_type, t.priority),
+            ALWAYS if t.when is None else compile_condition(t.when),
+        )
+        for t in spec.handoff.sla_tiers
+    )
+    handoff = Handoff(compile_condition(spec.handoff.when), spec.handoff.hysteresis_margin, tiers)
+    return lifecycle, status, handoff
+
+
+def decide_lifecycle(
+    policy: Lifecycle,
+    current: str | None,
+    facts: Facts,
+    now: datetime,
+    prior: PriorState | None,
+) -> LifecycleOutcome:
+    """The lifecycle stage to write, if any.
+
+    Args:
+        policy: the compiled lifecycle policy.
+        current: the contact's current `lifecyclestage` value.
+        facts: the contact's facts now.
+        now: the evaluation instant.
+        prior: the prior state, or None when the store has none.
+
+    Returns:
+        The target (None = leave alone), whether to clear first, and the recycling clock.
+    """
+    cur = (current or "").strip().lower()
+    if cur not in MOVABLE_FROM:
+        return LifecycleOutcome(None, False, None, None, None)
+    cur_level = STAGE_LEVEL.get(cur, -1)
+    desired: str | None = None
+    for stage, condition in policy.stages:
+        relax = policy.margin if cur_level >= STAGE_LEVEL[stage] else 0.0
+        if condition.holds(facts, relax):
+            desired = stage
+            break
+    below_since: datetime | None = None
+    if policy.recycle_after is not None and cur == MQL:
+        still_mql = policy.mql is None or policy.mql.holds(facts, policy.margin)
+        if not still_mql:
+            known = prior.below_bar_since if prior is not None else None
+            below_since = known if known is not None and known <= now else now
+    if desired is not None and STAGE_LEVEL[desired] > cur_level:
+        return LifecycleOutcome(desired, False, below_since, None, None)
+    if below_since is not None and policy.recycle_after is not None:
+        due = below_since + policy.recycle_after
+        if now >= due:
+            days = policy.recycle_after.total_seconds() / 86_400
+            note = Reason(
+                "policy",
+                f"recycled MQL to {policy.recycle_to} after {days:g} days below the MQL bar",
+                f"below since {below_since.date().isoformat()}",
+                0.0,
+                "lifecycle",
+            )
+            return LifecycleOutcome(policy.recycle_to, True, below_since, None, note)
+        return LifecycleOutcome(None, False, below_since, due, None)
+    if not policy.forward_only and desired is not None and STAGE_LEVEL[desired] < cur_level:
+        return LifecycleOutcome(desired, True, below_since, None, None)
+    return LifecycleOutcome(None, False, below_since, None, None)
+
+
+def decide_lead_status(
+    policy: LeadStatusPolicy,
+    current: str | None,
+    prior: PriorState | None,
+    disqualified: bool,
+    handoff: bool,
+) -> str | None:
+    """The lead status to write, or None to leave the field alone.
+
+    Args:
+        policy: which statuses the connector sets.
+        current: the contact's current `hs_lead_status`.
+        prior: the prior state (None = unknown: a non-empty status is then left alone).
+        disqualified: a disqualifier holds.
+        handoff: the handoff condition holds.
+
+    Returns:
+        The status to write, or None.
+    """
+    cur = (current or "").strip()
+    if cur:
+        ours = prior.last_written_lead_status if prior is not None else None
+        if ours is None or cur != ours:
+            return None  # a rep (or another tool) set it: never overwrite
+    wanted = policy.on_disqualified if disqualified else (policy.on_handoff if handoff else None)
+    if wanted is None or wanted == cur:
+        return None
+    return wanted
+
+
+def decide_handoff(
+    policy: Handoff, facts: Facts, prior: PriorState | None
+) -> tuple[bool, str | None]:
+    """Whether the handoff condition holds (with hysteresis) and the SLA tier that applies."""
+    relax = policy.margin if prior is not None and prior.in_handoff else 0.0
+    if not policy.when.holds(facts, relax):
+        return False, None
+    for tier, condition in policy.tiers:
+        if condition.holds(facts, relax):
+            return True, tier.name
+    return True, None

@@ -1,0 +1,459 @@
+"""The rules file's schema: pydantic models that validate what an admin wrote.
+
+These models describe the YAML file one to one (see `docs/rules.md` and `config/rules.yaml`).
+They are only used while loading; `compile.py` turns them into fast frozen structures.
+Every validator raises `ValueError` with "what is wrong — hint" so the loader can print one line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: The operators a fit criterion, a disqualifier or a signal's `when` may use.
+OPERATORS: tuple[str, ...] = (
+    "eq",
+    "ne",
+    "in",
+    "not_in",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "between",
+    "contains",
+    "not_contains",
+    "regex",
+    "domain_in",
+    "present",
+    "missing",
+)
+_NEEDS_VALUES = frozenset({"in", "not_in", "contains", "not_contains", "domain_in"})
+_NEEDS_NUMBER = frozenset({"gt", "gte", "lt", "lte"})
+_NEEDS_VALUE = frozenset({"eq", "ne", "regex"})
+
+#: Seniority levels read off a job title, lowest first.
+SENIORITY_LEVELS: tuple[str, ...] = (
+    "individual_contributor",
+    "manager",
+    "director",
+    "vp",
+    "c_level",
+)
+Seniority = Literal["individual_contributor", "manager", "director", "vp", "c_level"]
+Grade = Literal["A", "B", "C", "D"]
+Temperature = Literal["cold", "warm", "hot"]
+BantDimension = Literal["budget", "authority", "need", "timeline"]
+JourneyStage = Literal["top", "middle", "bottom"]
+
+#: A property reference: "jobtitle", "contact.jobtitle" or "company.industry". HubSpot internal
+#: names are lower-case letters, digits and underscores.
+_PROPERTY_REF = re.compile(r"^(contact\.|company\.)?[a-z0-9_]+$")
+_STATUS_VALUE = re.compile(r"^[A-Za-z0-9_]+$")
+
+Scalar = str | int | float | bool
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _check_property(ref: str) -> str:
+    if not _PROPERTY_REF.match(ref):
+        raise ValueError(
+            f"'{ref}' is not a property reference — use a HubSpot internal name such as "
+            "'jobtitle', 'contact.country' or 'company.numberofemployees'"
+        )
+    return ref
+
+
+PropertyRefs = str | list[str]
+
+
+def _check_refs(value: PropertyRefs) -> PropertyRefs:
+    refs = [value] if isinstance(value, str) else value
+    if not refs:
+        raise ValueError("no property given — name at least one property")
+    for ref in refs:
+        _check_property(ref)
+    return value
+
+
+class MatchSpec(_Model):
+    """One test on one property (or the first present of several)."""
+
+    label: str | None = Field(default=None, max_length=120)
+    property: PropertyRefs
+    op: str
+    value: Scalar | None = None
+    values: list[Scalar] | None = None
+    min: float | None = None
+    max: float | None = None
+
+    @field_validator("property")
+    @classmethod
+    def _known_property(cls, value: PropertyRefs) -> PropertyRefs:
+        return _check_refs(value)
+
+    @field_validator("op")
+    @classmethod
+    def _known_op(cls, value: str) -> str:
+        if value not in OPERATORS:
+            raise ValueError(f"unknown operator '{value}' — use one of {', '.join(OPERATORS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _operands(self) -> Self:
+        op = self.op
+        if op in _NEEDS_VALUES and not self.values and self.value is None:
+            raise ValueError(f"operator '{op}' needs `values: [...]` (a list of values to compare)")
+        if op in _NEEDS_VALUE and self.value is None:
+            raise ValueError(f"operator '{op}' needs `value: ...`")
+        if op in _NEEDS_NUMBER and not _is_number(self.value):
+            raise ValueError(f"operator '{op}' needs a numeric `value:` (e.g. value: 200)")
+        if op == "between":
+            if self.min is None and self.max is None:
+                raise ValueError("operator 'between' needs `min:` and/or `max:` (inclusive)")
+            if self.min is not None and self.max is not None and self.min > self.max:
+                raise ValueError(f"between: min {self.min:g} is above max {self.max:g} — swap them")
+        if op == "regex":
+            try:
+                re.compile(str(self.value))
+            except re.error as exc:
+                raise ValueError(
+                    f"invalid regular expression {self.value!r}: {exc} — check brackets "
+                    "and escapes (YAML: quote the pattern with single quotes)"
+                ) from exc
+        return self
+
+    def operands(self) -> list[Scalar]:
+        """The comparison values as a list (`values`, else `[value]`)."""
+        if self.values:
+            return list(self.values)
+        return [] if self.value is None else [self.value]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+class FitCriterionSpec(MatchSpec):
+    """A fit criterion: a test and the points it gives (negative points penalise)."""
+
+    points: float = Field(ge=-1000, le=1000)
+
+
+class DisqualifierSpec(MatchSpec):
+    """A test that, when it holds, forces the lowest grade (and caps the score)."""
+
+    label: str = Field(min_length=1, max_length=120)
+
+
+class FitGroupSpec(_Model):
+    """Criteria scored together with a cap, e.g. company size or industry."""
+
+    name: str = Field(min_length=1, max_length=80)
+    mode: Literal["sum", "first"] = "sum"
+    cap: float | None = Field(default=None, gt=0)
+    floor: float | None = Field(default=None, lt=0)
+    criteria: list[FitCriterionSpec] = Field(min_length=1)
+
+
+class FitSpec(_Model):
+    max_points: float = Field(default=100, gt=0)
+    groups: list[FitGroupSpec] = Field(default_factory=list)
+
+
+class ScoreSpec(_Model):
+    fit_weight: float = Field(default=0.6, ge=0, le=1)
+    engagement_weight: float = Field(default=0.4, ge=0, le=1)
+    disqualified_max_score: int = Field(default=0, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _weights(self) -> Self:
+        if abs(self.fit_weight + self.engagement_weight - 1.0) > 1e-9:
+            raise ValueError(
+                f"fit_weight {self.fit_weight:g} + engagement_weight {self.engagement_weight:g} "
+                "must add up to 1 — e.g. 0.6 and 0.4"
+            )
+        return self
+
+
+class GradesSpec(_Model):
+    """Minimum fit points for each grade; anything below C is D."""
+
+    A: float
+    B: float
+    C: float
+
+    @model_validator(mode="after")
+    def _descending(self) -> Self:
+        if not (self.A >= self.B >= self.C):
+            raise ValueError("grade bars must satisfy A >= B >= C — e.g. A: 60, B: 40, C: 20")
+        return self
+
+
+class TemperatureSpec(_Model):
+    """Minimum engagement points for warm and hot; anything below warm is cold."""
+
+    warm: float = Field(ge=0)
+    hot: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.hot < self.warm:
+            raise ValueError("hot must be at least warm — e.g. warm: 15, hot: 40")
+        return self
+
+
+class BantPointsSpec(_Model):
+    met: float = 10
+    not_met: float = -5
+    unknown: float = 0
+
+
+class BudgetSpec(_Model):
+    property: str
+    order: list[str] = Field(min_length=2)
+    at_least: str
+    points: BantPointsSpec | None = None
+
+    @field_validator("property")
+    @classmethod
+    def _prop(cls, value: str) -> str:
+        return _check_property(value)
+
+    @model_validator(mode="after")
+    def _bar_in_order(self) -> Self:
+        lowered = [o.lower() for o in self.order]
+        if len(set(lowered)) != len(lowered):
+            raise ValueError("budget `order` lists a value twice — list each option once")
+        if self.at_least.lower() not in lowered:
+            raise ValueError(
+                f"at_least '{self.at_least}' is not in `order` — use one of {', '.join(self.order)}"
+            )
+        return self
+
+
+class AuthoritySpec(_Model):
+    role_property: str | None = None
+    met_roles: list[str] = Field(default_factory=list)
+    not_met_roles: list[str] = Field(default_factory=list)
+    title_property: str | None = None
+    min_seniority: Seniority = "director"
+    seniority_patterns: dict[Seniority, str] | None = None
+    points: BantPointsSpec | None = None
+
+    @field_validator("role_property", "title_property")
+    @classmethod
+    def _props(cls, value: str | None) -> str | None:
+        return None if value is None else _check_property(value)
+
+    @field_validator("seniority_patterns")
+    @classmethod
+    def _patterns(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for level, pattern in (value or {}).items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"seniority pattern for {level} is invalid: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _some_source(self) -> Self:
+        if self.role_property is None and self.title_property is None:
+            raise ValueError("authority needs role_property and/or title_property")
+        return self
+
+
+class NeedSpec(_Model):
+    text_property: str | None = None
+    keywords: list[str] = Field(default_factory=list)
+    interest_property: str | None = None
+    interest_values: list[str] = Field(default_factory=list)
+    points: BantPointsSpec | None = None
+
+    @field_validator("text_property", "interest_property")
+    @classmethod
+    def _props(cls, value: str | None) -> str | None:
+        return None if value is None else _check_property(value)
+
+    @model_validator(mode="after")
+    def _some_source(self) -> Self:
+        if self.text_property is None and self.interest_property is None:
+            raise ValueError("need needs text_property (with keywords) and/or interest_property")
+        if self.text_property is not None and not self.keywords:
+            raise ValueError("need.text_property is set but `keywords` is empty — list phrases")
+        return self
+
+
+class TimelineSpec(_Model):
+    property: str
+    months: dict[str, float | None] = Field(default_factory=dict)
+    within_months: float = Field(gt=0)
+    points: BantPointsSpec | None = None
+
+    @field_validator("property")
+    @classmethod
+    def _prop(cls, value: str) -> str:
+        return _check_property(value)
+
+
+class BantSpec(_Model):
+    points: BantPointsSpec = BantPointsSpec()
+    budget: BudgetSpec | None = None
+    authority: AuthoritySpec | None = None
+    need: NeedSpec | None = None
+    timeline: TimelineSpec | None = None
+
+
+class DecaySpec(_Model):
+    half_life_days: float | None = Field(default=None, gt=0)
+    lifespan_days: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if (self.half_life_days is None) == (self.lifespan_days is None):
+            raise ValueError(
+                "decay needs exactly one of half_life_days (exponential) or lifespan_days "
+                "(linear to zero)"
+            )
+        return self
+
+
+class SignalSpec(_Model):
+    """An engagement signal: when it happened, how much it is worth, how fast it fades."""
+
+    name: str = Field(min_length=1, max_length=80)
+    label: str | None = Field(default=None, max_length=120)
+    stage: JourneyStage
+    at: PropertyRefs
+    when: MatchSpec | None = None
+    count: str | None = None
+    points: float = Field(gt=0, le=1000)
+    cap: float | None = Field(default=None, gt=0)
+    decay: DecaySpec | None = None
+    remember: bool | None = None
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, value: PropertyRefs) -> PropertyRefs:
+        return _check_refs(value)
+
+    @field_validator("count")
+    @classmethod
+    def _count(cls, value: str | None) -> str | None:
+        return None if value is None else _check_property(value)
+
+    @model_validator(mode="after")
+    def _cap_with_count(self) -> Self:
+        if self.cap is not None and self.count is None:
+            raise ValueError("cap only applies to counted signals — add `count: <property>`")
+        return self
+
+
+class EngagementSpec(_Model):
+    max_points: float = Field(default=100, gt=0)
+    signals: list[SignalSpec] = Field(default_factory=list)
+
+    @field_validator("signals")
+    @classmethod
+    def _unique(cls, value: list[SignalSpec]) -> list[SignalSpec]:
+        seen: set[str] = set()
+        for signal in value:
+            if signal.name in seen:
+                raise ValueError(f"signal name '{signal.name}' is used twice — names must differ")
+            seen.add(signal.name)
+        return value
+
+
+class ConditionSpec(_Model):
+    """All given tests must hold (AND); `any_of` adds an OR of nested conditions."""
+
+    min_score: float | None = Field(default=None, ge=0, le=100)
+    max_score: float | None = Field(default=None, ge=0, le=100)
+    min_fit_points: float | None = None
+    min_engagement_points: float | None = None
+    grades: list[Grade] | None = None
+    temperatures: list[Temperature] | None = None
+    min_bant_met: int | None = Field(default=None, ge=0, le=4)
+    bant_met: list[BantDimension] | None = None
+    disqualified: bool | None = False
+    any_of: list[ConditionSpec] | None = None
+
+
+class LifecycleSpec(_Model):
+    forward_only: bool = True
+    hysteresis_margin: float = Field(default=5, ge=0, le=100)
+    lead: ConditionSpec | None = None
+    marketingqualifiedlead: ConditionSpec | None = None
+    salesqualifiedlead: ConditionSpec | None = None
+    recycle: RecycleSpec | None = None
+
+
+class RecycleSpec(_Model):
+    after_days: float = Field(gt=0, le=3650)
+    to: Literal["lead", "subscriber"] = "lead"
+
+
+class LeadStatusSpec(_Model):
+    on_handoff: str | None = "NEW"
+    on_disqualified: str | None = "UNQUALIFIED"
+
+    @field_validator("on_handoff", "on_disqualified")
+    @classmethod
+    def _status(cls, value: str | None) -> str | None:
+        if value is not None and not _STATUS_VALUE.match(value):
+            raise ValueError(
+                f"'{value}' is not a lead-status internal value — use e.g. NEW, OPEN, UNQUALIFIED"
+            )
+        return value
+
+
+class SlaTierSpec(_Model):
+    name: str = Field(min_length=1, max_length=40)
+    when: ConditionSpec | None = None
+    response_hours: float = Field(gt=0, le=720)
+    task_type: Literal["CALL", "EMAIL", "TODO"] = "TODO"
+    priority: Literal["LOW", "MEDIUM", "HIGH"] = "MEDIUM"
+
+
+class HandoffSpec(_Model):
+    when: ConditionSpec
+    hysteresis_margin: float = Field(default=5, ge=0, le=100)
+    sla_tiers: Annotated[list[SlaTierSpec], Field(min_length=1)]
+
+    @field_validator("sla_tiers")
+    @classmethod
+    def _tiers(cls, value: list[SlaTierSpec]) -> list[SlaTierSpec]:
+        names = [t.name for t in value]
+        if len(set(names)) != len(names):
+            raise ValueError("two SLA tiers share a name — give each tier its own name")
+        if value[-1].when is not None:
+            raise ValueError(
+                f"the last SLA tier ('{value[-1].name}') has a `when` — make the last tier a "
+                "catch-all without `when` so every handoff gets a tier"
+            )
+        return value
+
+
+class RulesFile(_Model):
+    """The whole rules file."""
+
+    name: str = Field(default="rules", max_length=80)
+    score: ScoreSpec = ScoreSpec()
+    grades: GradesSpec
+    temperature: TemperatureSpec
+    fit: FitSpec = FitSpec()
+    disqualifiers: list[DisqualifierSpec] = Field(default_factory=list)
+    bant: BantSpec | None = None
+    engagement: EngagementSpec = EngagementSpec()
+    lifecycle: LifecycleSpec = LifecycleSpec()
+    lead_status: LeadStatusSpec = LeadStatusSpec()
+    handoff: HandoffSpec
+
+
+LifecycleSpec.model_rebuild()
+ConditionSpec.model_rebuild()
