@@ -100,16 +100,16 @@ class SeedPortal:
 class Weighted(Generic[T]):
     """A weighted choice that costs one `random()` and one bisect per draw."""
 
-    __slots__ = ("_cum", "_total", "_values")
+    __slots__ = ("_cum", "_total", "values")
 
     def __init__(self, pairs: Sequence[tuple[T, float]]) -> None:
-        self._values = [v for v, _ in pairs]
+        self.values = [v for v, _ in pairs]
         self._cum = list(accumulate(w for _, w in pairs))
         self._total = self._cum[-1]
 
     def pick(self, rnd: random.Random) -> T:
         """Draw one value."""
-        return self._values[bisect(self._cum, rnd.random() * self._total)]
+        return self.values[bisect(self._cum, rnd.random() * self._total)]
 
 
 # --- fast wire formatting ------------------------------------------------------------------------
@@ -159,6 +159,13 @@ def _phrases(text: str) -> list[str]:
 
 # --- built-in pools (fake names; real industries and countries) ----------------------------------
 
+
+def _w(spec: str) -> Weighted[str]:
+    """A weighted choice from "value:weight value:weight …" (":5" is the empty value)."""
+    pairs = [token.rsplit(":", 1) for token in spec.split()]
+    return Weighted([(value, float(weight)) for value, weight in pairs])
+
+
 _FIRST_NAMES = _words(
     "James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth William Barbara "
     "Richard Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Lisa Matthew Nancy Anthony "
@@ -195,39 +202,36 @@ _DOMAIN_TAILS = ("", "hq", "group", "global", "labs", "app", "inc", "co")
 _LEGAL_SUFFIX = {"US": " Inc.", "CA": " Inc.", "GB": " Ltd", "DE": " GmbH", "FR": " SAS"}
 _TLDS = {"GB": ".co.uk", "DE": ".de", "FR": ".fr", "NL": ".nl", "AU": ".com.au", "CA": ".ca"}
 
-# (iso, wire name, weight, cities, states); the tail includes places a vendor may not serve.
-_COUNTRIES: tuple[tuple[str, str, float, str, str], ...] = (
-    (
-        "US",
-        "United States",
-        45,
-        "New York|San Francisco|Austin|Chicago|Boston|Seattle|Denver",
-        "NY|CA|TX|IL|MA|WA|CO",
-    ),
-    ("GB", "United Kingdom", 12, "London|Manchester|Bristol|Edinburgh|Leeds", ""),
-    ("DE", "Germany", 8, "Berlin|Munich|Hamburg|Cologne|Frankfurt", ""),
-    ("CA", "Canada", 6, "Toronto|Vancouver|Montreal|Calgary", "ON|BC|QC|AB"),
-    ("FR", "France", 5, "Paris|Lyon|Toulouse|Nantes", ""),
-    ("AU", "Australia", 5, "Sydney|Melbourne|Brisbane|Perth", "NSW|VIC|QLD|WA"),
-    ("NL", "Netherlands", 4, "Amsterdam|Rotterdam|Utrecht|Eindhoven", ""),
-    ("IN", "India", 3, "Bangalore|Mumbai|Pune|Hyderabad", ""),
-    ("BR", "Brazil", 2, "Sao Paulo|Rio de Janeiro", ""),
-    ("ES", "Spain", 1.5, "Madrid|Barcelona", ""),
-    ("IE", "Ireland", 1.5, "Dublin|Cork", ""),
-    ("IT", "Italy", 1.2, "Milan|Rome", ""),
-    ("SE", "Sweden", 1, "Stockholm|Gothenburg", ""),
-    ("SG", "Singapore", 1, "Singapore", ""),
-    ("MX", "Mexico", 1, "Mexico City|Monterrey", ""),
-    ("ZA", "South Africa", 0.7, "Cape Town|Johannesburg", ""),
-    ("AE", "United Arab Emirates", 0.6, "Dubai|Abu Dhabi", ""),
-    ("JP", "Japan", 0.5, "Tokyo|Osaka", ""),
-    ("NG", "Nigeria", 0.5, "Lagos", ""),
-    ("CN", "China", 0.4, "Shanghai|Shenzhen", ""),
-    ("RU", "Russia", 0.3, "Moscow|Saint Petersburg", ""),
-    ("BY", "Belarus", 0.1, "Minsk", ""),
-    ("IR", "Iran", 0.1, "Tehran", ""),
-    ("CU", "Cuba", 0.05, "Havana", ""),
-)
+# iso;wire name;weight;cities;states (one state per city where the country has states). The
+# tail includes places a vendor may not serve (sanctions, no local entity).
+_COUNTRY_ROWS = """
+US;United States;45;New York,San Francisco,Austin,Chicago,Boston,Seattle,Denver;NY,CA,TX,IL,MA,WA,CO
+GB;United Kingdom;12;London,Manchester,Bristol,Edinburgh,Leeds;
+DE;Germany;8;Berlin,Munich,Hamburg,Cologne,Frankfurt;
+CA;Canada;6;Toronto,Vancouver,Montreal,Calgary;ON,BC,QC,AB
+FR;France;5;Paris,Lyon,Toulouse,Nantes;
+AU;Australia;5;Sydney,Melbourne,Brisbane,Perth;NSW,VIC,QLD,WA
+NL;Netherlands;4;Amsterdam,Rotterdam,Utrecht,Eindhoven;
+IN;India;3;Bangalore,Mumbai,Pune,Hyderabad;
+BR;Brazil;2;Sao Paulo,Rio de Janeiro;
+ES;Spain;1.5;Madrid,Barcelona;
+IE;Ireland;1.5;Dublin,Cork;
+IT;Italy;1.2;Milan,Rome;
+SE;Sweden;1;Stockholm,Gothenburg;
+SG;Singapore;1;Singapore;
+MX;Mexico;1;Mexico City,Monterrey;
+ZA;South Africa;0.7;Cape Town,Johannesburg;
+AE;United Arab Emirates;0.6;Dubai,Abu Dhabi;
+JP;Japan;0.5;Tokyo,Osaka;
+NG;Nigeria;0.5;Lagos;
+CN;China;0.4;Shanghai,Shenzhen;
+RU;Russia;0.3;Moscow,Saint Petersburg;
+BY;Belarus;0.1;Minsk;
+IR;Iran;0.1;Tehran;
+CU;Cuba;0.05;Havana;
+"""
+_COUNTRIES = [row.split(";") for row in _COUNTRY_ROWS.strip().splitlines()]
+_COUNTRY_PICK = Weighted([(row, float(row[2])) for row in _COUNTRIES])
 # Free-text country spellings real portals accumulate from forms and imports.
 _COUNTRY_VARIANTS = {
     "United States": ("USA", "US", "U.S.", "united states"),
@@ -237,58 +241,25 @@ _COUNTRY_VARIANTS = {
 }
 _PHONE_PREFIX = {"US": "+1", "CA": "+1", "GB": "+44", "DE": "+49", "FR": "+33", "AU": "+61"}
 
-_INDUSTRIES = Weighted(
-    [
-        ("COMPUTER_SOFTWARE", 14),
-        ("INFORMATION_TECHNOLOGY_AND_SERVICES", 12),
-        ("FINANCIAL_SERVICES", 7),
-        ("MARKETING_AND_ADVERTISING", 7),
-        ("HOSPITAL_HEALTH_CARE", 6),
-        ("MANAGEMENT_CONSULTING", 5),
-        ("RETAIL", 5),
-        ("INTERNET", 5),
-        ("EDUCATION_MANAGEMENT", 3),
-        ("HIGHER_EDUCATION", 3),
-        ("REAL_ESTATE", 3),
-        ("INSURANCE", 3),
-        ("TELECOMMUNICATIONS", 3),
-        ("STAFFING_AND_RECRUITING", 3),
-        ("COMPUTER_NETWORK_SECURITY", 2),
-        ("BANKING", 2),
-        ("MACHINERY", 2),
-        ("AUTOMOTIVE", 2),
-        ("LOGISTICS_AND_SUPPLY_CHAIN", 2),
-        ("CONSTRUCTION", 2),
-        ("PHARMACEUTICALS", 2),
-        ("NON_PROFIT_ORGANIZATION_MANAGEMENT", 2),
-        ("GOVERNMENT_ADMINISTRATION", 1),
-        ("HOSPITALITY", 1),
-        ("", 10),
-    ]
+_INDUSTRIES = _w(
+    "COMPUTER_SOFTWARE:14 INFORMATION_TECHNOLOGY_AND_SERVICES:12 FINANCIAL_SERVICES:7 "
+    "MARKETING_AND_ADVERTISING:7 HOSPITAL_HEALTH_CARE:6 MANAGEMENT_CONSULTING:5 RETAIL:5 "
+    "INTERNET:5 EDUCATION_MANAGEMENT:3 HIGHER_EDUCATION:3 REAL_ESTATE:3 INSURANCE:3 "
+    "TELECOMMUNICATIONS:3 STAFFING_AND_RECRUITING:3 COMPUTER_NETWORK_SECURITY:2 BANKING:2 "
+    "MACHINERY:2 AUTOMOTIVE:2 LOGISTICS_AND_SUPPLY_CHAIN:2 CONSTRUCTION:2 PHARMACEUTICALS:2 "
+    "NON_PROFIT_ORGANIZATION_MANAGEMENT:2 GOVERNMENT_ADMINISTRATION:1 HOSPITALITY:1 :10"
 )
-
-FREE_MAIL_DOMAINS: tuple[str, ...] = (
-    "gmail.com",
-    "yahoo.com",
-    "hotmail.com",
-    "outlook.com",
-    "icloud.com",
-    "aol.com",
-    "gmx.de",
-    "web.de",
-    "orange.fr",
+_FREE_MAIL = _w(
+    "gmail.com:55 yahoo.com:12 hotmail.com:10 outlook.com:10 icloud.com:5 aol.com:2 gmx.de:3 "
+    "web.de:2 orange.fr:1"
 )
-_FREE_MAIL = Weighted(list(zip(FREE_MAIL_DOMAINS, (55, 12, 10, 10, 5, 2, 3, 2, 1), strict=True)))
+FREE_MAIL_DOMAINS: tuple[str, ...] = tuple(_FREE_MAIL.values)
 # Vendors in the same market: their staff sign up to look at the product.
-COMPETITORS: tuple[tuple[str, str], ...] = (
-    ("HubSpot", "hubspot.com"),
-    ("Marketo", "marketo.com"),
-    ("Salesforce", "salesforce.com"),
-    ("Pipedrive", "pipedrive.com"),
-    ("Zoho", "zoho.com"),
-    ("ActiveCampaign", "activecampaign.com"),
-    ("Outreach", "outreach.io"),
-    ("Salesloft", "salesloft.com"),
+COMPETITORS: tuple[tuple[str, str], ...] = tuple(
+    (name, name.lower() + (".io" if name == "Outreach" else ".com"))
+    for name in _words(
+        "HubSpot Marketo Salesforce Pipedrive Zoho ActiveCampaign Outreach Salesloft"
+    )
 )
 COMPETITOR_DOMAINS: frozenset[str] = frozenset(d for _, d in COMPETITORS)
 COMPETITOR_CONTACT_SHARE = 0.015
@@ -304,11 +275,9 @@ _TITLES: dict[str, list[str]] = {
     "vp": [f"{p}{a}" for p in ("VP of ", "Vice President, ", "SVP ", "Head of ") for a in _AREAS],
     "director": [f"{p}{a}" for p in ("Director of ", "Sr. Director, ") for a in _AREAS]
     + [f"{a} Director" for a in _AREAS],
-    "manager": [
-        f"{p}{a}{s}"
-        for p, s in (("", " Manager"), ("Senior ", " Manager"), ("Team Lead, ", ""))
-        for a in _AREAS
-    ],
+    "manager": [f"{a} Manager" for a in _AREAS]
+    + [f"Senior {a} Manager" for a in _AREAS]
+    + [f"Team Lead, {a}" for a in _AREAS],
     "ic": _phrases(
         "Sales Development Representative|Account Executive|Marketing Specialist|"
         "Marketing Coordinator|Software Engineer|Data Analyst|Revenue Operations Analyst|"
@@ -317,20 +286,8 @@ _TITLES: dict[str, list[str]] = {
     ),
     "student": _phrases("Student|Marketing Intern|MBA Candidate|PhD Student|Intern|Grad Student"),
 }
-_TIERS = Weighted(
-    [
-        ("c_level", 6),
-        ("vp", 8),
-        ("director", 14),
-        ("manager", 25),
-        ("ic", 37),
-        ("student", 5),
-        ("", 5),
-    ]
-)
-_TIERS_NO_COMPANY = Weighted(
-    [("c_level", 8), ("manager", 10), ("ic", 40), ("student", 30), ("", 12)]
-)
+_TIERS = _w("c_level:6 vp:8 director:14 manager:25 ic:37 student:5 :5")
+_TIERS_NO_COMPANY = _w("c_level:8 manager:10 ic:40 student:30 :12")
 _SENIORITY = {
     "c_level": "executive",
     "vp": "vp",
@@ -338,23 +295,15 @@ _SENIORITY = {
     "manager": "manager",
     "student": "entry",
 }
-_IC_SENIORITY = Weighted([("employee", 5), ("senior", 3), ("entry", 2)])
+_IC_SENIORITY = _w("employee:5 senior:3 entry:2")
 _DECISION_ROLES: dict[str, Weighted[str]] = {
-    "c_level": Weighted([("decision_maker", 7), ("influencer", 3)]),
-    "vp": Weighted([("decision_maker", 6), ("influencer", 4)]),
-    "director": Weighted([("decision_maker", 35), ("influencer", 45), ("evaluator", 20)]),
-    "manager": Weighted([("influencer", 40), ("evaluator", 45), ("end_user", 15)]),
-    "ic": Weighted([("evaluator", 35), ("end_user", 55), ("influencer", 10)]),
-    "student": Weighted([("student", 85), ("end_user", 15)]),
-    "": Weighted(
-        [
-            ("evaluator", 3),
-            ("end_user", 3),
-            ("influencer", 2),
-            ("decision_maker", 1),
-            ("student", 1),
-        ]
-    ),
+    "c_level": _w("decision_maker:7 influencer:3"),
+    "vp": _w("decision_maker:6 influencer:4"),
+    "director": _w("decision_maker:35 influencer:45 evaluator:20"),
+    "manager": _w("influencer:40 evaluator:45 end_user:15"),
+    "ic": _w("evaluator:35 end_user:55 influencer:10"),
+    "student": _w("student:85 end_user:15"),
+    "": _w("evaluator:3 end_user:3 influencer:2 decision_maker:1 student:1"),
 }
 GARBAGE_TEXT: tuple[str, ...] = ("asdf", "n/a", "-", "test", "...", "idk", "no", "qwerty", "x")
 
@@ -365,22 +314,8 @@ _PAINS = _phrases(
     "follow-up on demo requests takes days|we can't tell which campaigns drive pipeline|"
     "duplicate contacts everywhere|forecasting is guesswork"
 )
-_OPENERS = (
-    "",
-    "Honestly, ",
-    "Main issue: ",
-    "Right now ",
-    "Biggest problem is that ",
-    "We are growing fast and ",
-)
-_CLOSERS = (
-    ".",
-    "!",
-    " - need help asap.",
-    ". Looking for a tool to fix this.",
-    " and leadership wants answers.",
-    ". Evaluating options this quarter.",
-)
+_OPENERS = ("", "Honestly, ", "Main issue: ", "Right now ", "Biggest problem is that ")
+_CLOSERS = (".", "!", " - need help asap.", ". Looking for a tool to fix this.")
 _NOT_BUYING = _phrases(
     "Just researching for a class project.|Writing my thesis on CRM adoption.|"
     "Looking for a free tool.|Comparing tools for a blog post.|Just curious."
@@ -388,15 +323,15 @@ _NOT_BUYING = _phrases(
 
 _SITE = "https://www.leadflow.example"
 _BLOG = [
-    f"{_SITE}/blog/{s}"
-    for s in _words(
+    f"{_SITE}/blog/{slug}"
+    for slug in _words(
         "what-is-lead-scoring bant-vs-meddic sales-pipeline-metrics crm-data-hygiene "
         "lead-routing-rules sdr-handoff-sla"
     )
 ]
 _PRODUCT = [
-    f"{_SITE}{s}"
-    for s in _words(
+    f"{_SITE}{path}"
+    for path in _words(
         "/product /product/lead-scoring /product/routing /integrations/hubspot /customers "
         "/case-studies/northwind /"
     )
@@ -409,96 +344,33 @@ _MID_FORMS = _phrases(
     "Ebook: Lead Scoring Playbook"
 )
 _BANT_FORMS = frozenset(
-    ("Demo request", "Contact us", "Free trial signup", "Pricing page - Talk to sales")
+    _phrases("Demo request|Contact us|Free trial signup|Pricing page - Talk to sales")
 )
-_SOURCES = Weighted(
-    [
-        ("ORGANIC_SEARCH", 35),
-        ("PAID_SEARCH", 15),
-        ("SOCIAL_MEDIA", 10),
-        ("REFERRALS", 10),
-        ("DIRECT_TRAFFIC", 15),
-        ("EMAIL_MARKETING", 8),
-        ("PAID_SOCIAL", 5),
-        ("OTHER_CAMPAIGNS", 2),
-    ]
+_SOURCES = _w(
+    "ORGANIC_SEARCH:35 PAID_SEARCH:15 SOCIAL_MEDIA:10 REFERRALS:10 DIRECT_TRAFFIC:15 "
+    "EMAIL_MARKETING:8 PAID_SOCIAL:5 OTHER_CAMPAIGNS:2"
 )
-_PRODUCT_INTEREST = Weighted(
-    [
-        ("lead_scoring", 35),
-        ("lead_routing", 25),
-        ("sales_analytics", 20),
-        ("data_enrichment", 10),
-        ("full_platform", 10),
-    ]
+_PRODUCT_INTEREST = _w(
+    "lead_scoring:35 lead_routing:25 sales_analytics:20 data_enrichment:10 full_platform:10"
 )
 _TIMELINES: dict[str, Weighted[str]] = {
-    "deep": Weighted([("this_quarter", 55), ("3_6_months", 35), ("6_12_months", 10)]),
-    "nurturing": Weighted(
-        [
-            ("this_quarter", 10),
-            ("3_6_months", 30),
-            ("6_12_months", 35),
-            ("12_plus_months", 20),
-            ("no_plans", 5),
-        ]
-    ),
-    "back_after_pause": Weighted(
-        [("this_quarter", 25), ("3_6_months", 35), ("6_12_months", 25), ("12_plus_months", 15)]
-    ),
-    "gone_quiet": Weighted(
-        [
-            ("this_quarter", 5),
-            ("3_6_months", 15),
-            ("6_12_months", 30),
-            ("12_plus_months", 30),
-            ("no_plans", 20),
-        ]
-    ),
-    "other": Weighted(
-        [
-            ("this_quarter", 5),
-            ("3_6_months", 10),
-            ("6_12_months", 20),
-            ("12_plus_months", 30),
-            ("no_plans", 35),
-        ]
-    ),
+    "deep": _w("this_quarter:55 3_6_months:35 6_12_months:10"),
+    "nurturing": _w("this_quarter:10 3_6_months:30 6_12_months:35 12_plus_months:20 no_plans:5"),
+    "back_after_pause": _w("this_quarter:25 3_6_months:35 6_12_months:25 12_plus_months:15"),
+    "gone_quiet": _w("this_quarter:5 3_6_months:15 6_12_months:30 12_plus_months:30 no_plans:20"),
+    "other": _w("this_quarter:5 3_6_months:10 6_12_months:20 12_plus_months:30 no_plans:35"),
 }
 _STAGES: dict[str, Weighted[str]] = {
-    "cold": Weighted([("subscriber", 55), ("lead", 35), ("other", 5), ("", 5)]),
-    "superficial": Weighted([("subscriber", 70), ("lead", 27), ("marketingqualifiedlead", 3)]),
-    "nurturing": Weighted(
-        [
-            ("subscriber", 25),
-            ("lead", 50),
-            ("marketingqualifiedlead", 20),
-            ("salesqualifiedlead", 5),
-        ]
+    "cold": _w("subscriber:55 lead:35 other:5 :5"),
+    "superficial": _w("subscriber:70 lead:27 marketingqualifiedlead:3"),
+    "nurturing": _w("subscriber:25 lead:50 marketingqualifiedlead:20 salesqualifiedlead:5"),
+    "gone_quiet": _w(
+        "subscriber:25 lead:45 marketingqualifiedlead:10 opportunity:5 customer:8 other:7"
     ),
-    "gone_quiet": Weighted(
-        [
-            ("subscriber", 25),
-            ("lead", 45),
-            ("marketingqualifiedlead", 10),
-            ("opportunity", 5),
-            ("customer", 8),
-            ("other", 7),
-        ]
-    ),
-    "back_after_pause": Weighted(
-        [("lead", 50), ("marketingqualifiedlead", 30), ("salesqualifiedlead", 10), ("customer", 10)]
-    ),
-    "deep": Weighted(
-        [
-            ("lead", 8),
-            ("marketingqualifiedlead", 30),
-            ("salesqualifiedlead", 30),
-            ("opportunity", 25),
-            ("customer", 7),
-        ]
-    ),
+    "back_after_pause": _w("lead:50 marketingqualifiedlead:30 salesqualifiedlead:10 customer:10"),
+    "deep": _w("lead:8 marketingqualifiedlead:30 salesqualifiedlead:30 opportunity:25 customer:7"),
 }
+# Share of contacts at each stage that a rep owns (HubSpot leaves most subscribers unowned).
 _OWNED_SHARE = {
     "": 0.0,
     "subscriber": 0.03,
@@ -511,23 +383,13 @@ _OWNED_SHARE = {
     "evangelist": 0.9,
 }
 _LEAD_STATUS: dict[str, Weighted[str]] = {
-    "lead": Weighted(
-        [
-            ("NEW", 3),
-            ("ATTEMPTED_TO_CONTACT", 3),
-            ("CONNECTED", 2),
-            ("BAD_TIMING", 1),
-            ("UNQUALIFIED", 1),
-        ]
-    ),
-    "marketingqualifiedlead": Weighted(
-        [("NEW", 4), ("OPEN", 2), ("ATTEMPTED_TO_CONTACT", 3), ("IN_PROGRESS", 2)]
-    ),
-    "salesqualifiedlead": Weighted([("IN_PROGRESS", 4), ("CONNECTED", 3), ("OPEN", 1)]),
-    "opportunity": Weighted([("OPEN_DEAL", 1)]),
-    "customer": Weighted([("", 3), ("CONNECTED", 1)]),
-    "other": Weighted([("UNQUALIFIED", 1)]),
-    "subscriber": Weighted([("NEW", 1)]),
+    "lead": _w("NEW:3 ATTEMPTED_TO_CONTACT:3 CONNECTED:2 BAD_TIMING:1 UNQUALIFIED:1"),
+    "marketingqualifiedlead": _w("NEW:4 OPEN:2 ATTEMPTED_TO_CONTACT:3 IN_PROGRESS:2"),
+    "salesqualifiedlead": _w("IN_PROGRESS:4 CONNECTED:3 OPEN:1"),
+    "opportunity": _w("OPEN_DEAL:1"),
+    "customer": _w(":3 CONNECTED:1"),
+    "other": _w("UNQUALIFIED:1"),
+    "subscriber": _w("NEW:1"),
 }
 
 
@@ -581,12 +443,9 @@ class _Company:
     customer: bool = False
 
 
-_COUNTRY_PICK = Weighted([(row, row[2]) for row in _COUNTRIES])
-
-
 def _place(rnd: random.Random) -> tuple[str, str, str, str]:
     iso, name, _, cities, states = _COUNTRY_PICK.pick(rnd)
-    city_list, state_list = cities.split("|"), states.split("|") if states else []
+    city_list, state_list = cities.split(","), states.split(",") if states else []
     i = rnd.randrange(len(city_list))
     return iso, name, city_list[i], state_list[i] if state_list else ""
 
@@ -676,9 +535,13 @@ class _Journey:
     def reset(self, props: dict[str, str]) -> None:
         self.p, self.latest = props, 0
 
-    def at(self, key: str, ms: int) -> None:
+    def at(self, key: str, ms: int, *more_keys: str) -> None:
+        """Set one instant (formatted once) on one or more properties."""
         ms = min(ms, self.now)
-        self.p[key] = self.fmt(ms)
+        text = self.fmt(ms)
+        self.p[key] = text
+        for other in more_keys:
+            self.p[other] = text
         self.latest = max(self.latest, ms)
 
     def visits(
@@ -697,14 +560,13 @@ class _Journey:
         p["hs_analytics_num_page_views"] = str(pages)
         p["hs_analytics_average_page_views"] = f"{pages / n:.2f}".rstrip("0").rstrip(".")
         last = max(first, last) if n > 1 else first
-        for key in ("hs_analytics_first_timestamp", "hs_analytics_first_visit_timestamp"):
-            self.at(key, first)
-        for key in (
+        self.at("hs_analytics_first_timestamp", first, "hs_analytics_first_visit_timestamp")
+        self.at(
             "hs_analytics_last_timestamp",
+            last,
             "hs_analytics_last_visit_timestamp",
             "hs_latest_source_timestamp",
-        ):
-            self.at(key, last)
+        )
         p["hs_analytics_first_url"], p["hs_analytics_last_url"] = urls
         p["hs_analytics_source"], p["hs_latest_source"] = source, latest_source
 
@@ -732,8 +594,9 @@ class _Journey:
         if delivered <= 0:
             return
         rnd, p = self.rnd, self.p
-        opens = sum(1 for _ in range(delivered) if rnd.random() < open_rate)
-        clicks = sum(1 for _ in range(opens) if rnd.random() < click_rate)
+        # Rates vary ±50% per contact; one draw each instead of one per email keeps seeding fast.
+        opens = min(delivered, round(delivered * open_rate * (0.5 + rnd.random())))
+        clicks = min(opens, round(opens * click_rate * (0.5 + rnd.random())))
         replies = min(replies, opens)
         p["hs_email_delivered"], p["hs_email_open"] = str(delivered), str(opens)
         p["hs_email_click"], p["hs_email_replied"] = str(clicks), str(replies)
@@ -760,10 +623,11 @@ class _Journey:
         if contacted:
             self.at("hs_sa_first_engagement_date", first)
             self.at("notes_last_contacted", max(first, last))
-            self.at("hs_sales_email_last_opened", max(first, last))
+            # The contact opens the rep's last email a little after it was sent.
+            opened = max(first, last) + self.rnd.randrange(6 * HOUR_MS)
+            self.at("hs_sales_email_last_opened", opened)
         if meeting is not None:
-            self.at("engagements_last_meeting_booked", meeting)
-            self.at("hs_latest_meeting_activity", meeting)
+            self.at("engagements_last_meeting_booked", meeting, "hs_latest_meeting_activity")
         if contacted or meeting is not None:
             self.at("notes_last_updated", max(first, last, meeting or 0))
 
