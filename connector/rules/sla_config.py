@@ -473,6 +473,7 @@ def resolve_pool(config: SlaConfig, owners: Sequence[Owner]) -> ResolvedPool:
     by_id, by_email = _owner_index(owners)
     unknown: list[str] = []
     archived: list[str] = []
+    empty_teams: list[str] = []
 
     def resolve(ref: str | None, where: str) -> str | None:
         if ref is None:
@@ -507,7 +508,7 @@ def resolve_pool(config: SlaConfig, owners: Sequence[Owner]) -> ResolvedPool:
     for team in pool.teams:
         in_team = _team_members(owners, team)
         if not in_team:
-            unknown.append(f"team {team!r} has no active owners (sdr_pool.teams)")
+            empty_teams.append(f"{team!r} (sdr_pool.teams)")
         members.extend(
             SdrMember(owner_id=o.id, max_open_handoffs=pool.max_open_handoffs)
             for o in in_team
@@ -517,19 +518,19 @@ def resolve_pool(config: SlaConfig, owners: Sequence[Owner]) -> ResolvedPool:
     if default_manager is None and config.managers.team:
         leads = [o for o in _team_members(owners, config.managers.team) if o.id not in listed]
         if not leads:
-            unknown.append(
-                f"team {config.managers.team!r} has no active non-SDR owners (managers.team)"
-            )
+            empty_teams.append(f"{config.managers.team!r} (managers.team: no active non-SDR)")
         default_manager = leads[0].id if leads else None
     problems = []
     if unknown:
         problems.append(f"unknown owner(s) {'; '.join(unknown)}")
     if archived:
         problems.append(f"archived owner(s) {'; '.join(archived)}")
+    if empty_teams:
+        problems.append(f"team(s) without active owners {'; '.join(empty_teams)}")
     if problems:
         raise ConfigError(
             f"{config.source}: {' and '.join(problems)} — hint: use active owners' emails or ids "
-            "as listed in HubSpot (Settings → Users & Teams)"
+            "and team names as listed in HubSpot (Settings → Users & Teams)"
         )
     try:
         return ResolvedPool(

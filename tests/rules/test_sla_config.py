@@ -142,13 +142,13 @@ def test_teams_add_their_active_owners_and_explicit_entries_override() -> None:
         pytest.param(
             "[Nope]",
             "Leads",
-            "team 'Nope' has no active owners (sdr_pool.teams)",
+            "team(s) without active owners 'Nope' (sdr_pool.teams)",
             id="unknown-team",
         ),
         pytest.param(
             "[SDR, Leads]",
             "Leads",
-            "team 'Leads' has no active non-SDR owners",
+            "'Leads' (managers.team: no active non-SDR)",
             id="manager-team-all-sdrs",
         ),
     ],
