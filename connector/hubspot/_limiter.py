@@ -16,9 +16,9 @@ someone else is spending the same budget (another process, another app): the dif
 booked locally so we slow down too.
 
 On top of the windows sits an adaptive spacing between call starts, after Estuary's limiter
-(sync-techniques.md §1.1): each 429 multiplies it, each success shrinks it linearly, so a portal
-that keeps answering 429 is approached more and more gently, and one that stopped gets full speed
-back within a few seconds.
+(sync-techniques.md §1.1): each 429 multiplies it, each success shrinks it, so a portal that keeps
+answering 429 is approached more and more gently, and one that stopped gets full speed back
+within a few dozen calls.
 
 Time is injected (`Timer`) so unit tests drive the limiter with a fake clock and never sleep.
 """
@@ -40,10 +40,14 @@ BURST_INTERVAL_SECONDS = 10.0
 SEARCH_INTERVAL_SECONDS = 1.0
 #: First spacing after a 429 when none was in force (s): small, so a stray 429 costs little.
 ADAPTIVE_INITIAL_DELAY_SECONDS = 0.05
-#: Each 429 multiplies the spacing by this (Estuary multiplies by 4 as well).
+#: Each 429 multiplies the spacing by this: three 429s in a row mean 0.05 → 0.2 → 0.8 s.
 ADAPTIVE_GROWTH = 4.0
-#: Each success shrinks the spacing by this much (s): linear decay, as in Estuary.
-ADAPTIVE_DECAY_SECONDS = 0.01
+#: Each success keeps this share of the spacing: after a storm, ~20 calls bring 0.8 s back
+#: under 0.01 s. (Estuary decays linearly; with HubSpot's 429s often injected by a short
+#: burst of other traffic, a slow linear decay cost us far more throughput than it saved.)
+ADAPTIVE_DECAY_FACTOR = 0.8
+#: Below this the spacing is dropped entirely (s).
+ADAPTIVE_FLOOR_SECONDS = 0.01
 #: Upper bound on the spacing (s): one burst window; beyond it the retry waits take over.
 ADAPTIVE_MAX_DELAY_SECONDS = 10.0
 #: How long a waiting thread sleeps when every slot is held by calls still in flight (s).
@@ -202,7 +206,8 @@ class RateLimiter:
                     max(ADAPTIVE_INITIAL_DELAY_SECONDS, window.delay * ADAPTIVE_GROWTH),
                 )
             else:
-                window.delay = max(0.0, window.delay - ADAPTIVE_DECAY_SECONDS)
+                decayed = window.delay * ADAPTIVE_DECAY_FACTOR
+                window.delay = decayed if decayed >= ADAPTIVE_FLOOR_SECONDS else 0.0
 
     def daily_exhausted(self) -> None:
         """HubSpot said the daily budget is spent (a DAILY 429): refuse further calls."""

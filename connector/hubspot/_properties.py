@@ -112,6 +112,7 @@ class PropertiesClient:
                 self._groups.create_with_http_info,
                 object_type,
                 property_group_create=body,
+                expected_statuses=frozenset({CONFLICT_STATUS}),
             )
         except FatalHubSpotError as exc:
             if exc.status != CONFLICT_STATUS:
@@ -178,6 +179,7 @@ class PropertiesClient:
                 self._core.create_with_http_info,
                 object_type,
                 property_create=property_input(prop),
+                expected_statuses=frozenset({CONFLICT_STATUS}),
             )
         except FatalHubSpotError as exc:
             if isinstance(exc, DailyLimitError):

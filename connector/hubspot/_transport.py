@@ -102,7 +102,13 @@ class CallRunner:
         self._rng = rng or random.Random()
 
     def run(
-        self, endpoint: str, budget: Budget, send: Send, *, idempotent: bool = True
+        self,
+        endpoint: str,
+        budget: Budget,
+        send: Send,
+        *,
+        idempotent: bool = True,
+        expected_statuses: frozenset[int] = frozenset(),
     ) -> RawResponse:
         """Perform one logical call; retried attempts share one time cap.
 
@@ -112,6 +118,8 @@ class CallRunner:
             send: performs one attempt given ``(connect, read)`` timeouts and returns the urllib3
                 response (the SDK called with ``_preload_content=False``).
             idempotent: False when a blind retry could duplicate side effects.
+            expected_statuses: error statuses the caller handles (e.g. 409 on an idempotent
+                create): still raised, but logged at debug rather than as a failure.
 
         Returns:
             The 2xx answer.
@@ -170,7 +178,8 @@ class CallRunner:
         try:
             result: RawResponse = retrying(self._attempt, endpoint, budget, send, deadline)
         except HubSpotError as exc:
-            log.warning(
+            expected = exc.details.status in expected_statuses
+            (log.debug if expected else log.warning)(
                 "hubspot_call_failed",
                 endpoint=endpoint,
                 error=type(exc).__name__,

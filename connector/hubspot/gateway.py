@@ -169,12 +169,15 @@ class HubSpotGateway:
         method: Callable[..., Any],
         *args: Any,
         idempotent: bool = True,
+        expected_statuses: frozenset[int] = frozenset(),
         **kwargs: Any,
     ) -> RawResponse:
         def send(timeout: tuple[float, float]) -> Any:
             return method(*args, _request_timeout=timeout, _preload_content=False, **kwargs)
 
-        return self._runner.run(endpoint, budget, send, idempotent=idempotent)
+        return self._runner.run(
+            endpoint, budget, send, idempotent=idempotent, expected_statuses=expected_statuses
+        )
 
     # -- search ---------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import pytest
 
 from connector.errors import DailyLimitError, RateLimitedError
 from connector.hubspot._limiter import (
-    ADAPTIVE_DECAY_SECONDS,
+    ADAPTIVE_DECAY_FACTOR,
     ADAPTIVE_INITIAL_DELAY_SECONDS,
     Budget,
     RateLimiter,
@@ -166,8 +166,8 @@ def test_429_grows_the_spacing_between_calls_and_successes_shrink_it() -> None:
     limiter.acquire(Budget.STANDARD)
     assert clock.monotonic() - start == pytest.approx(grown, abs=1e-6)
     limiter.release(Budget.STANDARD)
-    assert limiter.snapshot().burst_delay == pytest.approx(grown - ADAPTIVE_DECAY_SECONDS)
-    for _ in range(100):
+    assert limiter.snapshot().burst_delay == pytest.approx(grown * ADAPTIVE_DECAY_FACTOR)
+    for _ in range(30):
         _call(limiter)
     assert limiter.snapshot().burst_delay == 0.0
 

@@ -1,0 +1,42 @@
+"""Gateway fixtures: a gateway factory pointed at a sandbox, with small timeouts and caps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from connector.hubspot import GatewayConfig, HubSpotGateway
+from connector.sandbox import Sandbox
+
+MakeGateway = Callable[..., HubSpotGateway]
+
+
+@pytest.fixture(name="make_gateway")
+def _make_gateway() -> MakeGateway:
+    """`make_gateway(sandbox, **GatewayConfig overrides)`: a gateway with test-sized timeouts."""
+
+    def make(sandbox: Sandbox, **overrides: Any) -> HubSpotGateway:
+        settings: dict[str, Any] = {
+            "base_url": sandbox.base_url,
+            "access_token": sandbox.token,
+            "connect_timeout": 1.0,
+            "read_timeout": 2.0,
+            "call_time_cap": 10.0,
+            "requests_per_10s": 1000,
+            "search_per_second": 50,
+            "ten_secondly_wait": 0.2,
+            "secondly_wait": 0.2,
+            "backoff_base": 0.05,
+            "backoff_max": 0.5,
+        }
+        settings.update(overrides)
+        return HubSpotGateway(GatewayConfig(**settings))
+
+    return make
+
+
+@pytest.fixture(name="gateway")
+def _gateway(sandbox: Sandbox, make_gateway: MakeGateway) -> HubSpotGateway:
+    return make_gateway(sandbox)
