@@ -61,7 +61,7 @@ def test_missing_scope_is_403_naming_it(make_sandbox: MakeSandbox) -> None:
 def test_free_tier_headers_then_ten_secondly_429(make_sandbox: MakeSandbox) -> None:
     sb = make_sandbox(contacts=5, tier="free", retry_after_share=1.0)
     api = client_for(sb).crm.contacts.basic_api
-    for i in range(100):
+    for _ in range(100):
         _, status, headers = api.get_page_with_http_info(limit=1, _request_timeout=TIMEOUT)
         assert status == 200
     assert headers["X-HubSpot-RateLimit-Max"] == "100"
