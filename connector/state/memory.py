@@ -29,24 +29,37 @@ _VALUE_COLUMNS = (
 def get(conn: Connection, portal: str, contact_ids: Sequence[str]) -> dict[str, ContactMemory]:
     """Memory for the ids that have some; unknown ids are simply absent from the result."""
     found: dict[str, ContactMemory] = {}
+    columns = [contact_memory.c.contact_id, *(contact_memory.c[name] for name in _VALUE_COLUMNS)]
     for chunk in chunks(list(dict.fromkeys(contact_ids)), IN_CHUNK):
         rows = conn.execute(
-            sa.select(contact_memory).where(
+            sa.select(*columns).where(
                 contact_memory.c.portal == portal, contact_memory.c.contact_id.in_(chunk)
             )
         )
-        for row in rows:
-            found[row.contact_id] = ContactMemory(
-                contact_id=row.contact_id,
-                score=int(row.score),
-                label=row.label,
-                lead_status_written=row.lead_status_written,
-                lifecycle_written=row.lifecycle_written,
-                below_bar_since=row.below_bar_since,
-                in_handoff=bool(row.in_handoff),
-                rescore_at=row.rescore_at,
-                scored_at=row.scored_at,
-                rules_version=row.rules_version,
+        # Positional unpacking: attribute access on rows costs more than the query at 100k.
+        for (
+            contact_id,
+            score,
+            label,
+            lead_status_written,
+            lifecycle_written,
+            below_bar_since,
+            in_handoff,
+            rescore_at,
+            scored_at,
+            rules_version,
+        ) in rows:
+            found[contact_id] = ContactMemory(
+                contact_id=contact_id,
+                score=int(score),
+                label=label,
+                lead_status_written=lead_status_written,
+                lifecycle_written=lifecycle_written,
+                below_bar_since=below_bar_since,
+                in_handoff=bool(in_handoff),
+                rescore_at=rescore_at,
+                scored_at=scored_at,
+                rules_version=rules_version,
             )
     return found
 
