@@ -281,7 +281,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self.wfile.write(payload)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            # The client may have given up (a timeout); that is its business, not an error here.
+            self.wfile.write(payload)
 
 
 def _endpoint(template: str, params: dict[str, str]) -> str:
