@@ -87,7 +87,7 @@ def _group_json(group: GroupDef) -> JsonDict:
 
 def list_properties(portal: Portal, req: Request) -> Reply:
     object_type = object_type_of(req)
-    archived = req.query_one("archived", "false") == "true"
+    archived = (req.query_one("archived") or "").lower() == "true"
     with portal.store.lock:
         defs = list(portal.store.properties[object_type].values())
         results = [property_json(d, i) for i, d in enumerate(defs) if d.archived == archived]
@@ -275,7 +275,7 @@ def list_owners(portal: Portal, req: Request) -> Reply:
         raise bad_request("limit and after must be integers") from None
     if limit < 1 or limit > OWNERS_MAX_LIMIT:
         raise bad_request(f"limit must be between 1 and {OWNERS_MAX_LIMIT} (got {limit}).")
-    archived = req.query_one("archived", "false") == "true"
+    archived = (req.query_one("archived") or "").lower() == "true"
     email = (req.query_one("email") or "").lower()
     owners = [
         o
