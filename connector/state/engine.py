@@ -9,7 +9,11 @@ database from its first read of `schema_version` to its commit.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Set as AbstractSet
+from datetime import date, datetime, timedelta
+from enum import Enum
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -39,6 +43,24 @@ def is_memory_sqlite(url: URL) -> bool:
     return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
 
 
+def _json_default(value: Any) -> Any:
+    """Run summaries carry datetimes, durations, enums and sets; store them readably."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, AbstractSet):
+        return sorted(value, key=str)
+    return str(value)
+
+
+def dumps_json(value: Any) -> str:
+    """The JSON encoder of the state store's JSON columns."""
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
 def create_state_engine(url: str) -> Engine:
     """An engine configured for the state store; connects lazily.
 
@@ -59,7 +81,9 @@ def create_state_engine(url: str) -> Engine:
             "application_name": "hubspot-lead-qualifier",
         }
     # Workers sleep between runs for minutes; pre-ping replaces connections the server dropped.
-    return sa.create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+    return sa.create_engine(
+        parsed, connect_args=connect_args, pool_pre_ping=True, json_serializer=dumps_json
+    )
 
 
 def _sqlite_engine(url: URL) -> Engine:
@@ -70,9 +94,11 @@ def _sqlite_engine(url: URL) -> Engine:
     }
     if memory:
         # One shared connection, so every thread sees the same in-memory database.
-        engine = sa.create_engine(url, connect_args=connect_args, poolclass=StaticPool)
+        engine = sa.create_engine(
+            url, connect_args=connect_args, poolclass=StaticPool, json_serializer=dumps_json
+        )
     else:
-        engine = sa.create_engine(url, connect_args=connect_args)
+        engine = sa.create_engine(url, connect_args=connect_args, json_serializer=dumps_json)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -81,3 +81,12 @@ def test_memory_database_is_shared_across_threads() -> None:
         assert store.get_cursor("p") == Cursor(ts=now, backfill_done=True, updated_at=now)
     finally:
         store.close()
+
+
+def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    path.write_bytes(b"this is not a database, just some text " * 200)
+    with pytest.raises(StateStoreError) as caught:
+        StateStore.connect(f"sqlite:///{path}")
+    assert "\n" not in str(caught.value)
+    assert str(path) in str(caught.value)

@@ -108,3 +108,22 @@ def test_interrupt_unfinished_runs(store: StateStore) -> None:
     assert by_id[ok].status == "ok"
     assert store.recent_runs("p2", 1)[0].id == other
     assert store.recent_runs("p2", 1)[0].status == "running"
+
+
+def test_run_summary_stores_datetimes_durations_and_sets(store: StateStore) -> None:
+    run_id = store.start_run("p1", started_at=T0, dry_run=False)
+    summary = {
+        "cursor": T0,
+        "duration": timedelta(seconds=2.5),
+        "endpoints": {"search", "batch_update"},
+        "nested": {"lag": timedelta(minutes=5)},
+    }
+    store.finish_run(run_id, finished_at=T0, status="failed", summary=summary)
+    (run,) = store.recent_runs("p1", 1)
+    assert run.status == "failed"
+    assert dict(run.summary) == {
+        "cursor": T0.isoformat(),
+        "duration": 2.5,
+        "endpoints": ["batch_update", "search"],
+        "nested": {"lag": 300.0},
+    }
