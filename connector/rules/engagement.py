@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from connector.rules.matchers import Matcher, Properties, PropertyRef, compile_matcher, parse_refs
 from connector.rules.model import Reason
@@ -33,56 +34,71 @@ _FORGET_BELOW_POINTS = 0.01
 
 @dataclass(frozen=True, slots=True)
 class Signal:
-    """A compiled signal. Durations are in seconds."""
+    """A compiled signal. Durations are in seconds (0.0 = not that kind of decay).
+
+    Attributes:
+        at_slot: index of this signal's `at` properties in `Engagement.at_refs` (signals
+            sharing a date property share the parsed timestamp).
+    """
 
     name: str
     label: str
     stage: str
-    at_refs: tuple[PropertyRef, ...]
+    at_slot: int
     when: Matcher | None
     count_refs: tuple[PropertyRef, ...]
     points: float
     cap: float | None
-    half_life_s: float | None
-    lifespan_s: float | None
+    half_life_s: float
+    lifespan_s: float
     remember: bool
 
 
 @dataclass(frozen=True, slots=True)
-class Term:
-    """One signal's undecayed credit and when it happened (epoch seconds)."""
+class Engagement:
+    """The compiled engagement section: signals and the distinct date properties they read."""
 
-    signal: Signal
+    signals: tuple[Signal, ...]
+    at_refs: tuple[tuple[PropertyRef, ...], ...]
+
+
+class Term(NamedTuple):
+    """One signal's undecayed credit, when it happened (epoch seconds) and how it decays."""
+
     base: float
     at: float
-    count: float | None
+    half_life_s: float
+    lifespan_s: float
+    signal: Signal
+    occurrences: float | None
 
 
-def compile_engagement(spec: EngagementSpec) -> tuple[Signal, ...]:
+def compile_engagement(spec: EngagementSpec) -> Engagement:
     """Compile the engagement signals in file order."""
+    slots: dict[tuple[PropertyRef, ...], int] = {}
     signals: list[Signal] = []
     for s in spec.signals:
+        refs = parse_refs(s.at)
+        slot = slots.setdefault(refs, len(slots))
         decay = s.decay
+        half_life = decay.half_life_days if decay is not None else None
+        lifespan = decay.lifespan_days if decay is not None else None
         signals.append(
             Signal(
                 name=s.name,
                 label=s.label or s.name,
                 stage=s.stage,
-                at_refs=parse_refs(s.at),
+                at_slot=slot,
                 when=None if s.when is None else compile_matcher(s.when),
                 count_refs=parse_refs(s.count) if s.count else (),
                 points=s.points,
                 cap=s.cap,
-                half_life_s=None
-                if decay is None or decay.half_life_days is None
-                else decay.half_life_days * _DAY_S,
-                lifespan_s=None
-                if decay is None or decay.lifespan_days is None
-                else decay.lifespan_days * _DAY_S,
+                half_life_s=0.0 if half_life is None else half_life * _DAY_S,
+                lifespan_s=0.0 if lifespan is None else lifespan * _DAY_S,
                 remember=s.stage == "bottom" if s.remember is None else s.remember,
             )
         )
-    return tuple(signals)
+    return Engagement(tuple(signals), tuple(slots))
 
 
 def _latest(
@@ -102,59 +118,71 @@ def _latest(
     return latest
 
 
+def _count(signal: Signal, contact: Properties, company: Properties | None) -> float | None:
+    for on_company, name in signal.count_refs:
+        source = company if on_company else contact
+        raw = None if source is None else source.get(name)
+        count = parse_number(raw) if isinstance(raw, str) else None
+        if count is not None:
+            return math.floor(count) if count >= 1 else None
+    return None
+
+
 def collect_terms(
-    signals: tuple[Signal, ...],
+    engagement: Engagement,
     contact: Properties,
     company: Properties | None,
     memory: Mapping[str, datetime],
+    now_s: float,
 ) -> list[Term]:
     """The dated credits of every signal that fired now or is remembered from earlier.
 
+    Terms whose credit is already exactly zero (lifespan over) are left out: they can never
+    contribute again, so dropping them changes no sum.
+
     Args:
-        signals: compiled signals.
+        engagement: the compiled engagement section.
         contact: contact properties.
         company: company properties or None.
         memory: remembered signal name → last occurrence, from the prior state.
+        now_s: the evaluation instant (epoch seconds).
 
     Returns:
         One term per signal with credit, in signal order.
     """
+    stamps = [_latest(refs, contact, company) for refs in engagement.at_refs]
     terms: list[Term] = []
-    for signal in signals:
-        term: Term | None = None
-        at = _latest(signal.at_refs, contact, company)
+    for signal in engagement.signals:
+        at = stamps[signal.at_slot]
+        base = signal.points
+        count: float | None = None
         fired = at is not None
         if fired and signal.when is not None:
             fired = signal.when.check(contact, company)[0]
-        if fired and at is not None:
-            base = signal.points
-            count: float | None = None
-            if signal.count_refs:
-                for on_company, name in signal.count_refs:
-                    source = company if on_company else contact
-                    raw = None if source is None else source.get(name)
-                    count = parse_number(raw) if isinstance(raw, str) else None
-                    if count is not None:
-                        break
-                if count is None or count < 1:
-                    fired = False
-                else:
-                    count = math.floor(count)
-                    base = count * signal.points
-                    if signal.cap is not None and base > signal.cap:
-                        base = signal.cap
-            if fired:
-                term = Term(signal, base, at, count)
+        if fired and signal.count_refs:
+            count = _count(signal, contact, company)
+            if count is None:
+                fired = False
+            else:
+                base = count * signal.points
+                if signal.cap is not None and base > signal.cap:
+                    base = signal.cap
+        if not fired:
+            at = None
         if signal.remember and memory:
             remembered = memory.get(signal.name)
             if remembered is not None:
                 ts = remembered.timestamp()
-                if term is None:
-                    term = Term(signal, signal.points, ts, None)
-                elif ts > term.at:
-                    term = Term(signal, term.base, ts, term.count)
-        if term is not None:
-            terms.append(term)
+                if at is None:
+                    at, base, count = ts, signal.points, None
+                elif ts > at:
+                    at = ts
+        if at is None:
+            continue
+        lifespan = signal.lifespan_s
+        if lifespan and now_s - at >= lifespan:
+            continue
+        terms.append(Term(base, at, signal.half_life_s, lifespan, signal, count))
     return terms
 
 
@@ -163,35 +191,57 @@ def credit(term: Term, now_s: float) -> float:
     age = now_s - term.at
     if age < 0.0:
         age = 0.0
-    signal = term.signal
-    if signal.half_life_s is not None:
-        return term.base * math.pow(2.0, -age / signal.half_life_s)
-    if signal.lifespan_s is not None:
-        if age >= signal.lifespan_s:
+    if term.half_life_s:
+        return float(term.base * 2.0 ** (-age / term.half_life_s))
+    if term.lifespan_s:
+        if age >= term.lifespan_s:
             return 0.0
-        return term.base * (1.0 - age / signal.lifespan_s)
+        return term.base * (1.0 - age / term.lifespan_s)
     return term.base
 
 
-def slope(term: Term, now_s: float) -> float:
-    """d(credit)/dt at `now_s`, per second (≤ 0)."""
-    age = now_s - term.at
-    if age < 0.0:
-        return 0.0
-    signal = term.signal
-    if signal.half_life_s is not None:
-        return -credit(term, now_s) * _LN2 / signal.half_life_s
-    if signal.lifespan_s is not None and age < signal.lifespan_s:
-        return -term.base / signal.lifespan_s
-    return 0.0
-
-
 def total(terms: list[Term], now_s: float) -> float:
-    """Engagement points at `now_s` (summed in a fixed order so results are reproducible)."""
+    """Engagement points at `now_s`, summed in term order (so every caller gets the same float).
+
+    This is `sum(credit(term, now_s))`, inlined: it runs several times per contact.
+    """
     points = 0.0
-    for term in terms:
-        points += credit(term, now_s)
+    for base, at, half_life, lifespan, _, _ in terms:
+        age = now_s - at
+        if age < 0.0:
+            age = 0.0
+        if half_life:
+            points += base * 2.0 ** (-age / half_life)
+        elif lifespan:
+            if age < lifespan:
+                points += base * (1.0 - age / lifespan)
+        else:
+            points += base
     return points
+
+
+def total_and_slope(terms: list[Term], now_s: float) -> tuple[float, float]:
+    """Engagement points at `now_s` and their time derivative (points per second, ≤ 0)."""
+    points = 0.0
+    derivative = 0.0
+    for base, at, half_life, lifespan, _, _ in terms:
+        age = now_s - at
+        future = age < 0.0
+        if future:
+            age = 0.0
+        if half_life:
+            value = base * 2.0 ** (-age / half_life)
+            points += value
+            if not future:
+                derivative -= value * _LN2 / half_life
+        elif lifespan:
+            if age < lifespan:
+                points += base * (1.0 - age / lifespan)
+                if not future:
+                    derivative -= base / lifespan
+        else:
+            points += base
+    return points, derivative
 
 
 def age_text(seconds: float) -> str:
@@ -213,13 +263,11 @@ def engagement_reasons(terms: list[Term], now_s: float, reasons: list[Reason]) -
         if points <= 0.0:
             continue
         when = age_text(max(0.0, now_s - term.at))
-        observed = when if term.count is None else f"×{term.count:g}, last {when}"
+        observed = when if term.occurrences is None else f"×{term.occurrences:g}, last {when}"
         reasons.append(Reason("engagement", term.signal.label, observed, points, term.signal.stage))
 
 
-def updated_memory(
-    signals: tuple[Signal, ...], terms: list[Term], now_s: float
-) -> dict[str, float]:
+def updated_memory(terms: list[Term], now_s: float) -> dict[str, float]:
     """The remembered signals to carry forward (those still worth something)."""
     kept: dict[str, float] = {}
     for term in terms:

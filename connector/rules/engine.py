@@ -14,12 +14,13 @@ from connector.rules.engagement import (
     total,
     updated_memory,
 )
-from connector.rules.explain import compact_text, full_text, order_reasons
+from connector.rules.explain import compact_text, order_reasons
 from connector.rules.fit import first_disqualifier, score_fit
 from connector.rules.model import BantResult, Decision, LeadInput, PriorState, Reason
 from connector.rules.policy import decide_handoff, decide_lead_status, decide_lifecycle
 from connector.rules.rescore import next_change
 from connector.rules.ruleset import RuleSet
+from connector.rules.scoring import grade_of, score_of, temperature_of
 from connector.rules.values import to_datetime
 
 _NO_BANT = BantResult(())
@@ -53,37 +54,6 @@ class Outputs:
     below_bar_since: datetime | None
     recycle_due: datetime | None
     note: Reason | None
-
-
-def score_of(rules: RuleSet, fit_part: float, engagement_points: float, disqualified: bool) -> int:
-    """The 0–100 score from fit's share and engagement points (half rounds up)."""
-    share = engagement_points / rules.engagement_max
-    if share > 1.0:
-        share = 1.0
-    raw = fit_part + 100.0 * rules.engagement_weight * share
-    score = int(raw + 0.5) if raw > 0.0 else 0
-    if score > 100:
-        score = 100
-    if disqualified and score > rules.disqualified_max_score:
-        score = rules.disqualified_max_score
-    return score
-
-
-def temperature_of(rules: RuleSet, engagement_points: float) -> str:
-    if engagement_points >= rules.hot:
-        return "hot"
-    if engagement_points >= rules.warm:
-        return "warm"
-    return "cold"
-
-
-def grade_of(rules: RuleSet, fit_points: float, disqualified: bool) -> str:
-    if disqualified:
-        return "D"
-    for grade, bar in rules.grade_bars:
-        if fit_points >= bar:
-            return grade
-    return "D"
 
 
 def outputs_at(
@@ -166,7 +136,7 @@ def evaluate(
     bant = _NO_BANT if rules.bant is None else score_bant(rules.bant, contact, company, reasons)
     fit_points += bant.points
     memory = prior.signal_memory if prior is not None else MappingProxyType({})
-    terms = collect_terms(rules.signals, contact, company, memory)
+    terms = collect_terms(rules.engagement, contact, company, memory, now_s)
     engagement_points = total(terms, now_s)
     engagement_reasons(terms, now_s, reasons)
 
@@ -187,7 +157,7 @@ def evaluate(
     if out.note is not None:
         reasons.append(out.note)
 
-    memory_s = updated_memory(rules.signals, terms, now_s)
+    memory_s = updated_memory(terms, now_s)
     new_memory = MappingProxyType({k: to_datetime(v) for k, v in memory_s.items()})
     rescore = next_change(
         rules=rules,
@@ -202,12 +172,7 @@ def evaluate(
 
     ordered = order_reasons(reasons)
     label = f"{grade}-{out.temperature}"
-    header = (
-        f"contact {lead.contact_id}: score {out.score} ({label}), fit {fit_points:.1f}, "
-        f"engagement {engagement_points:.1f}"
-        + (f", disqualified: {disqualifier.criterion}" if disqualifier else "")
-    )
-    footer = f"  rules {rules.name} v{rules.version}"
+    label = f"{grade}-{out.temperature}"
     return Decision(
         contact_id=lead.contact_id,
         score=out.score,
@@ -220,7 +185,6 @@ def evaluate(
         bant=bant,
         reasons=ordered,
         compact_reasons=compact_text(ordered),
-        full_reasons=full_text(header=header, reasons=ordered, bant=bant, footer=footer),
         lifecycle_target=out.lifecycle_target,
         lifecycle_clear_first=out.lifecycle_clear_first,
         lead_status_target=out.lead_status_target,

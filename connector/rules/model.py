@@ -141,7 +141,6 @@ class Decision:
     bant: BantResult
     reasons: tuple[Reason, ...]
     compact_reasons: str
-    full_reasons: str
     lifecycle_target: str | None
     lifecycle_clear_first: bool
     lead_status_target: str | None
@@ -151,3 +150,20 @@ class Decision:
     below_bar_since: datetime | None
     rules_version: str
     signal_memory: Mapping[str, datetime] = field(default_factory=lambda: _EMPTY)
+
+    @property
+    def full_reasons(self) -> str:
+        """Every reason on its own line with its group and observed value (for the CLI).
+
+        Built on demand: the sync never needs it, the `explain` command always does.
+        """
+        from connector.rules.explain import full_text  # explain imports this module
+
+        header = (
+            f"contact {self.contact_id}: score {self.score} ({self.label}), "
+            f"fit {self.fit_points:.1f}, engagement {self.engagement_points:.1f}"
+        )
+        if self.disqualified is not None:
+            header += f", disqualified: {self.disqualified.criterion}"
+        footer = f"  rules version {self.rules_version}"
+        return full_text(header=header, reasons=self.reasons, bant=self.bant, footer=footer)

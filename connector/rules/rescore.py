@@ -21,8 +21,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from connector.rules.engagement import Term, credit, slope, total
+from connector.rules.engagement import Term, total, total_and_slope
 from connector.rules.model import PriorState
+from connector.rules.scoring import score_of, temperature_of
 from connector.rules.values import to_datetime
 
 if TYPE_CHECKING:
@@ -43,53 +44,50 @@ _TOLERANCE_S = 0.0005
 _Key = tuple[Any, ...]
 
 
-def _total_and_slope(terms: list[Term], t: float) -> tuple[float, float]:
-    value = 0.0
-    derivative = 0.0
-    for term in terms:
-        value += credit(term, t)
-        derivative += slope(term, t)
-    return value, derivative
-
-
 def _solve(terms: list[Term], start: float, target: float) -> float | None:
-    """The earliest t ≥ start with engagement points ≤ target, approximately, or None."""
+    """The earliest t ≥ start with engagement points ≤ target (within the tolerance), or None.
+
+    Newton steps from the left never overshoot a convex decreasing curve (sums of half-life
+    and lifespan decays are convex once every signal is in the past), so each step is kept
+    when it stays inside the bracket; otherwise the bracket is halved.
+    """
     end = start + _HORIZON_S
     if total(terms, end) > target:
         return None
     lo, hi = start, end
     t = start
     for _ in range(_MAX_ITERATIONS):
-        value, derivative = _total_and_slope(terms, t)
+        value, derivative = total_and_slope(terms, t)
         gap = value - target
         if gap <= 0.0:
             hi = t
         else:
             lo = t
-        if hi - lo < _TOLERANCE_S:
+        if hi - lo <= _TOLERANCE_S:
             break
-        step = t - gap / derivative if derivative < 0.0 else math.inf
+        step = math.nan
+        if gap > 0.0 and derivative < 0.0:
+            step = t - gap / derivative
+            if step - t < _TOLERANCE_S:
+                step = t + _TOLERANCE_S  # converged from the left: probe just past the root
         t = step if lo < step < hi else (lo + hi) / 2.0
     return hi
 
 
-def _thresholds(rules: RuleSet, static: Static, current: Outputs) -> list[float]:
-    """Engagement-point values below which some output may change, highest first."""
-    found: set[float] = {rules.warm, rules.hot}
+def _thresholds(rules: RuleSet, static: Static, current: Outputs) -> list[tuple[float, bool]]:
+    """Engagement-point values below which some output may change, highest first.
+
+    Each comes with whether confirming it needs the full outputs (policy conditions) or only
+    the score and temperature (which change whenever these thresholds are crossed).
+    """
+    cheap: set[float] = {rules.warm, rules.hot}
     weight = rules.engagement_weight
     if current.score > 0 and weight > 0.0:
         boundary = current.score - 0.5
-        found.add((boundary - static.fit_part) / (100.0 * weight) * rules.engagement_max)
-    lifecycle = rules.lifecycle
-    for _, condition in lifecycle.stages:
-        found.update(condition.engagement_thresholds(0.0))
-        found.update(condition.engagement_thresholds(lifecycle.margin))
-    handoff = rules.handoff
-    conditions = [handoff.when, *(c for _, c in handoff.tiers)]
-    for condition in conditions:
-        found.update(condition.engagement_thresholds(0.0))
-        found.update(condition.engagement_thresholds(handoff.margin))
-    return sorted(found, reverse=True)
+        cheap.add((boundary - static.fit_part) / (100.0 * weight) * rules.engagement_max)
+    full = rules.condition_thresholds
+    merged = [(value, False) for value in cheap - full] + [(value, True) for value in full]
+    return sorted(merged, reverse=True)
 
 
 def next_change(
@@ -167,10 +165,16 @@ def _engagement_change(
     key: Callable[[float], _Key],
     best: float | None,
 ) -> float | None:
-    key_now = key(now_s)
+    def cheap(t: float) -> _Key:
+        points = total(terms, t)
+        score = score_of(rules, static.fit_part, points, static.disqualified)
+        return (score, temperature_of(rules, points))
+
+    cheap_now = cheap(now_s)
+    full_now: _Key | None = None
     points_now = total(terms, now_s)
     lo = now_s
-    for target in _thresholds(rules, static, current):
+    for target, needs_full in _thresholds(rules, static, current):
         if not 0.0 < target <= points_now:
             continue
         solved = _solve(terms, lo, target)
@@ -179,10 +183,15 @@ def _engagement_change(
         t = max(_ceil_ms(solved), _ceil_ms(now_s + _RESOLUTION_S))
         if best is not None and t >= best:
             break
-        if key(t) == key_now:
+        check: Callable[[float], _Key] = cheap
+        reference = cheap_now
+        if needs_full:
+            full_now = key(now_s) if full_now is None else full_now
+            check, reference = key, full_now
+        if check(t) == reference:
             lo = t
             continue
-        found = _refine(key, key_now, lo, t)
+        found = _refine(check, reference, lo, t)
         return found if best is None else min(best, found)
     return best
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from connector.rules.bant import Bant, compile_bant
-from connector.rules.engagement import Signal, compile_engagement
+from connector.rules.engagement import Engagement, compile_engagement
 from connector.rules.fit import FitGroup, compile_disqualifiers, compile_fit
 from connector.rules.matchers import Matcher, PropertyRef
 from connector.rules.model import SlaTier
@@ -55,7 +55,7 @@ class RuleSet:
     fit_groups: tuple[FitGroup, ...]
     disqualifiers: tuple[Matcher, ...]
     bant: Bant | None
-    signals: tuple[Signal, ...]
+    engagement: Engagement
     lifecycle: Lifecycle
     lead_status: LeadStatusPolicy
     handoff: Handoff
@@ -67,6 +67,7 @@ class RuleSet:
     grade_bars: tuple[tuple[str, float], ...]
     warm: float
     hot: float
+    condition_thresholds: frozenset[float]
 
 
 def _refs_of(matchers: Iterable[Matcher]) -> Iterable[PropertyRef]:
@@ -78,7 +79,7 @@ def _all_refs(
     fit: tuple[FitGroup, ...],
     disqualifiers: tuple[Matcher, ...],
     bant: Bant | None,
-    signals: tuple[Signal, ...],
+    engagement: Engagement,
 ) -> list[PropertyRef]:
     refs: list[PropertyRef] = []
     refs.extend(_refs_of(c.matcher for g in fit for c in g.criteria))
@@ -92,11 +93,25 @@ def _all_refs(
             refs.extend(bant.need.text_refs + bant.need.interest_refs)
         if bant.timeline:
             refs.extend(bant.timeline.refs)
-    for signal in signals:
-        refs.extend(signal.at_refs + signal.count_refs)
+    for at_refs in engagement.at_refs:
+        refs.extend(at_refs)
+    for signal in engagement.signals:
+        refs.extend(signal.count_refs)
         if signal.when is not None:
             refs.extend(signal.when.refs)
     return refs
+
+
+def _condition_thresholds(lifecycle: Lifecycle, handoff: Handoff) -> frozenset[float]:
+    """Engagement-point bars in policy conditions, entering and staying (for rescore)."""
+    found: set[float] = set()
+    for _, condition in lifecycle.stages:
+        found.update(condition.engagement_thresholds(0.0))
+        found.update(condition.engagement_thresholds(lifecycle.margin))
+    for condition in [handoff.when, *(c for _, c in handoff.tiers)]:
+        found.update(condition.engagement_thresholds(0.0))
+        found.update(condition.engagement_thresholds(handoff.margin))
+    return frozenset(found)
 
 
 def version_of(spec: RulesFile) -> str:
@@ -118,9 +133,9 @@ def compile_rules(spec: RulesFile, *, source: str) -> RuleSet:
     fit = compile_fit(spec.fit)
     disqualifiers = compile_disqualifiers(spec.disqualifiers)
     bant = None if spec.bant is None else compile_bant(spec.bant)
-    signals = compile_engagement(spec.engagement)
+    engagement = compile_engagement(spec.engagement)
     lifecycle, lead_status, handoff = compile_policies(spec)
-    refs = _all_refs(fit, disqualifiers, bant, signals)
+    refs = _all_refs(fit, disqualifiers, bant, engagement)
     contact = frozenset(name for on_company, name in refs if not on_company) | ALWAYS_READ
     company = frozenset(name for on_company, name in refs if on_company)
     tiers = MappingProxyType({tier.name: tier for tier, _ in handoff.tiers})
@@ -135,7 +150,7 @@ def compile_rules(spec: RulesFile, *, source: str) -> RuleSet:
         fit_groups=fit,
         disqualifiers=disqualifiers,
         bant=bant,
-        signals=signals,
+        engagement=engagement,
         lifecycle=lifecycle,
         lead_status=lead_status,
         handoff=handoff,
@@ -147,4 +162,5 @@ def compile_rules(spec: RulesFile, *, source: str) -> RuleSet:
         grade_bars=(("A", spec.grades.A), ("B", spec.grades.B), ("C", spec.grades.C)),
         warm=spec.temperature.warm,
         hot=spec.temperature.hot,
+        condition_thresholds=_condition_thresholds(lifecycle, handoff),
     )

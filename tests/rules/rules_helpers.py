@@ -1,0 +1,41 @@
+"""Helpers for the rules-engine tests: small rule sets built from dicts, leads, a fixed instant."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import yaml
+
+from connector.rules import LeadInput, RuleSet, parse_rules
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+BASE: dict[str, Any] = {
+    "name": "test",
+    "score": {"fit_weight": 0.5, "engagement_weight": 0.5},
+    "grades": {"A": 60, "B": 40, "C": 20},
+    "temperature": {"warm": 10, "hot": 30},
+    "fit": {"max_points": 100, "groups": []},
+    "engagement": {"max_points": 100, "signals": []},
+    "lifecycle": {},
+    "handoff": {
+        "when": {"min_score": 60},
+        "sla_tiers": [{"name": "standard", "response_hours": 8}],
+    },
+}
+
+
+def build_rules(**sections: Any) -> RuleSet:
+    """The base rule set with some top-level sections replaced."""
+    data = {**BASE, **sections}
+    return parse_rules(yaml.safe_dump(data, sort_keys=False), source="test.yaml")
+
+
+def lead(
+    contact: Mapping[str, str | None] | None = None,
+    company: Mapping[str, str | None] | None = None,
+    contact_id: str = "1",
+) -> LeadInput:
+    return LeadInput(contact_id=contact_id, contact=dict(contact or {}), company=company)
