@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tenacity import RetryCallState, Retrying, retry_if_exception
@@ -175,8 +175,20 @@ class CallRunner:
             before_sleep=before_sleep,
             reraise=True,
         )
+        last_hubspot_error: list[HubSpotError] = []
+
+        def attempt() -> RawResponse:
+            try:
+                return self._attempt(endpoint, budget, send, deadline)
+            except HubSpotError as exc:
+                if exc.details.category == "LOCAL_RATE_LIMIT" and last_hubspot_error:
+                    # Our limiter gave up before the cap: what HubSpot said last is the news.
+                    raise last_hubspot_error[-1] from None
+                last_hubspot_error.append(exc)
+                raise
+
         try:
-            result: RawResponse = retrying(self._attempt, endpoint, budget, send, deadline)
+            result: RawResponse = retrying(attempt)
         except HubSpotError as exc:
             expected = exc.details.status in expected_statuses
             (log.debug if expected else log.warning)(
@@ -191,7 +203,10 @@ class CallRunner:
         return result
 
     def _attempt(self, endpoint: str, budget: Budget, send: Send, deadline: float) -> RawResponse:
-        self._limiter.acquire(budget, deadline=deadline)
+        try:
+            self._limiter.acquire(budget, deadline=deadline)
+        except HubSpotError as exc:
+            raise type(exc)(f"{endpoint}: {exc}", replace(exc.details, endpoint=endpoint)) from None
         headers: dict[str, str] | None = None
         rate_limited = False
         try:
