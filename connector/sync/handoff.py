@@ -110,6 +110,7 @@ class HandoffService:
         # What this run knows about the handoffs it reserved: the contact, the decision and why
         # the owner was chosen (handoffs recovered from earlier runs have none of it).
         self._context: dict[str, tuple[CrmRecord, Decision, str]] = {}
+        self._fresh: set[str] = set()  # keys reserved new in this run: no task can exist yet
 
     # -- during scoring --------------------------------------------------------------------------
 
@@ -127,6 +128,12 @@ class HandoffService:
                 handed.add(record.id)  # the same episode, already handed off
                 continue
             proof = Proof.parse(record.get(self._names.handoff))
+            if proof is not None and proof.task_id is None:
+                # A handoff was under way when a run died (and the ledger may be gone too):
+                # finish that episode under its own key instead of starting a new one.
+                self._recover_from_proof(record, decision, proof)
+                handed.add(record.id)
+                continue
             if proof is not None and now - proof.at < self._sla.handoff.cooldown:
                 # Handed off recently (the state store may have been lost): same episode.
                 handed.add(record.id)
@@ -135,13 +142,26 @@ class HandoffService:
                 handed.add(record.id)
         return handed
 
-    def _reserve(self, record: CrmRecord, decision: Decision, now: datetime) -> bool:
+    def _recover_from_proof(self, record: CrmRecord, decision: Decision, proof: Proof) -> None:
+        if self._dry_run or self._store.get_handoff(self._portal, proof.key) is not None:
+            return  # the ledger has it: after_writes finishes it
+        self._reserve(record, decision, proof.at, key=proof.key, recovered=True)
+
+    def _reserve(
+        self,
+        record: CrmRecord,
+        decision: Decision,
+        now: datetime,
+        *,
+        key: str | None = None,
+        recovered: bool = False,
+    ) -> bool:
         tier_name = decision.sla_tier or next(iter(self._rules.sla_tiers), None)
         if tier_name is None:
             return False
         tier = self._rules.sla_tiers[tier_name]
         pool = self._resolved_pool()
-        local_today = now.astimezone(self._calendar.tz).date()
+        local_today = self._calendar.local_date(now)
         state = RoundRobinState.from_mapping(self._store.sdr_round_robin_state(self._portal))
         assignment = choose_owner(
             contact_owner_id=(record.get("hubspot_owner_id") or "").strip() or None,
@@ -154,7 +174,7 @@ class HandoffService:
             log.warning("handoff_unassigned", contact_id=record.id, reason=assignment.reason)
             return False
         record_ = HandoffRecord(
-            key=handoff_key(record.id, now),
+            key=key or handoff_key(record.id, now),
             contact_id=record.id,
             owner_id=assignment.owner_id,
             task_id=None,
@@ -169,6 +189,9 @@ class HandoffService:
             return True
         self._store.save_sdr_round_robin_state(self._portal, assignment.state.to_mapping())
         self._context[record_.key] = (record, decision, assignment.reason)
+        if not recovered:
+            # Recovered handoffs are looked up through the contact's tasks before any creation.
+            self._fresh.add(record_.key)
         return True
 
     # -- after the writes ------------------------------------------------------------------------
@@ -182,8 +205,8 @@ class HandoffService:
         self._escalate_breaches(now)
 
     def _create_tasks(self, pending: list[HandoffRecord], now: datetime) -> None:
-        fresh = [h for h in pending if h.key in self._context]
-        earlier = [h for h in pending if h.key not in self._context]
+        fresh = [h for h in pending if h.key in self._fresh]
+        earlier = [h for h in pending if h.key not in self._fresh]
         if earlier:
             found = self._tasks_carrying([(h.contact_id, h.key) for h in earlier])
             for handoff in earlier:
@@ -295,7 +318,7 @@ class HandoffService:
             )
         }
         pool = self._resolved_pool()
-        today = now.astimezone(self._calendar.tz).date()
+        today = self._calendar.local_date(now)
         for handoff in overdue:
             task = tasks.get(handoff.task_id or "")
             if task is None or (task.get("hs_task_status") or "") == "COMPLETED":

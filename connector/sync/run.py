@@ -3,6 +3,8 @@ letters, commit the cursor, record the run. The only place that sequences those 
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -24,6 +26,9 @@ from connector.sync.pull import ModifiedContactsPull
 
 #: Where a first run starts: before HubSpot existed, so every contact is in the window.
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+#: How long a worker's hold on a portal lasts without renewal; renewed at every commit, so only
+#: a dead worker lets it lapse (then another worker may take the portal over).
+LEASE_TTL = timedelta(minutes=30)
 #: At most this many decay re-scores and dead-letter retries per run, to keep runs bounded.
 RESCORE_LIMIT = 20_000
 DEAD_LETTER_LIMIT = 2_000
@@ -86,9 +91,27 @@ class SyncRun:
         self._after_writes = after_writes
         self._cursor_after: datetime | None = None
         self._backfill_method: str | None = None
+        self._worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
 
     def execute(self) -> RunResult:
         now = _ms(self._clock())
+        opt = self._opt
+        # Several workers may share one PostgreSQL state store: one portal, one worker at a time.
+        if not self._store.acquire_lease(
+            opt.portal, worker_id=self._worker, now=now, ttl=LEASE_TTL
+        ):
+            log.info(
+                "sync_run_skipped", portal=opt.portal, reason="another worker holds the portal"
+            )
+            return RunResult(None, "skipped", {"status": "skipped"})
+        try:
+            # Runs left "running" by a killed process are ours to close while we hold the lease.
+            self._store.interrupt_unfinished_runs(opt.portal, finished_at=now)
+            return self._execute(now)
+        finally:
+            self._store.release_lease(opt.portal, self._worker)
+
+    def _execute(self, now: datetime) -> RunResult:
         began = time.monotonic()
         opt = self._opt
         run_id = self._store.start_run(opt.portal, started_at=now, dry_run=opt.dry_run)
@@ -233,9 +256,13 @@ class SyncRun:
             return
         if self._cursor_after is not None and point <= self._cursor_after:
             return
+        stamp = _ms(self._clock())
+        if not self._store.renew_lease(
+            self._opt.portal, worker_id=self._worker, now=stamp, ttl=LEASE_TTL
+        ):
+            raise ConnectorError("lost the portal's lease to another worker; stopping this run")
         self._store.save_cursor(
-            self._opt.portal,
-            Cursor(ts=point, backfill_done=backfill_done, updated_at=_ms(self._clock())),
+            self._opt.portal, Cursor(ts=point, backfill_done=backfill_done, updated_at=stamp)
         )
         self._cursor_after = point
 
