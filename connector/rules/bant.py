@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from connector.rules.matchers import Properties, PropertyRef, parse_refs, read_first
 from connector.rules.model import BantDimensionResult, BantResult, Reason
@@ -27,6 +27,10 @@ DEFAULT_SENIORITY_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
+#: Per-dimension memo size (entries): form answers repeat, so most contacts are one lookup.
+_MEMO_MAX_ENTRIES = 20_000
+_Memo = tuple[BantDimensionResult, Reason | None]
+
 
 @dataclass(frozen=True, slots=True)
 class Points:
@@ -48,6 +52,7 @@ class Budget:
     rank: Mapping[str, int]
     bar: int
     points: Points
+    memo: dict[tuple[object, ...], _Memo] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +64,7 @@ class Authority:
     patterns: tuple[tuple[int, re.Pattern[str]], ...]
     min_level: int
     points: Points
+    memo: dict[tuple[object, ...], _Memo] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +74,7 @@ class Need:
     interest_refs: tuple[PropertyRef, ...]
     interest_values: frozenset[str]
     points: Points
+    memo: dict[tuple[object, ...], _Memo] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +83,7 @@ class Timeline:
     months: Mapping[str, float | None]
     within: float
     points: Points
+    memo: dict[tuple[object, ...], _Memo] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,18 +221,38 @@ def _timeline(
 _LABELS = {MET: "met", NOT_MET: "not met", UNKNOWN: "unknown"}
 
 
-def _add(
+def _raw_key(
+    refs: tuple[PropertyRef, ...], contact: Properties, company: Properties | None
+) -> tuple[object, ...]:
+    key: list[object] = []
+    for on_company, name in refs:
+        source = company if on_company else contact
+        key.append(None if source is None else source.get(name))
+    return tuple(key)
+
+
+def _dimension(
+    part: Budget | Authority | Need | Timeline,
+    key: tuple[object, ...],
+    name: str,
+    decide: Callable[[], tuple[str, str | None]],
     results: list[BantDimensionResult],
     reasons: list[Reason],
-    name: str,
-    points_table: Points,
-    found: tuple[str, str | None],
 ) -> None:
-    status, observed = found
-    points = points_table.of(status)
-    results.append(BantDimensionResult(name, status, observed, points))
-    if points:
-        reasons.append(Reason("bant", f"{name} {_LABELS[status]}", observed, points, name))
+    memo = part.memo
+    hit = memo.get(key)
+    if hit is None:
+        status, observed = decide()
+        points = part.points.of(status)
+        reason = (
+            Reason("bant", f"{name} {_LABELS[status]}", observed, points, name) if points else None
+        )
+        hit = (BantDimensionResult(name, status, observed, points), reason)
+        if len(memo) < _MEMO_MAX_ENTRIES:
+            memo[key] = hit
+    results.append(hit[0])
+    if hit[1] is not None:
+        reasons.append(hit[1])
 
 
 def score_bant(
@@ -242,14 +270,33 @@ def score_bant(
         The per-dimension results.
     """
     results: list[BantDimensionResult] = []
-    if bant.budget is not None:
-        _add(results, reasons, "budget", bant.budget.points, _budget(bant.budget, contact, company))
-    if bant.authority is not None:
-        found = _authority(bant.authority, contact, company)
-        _add(results, reasons, "authority", bant.authority.points, found)
-    if bant.need is not None:
-        _add(results, reasons, "need", bant.need.points, _need(bant.need, contact, company))
-    if bant.timeline is not None:
-        found = _timeline(bant.timeline, contact, company)
-        _add(results, reasons, "timeline", bant.timeline.points, found)
+    budget, authority, need, timeline = bant.budget, bant.authority, bant.need, bant.timeline
+    if budget is not None:
+        key = _raw_key(budget.refs, contact, company)
+        _dimension(
+            budget, key, "budget", lambda: _budget(budget, contact, company), results, reasons
+        )
+    if authority is not None:
+        key = _raw_key(authority.role_refs + authority.title_refs, contact, company)
+        _dimension(
+            authority,
+            key,
+            "authority",
+            lambda: _authority(authority, contact, company),
+            results,
+            reasons,
+        )
+    if need is not None:
+        key = _raw_key(need.interest_refs + need.text_refs, contact, company)
+        _dimension(need, key, "need", lambda: _need(need, contact, company), results, reasons)
+    if timeline is not None:
+        key = _raw_key(timeline.refs, contact, company)
+        _dimension(
+            timeline,
+            key,
+            "timeline",
+            lambda: _timeline(timeline, contact, company),
+            results,
+            reasons,
+        )
     return BantResult(tuple(results))

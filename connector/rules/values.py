@@ -98,8 +98,8 @@ def parse_timestamp(value: str | None) -> float | None:
     if not text or len(text) > _MAX_SCALAR_CHARS:
         return None
     seconds: float
-    if text.isdigit() or (text[0] == "-" and text[1:].isdigit()):
-        raw = int(text)
+    if text.isascii() and (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
+        raw = int(text)  # ASCII only: "²".isdigit() is True but int("²") fails
         seconds = raw / 1000.0 if abs(raw) >= _EPOCH_SECONDS_BELOW else float(raw)
     else:
         try:

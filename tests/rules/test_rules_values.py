@@ -59,6 +59,8 @@ _INSTANT = datetime(2026, 11, 20, 9, 15, tzinfo=UTC).timestamp()
         pytest.param("99999999999999999999", None, id="huge-epoch"),
         pytest.param("-1", None, id="before-1970"),
         pytest.param("9999-12-31T00:00:00Z", None, id="far-future"),
+        pytest.param("²", None, id="superscript-digit"),
+        pytest.param("١٧٠٠٠٠٠٠٠٠٠٠٠", None, id="arabic-indic-digits"),
         pytest.param("2026-13-45T00:00:00Z", None, id="impossible-date"),
     ],
 )
