@@ -1,4 +1,4 @@
-"""The `connector` command line: parse arguments, load settings once, dispatch, map errors to exit codes.
+"""The `connector` command line: parse, load settings once, dispatch, map errors to exit codes.
 
 Exit codes: 0 success, 1 the run failed (HubSpot or data trouble; details in the log), 2 bad
 configuration (settings, rules file, token or scopes, state store). Every failure prints one line.
@@ -62,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="professional",
         choices=["free", "starter", "professional", "enterprise", "unlimited"],
     )
-    sandbox.add_argument("--search-lag-ms", type=int, default=0, help="delay before search sees writes")
+    sandbox.add_argument(
+        "--search-lag-ms", type=int, default=0, help="delay before search sees writes"
+    )
     sandbox.add_argument("--fault-rate", type=float, default=0.0, help="share of requests to fail")
     sandbox.add_argument(
         "--scopes", default=None, help="comma-separated scopes of the token (default: all)"

@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     access_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("HUBSPOT_ACCESS_TOKEN")
     )
-    base_url: str = Field(default=DEFAULT_BASE_URL, validation_alias=AliasChoices("HUBSPOT_BASE_URL"))
+    base_url: str = Field(
+        default=DEFAULT_BASE_URL, validation_alias=AliasChoices("HUBSPOT_BASE_URL")
+    )
     portal: str = Field(default="default", validation_alias=AliasChoices("CONNECTOR_PORTAL"))
 
     # Files and state

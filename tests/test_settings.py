@@ -66,7 +66,7 @@ def test_bad_setting_is_one_line_naming_the_variable(
 
 
 def test_missing_token_says_how_to_get_one() -> None:
-    with pytest.raises(ConfigError, match="HUBSPOT_ACCESS_TOKEN.*private app"):
+    with pytest.raises(ConfigError, match=r"HUBSPOT_ACCESS_TOKEN.*private app"):
         load_settings().require_token()
 
 
