@@ -17,10 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import SecretStr
 
-from connector.hubspot.models import CallStats, CrmRecord, Owner
+from connector.hubspot.models import CallStats, CrmRecord
 from connector.rules import Decision
 from connector.sandbox import Sandbox, SandboxConfig
 from connector.settings import Settings
@@ -33,18 +32,6 @@ DEMO_TOKEN = "demo-token"
 #: Professional tier: 190 calls per 10 s for everything but search; search 5 per second.
 PRO_BURST_PER_SECOND = 19.0
 PRO_SEARCH_PER_SECOND = 5.0
-
-
-def sandbox_sla_text(base_text: str, owners: Sequence[Owner]) -> str:
-    """The SLA file with its SDR pool and managers replaced by the sandbox portal's owners."""
-    document: dict[str, Any] = yaml.safe_load(base_text)
-    active = [o for o in owners if not o.archived and o.email]
-    sdrs = [o for o in active if "sdr" in o.teams or "SDR" in o.teams] or active[:-1]
-    managers = [o for o in active if "manager" in " ".join(o.teams).lower()] or active[-1:]
-    document["sdr_pool"]["members"] = [{"owner": o.email, "weight": 1} for o in sdrs]
-    document["managers"] = {"default": managers[0].email}
-    document["calendar"]["holidays"] = {"country": None, "dates": []}
-    return yaml.safe_dump(document, sort_keys=False)
 
 
 def run_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -67,16 +54,11 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
                 "requests_per_10s": 190,
             }
         )
-        return _run(args, demo_settings, sandbox, Path(tmp))
+        return _run(args, demo_settings, sandbox)
 
 
-def _run(args: argparse.Namespace, settings: Settings, sandbox: Sandbox, tmp: Path) -> int:
-    base = Services.from_settings(settings)
-    owners = base.gateway.list_owners()
-    sla_path = tmp / "sla.yaml"
-    sla_path.write_text(sandbox_sla_text(settings.sla_file.read_text(encoding="utf-8"), owners))
-    base.close()
-    settings = settings.model_copy(update={"sla_file": sla_path})
+def _run(args: argparse.Namespace, settings: Settings, sandbox: Sandbox) -> int:
+    # The shipped config/sla.yaml picks SDRs by HubSpot team, and the sandbox seeds those teams.
     services = Services.from_settings(settings)
     try:
         report = run_setup_steps(
