@@ -74,20 +74,30 @@ def _solve(terms: list[Term], start: float, target: float) -> float | None:
     return hi
 
 
-def _thresholds(rules: RuleSet, static: Static, current: Outputs) -> list[tuple[float, bool]]:
-    """Engagement-point values below which some output may change, highest first.
+def _thresholds(
+    rules: RuleSet, static: Static, current: Outputs, points_now: float
+) -> list[tuple[float, bool]]:
+    """Engagement-point values in (0, points_now] below which an output may change, highest first.
 
     Each comes with whether confirming it needs the full outputs (policy conditions) or only
     the score and temperature (which change whenever these thresholds are crossed).
     """
-    cheap: set[float] = {rules.warm, rules.hot}
+    found: list[tuple[float, bool]] = []
     weight = rules.engagement_weight
     if current.score > 0 and weight > 0.0:
         boundary = current.score - 0.5
-        cheap.add((boundary - static.fit_part) / (100.0 * weight) * rules.engagement_max)
-    full = rules.condition_thresholds
-    merged = [(value, False) for value in cheap - full] + [(value, True) for value in full]
-    return sorted(merged, reverse=True)
+        value = (boundary - static.fit_part) / (100.0 * weight) * rules.engagement_max
+        if 0.0 < value <= points_now:
+            found.append((value, False))
+    for value in (rules.warm, rules.hot):
+        if 0.0 < value <= points_now:
+            found.append((value, False))
+    for value in rules.condition_thresholds:
+        if 0.0 < value <= points_now:
+            found.append((value, True))
+    if len(found) > 1:
+        found.sort(reverse=True)
+    return found
 
 
 def next_change(
@@ -117,36 +127,41 @@ def next_change(
         A whole-millisecond UTC instant after `now`, or None when nothing changes within
         about five years.
     """
-    stage = current.lifecycle_target or static.stage
-    status = current.lead_status_target or static.status
-    after = replace(static, stage=stage, status=status)
-    stored = PriorState(
-        score=current.score,
-        label=None,
-        below_bar_since=current.below_bar_since,
-        last_written_lead_status=current.lead_status_target
-        or (prior.last_written_lead_status if prior is not None else None),
-        in_handoff=current.handoff,
-        signal_memory=memory,
-    )
 
-    def key(t: float) -> _Key:
-        out = outputs_at(rules, after, total(terms, t), to_datetime(t), stored)
-        return (
-            out.score,
-            out.temperature,
-            out.lifecycle_target or stage,
-            out.lead_status_target or status,
-            out.handoff,
-            out.sla_tier,
+    def make_key() -> Callable[[float], _Key]:
+        # Built only when a policy condition has its own engagement bar (rare): the score and
+        # temperature checks below need none of this.
+        stage = current.lifecycle_target or static.stage
+        status = current.lead_status_target or static.status
+        after = replace(static, stage=stage, status=status)
+        stored = PriorState(
+            score=current.score,
+            label=None,
+            below_bar_since=current.below_bar_since,
+            last_written_lead_status=current.lead_status_target
+            or (prior.last_written_lead_status if prior is not None else None),
+            in_handoff=current.handoff,
+            signal_memory=memory,
         )
 
-    now_s = now.timestamp()
+        def key(t: float) -> _Key:
+            out = outputs_at(rules, after, total(terms, t), to_datetime(t), stored)
+            return (
+                out.score,
+                out.temperature,
+                out.lifecycle_target or stage,
+                out.lead_status_target or status,
+                out.handoff,
+                out.sla_tier,
+            )
+
+        return key
+
     best: float | None = None
     if current.recycle_due is not None:
         best = current.recycle_due.timestamp()
-    if terms and rules.engagement_weight >= 0.0:
-        best = _engagement_change(rules, static, terms, now_s, current, key, best)
+    if terms:
+        best = _engagement_change(rules, static, terms, now.timestamp(), current, make_key, best)
     return None if best is None else to_datetime(best)
 
 
@@ -162,7 +177,7 @@ def _engagement_change(
     terms: list[Term],
     now_s: float,
     current: Outputs,
-    key: Callable[[float], _Key],
+    make_key: Callable[[], Callable[[float], _Key]],
     best: float | None,
 ) -> float | None:
     def cheap(t: float) -> _Key:
@@ -170,13 +185,14 @@ def _engagement_change(
         score = score_of(rules, static.fit_part, points, static.disqualified)
         return (score, temperature_of(rules, points))
 
-    cheap_now = cheap(now_s)
-    full_now: _Key | None = None
     points_now = total(terms, now_s)
+    targets = _thresholds(rules, static, current, points_now)
+    if not targets:
+        return best
+    cheap_now = cheap(now_s)
+    full: tuple[Callable[[float], _Key], _Key] | None = None
     lo = now_s
-    for target, needs_full in _thresholds(rules, static, current):
-        if not 0.0 < target <= points_now:
-            continue
+    for target, needs_full in targets:
         solved = _solve(terms, lo, target)
         if solved is None:
             break
@@ -186,8 +202,10 @@ def _engagement_change(
         check: Callable[[float], _Key] = cheap
         reference = cheap_now
         if needs_full:
-            full_now = key(now_s) if full_now is None else full_now
-            check, reference = key, full_now
+            if full is None:
+                key = make_key()
+                full = (key, key(now_s))
+            check, reference = full
         if check(t) == reference:
             lo = t
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import timedelta
 from functools import cache
@@ -272,3 +273,39 @@ def test_rescore_at_on_a_single_half_life_signal_is_exact() -> None:
 def test_no_engagement_and_no_clock_means_no_rescore() -> None:
     rules: RuleSet = build_rules()
     assert evaluate(lead({"x": "1"}), rules=rules, now=NOW).rescore_at is None
+
+
+def test_rescore_at_for_an_engagement_bar_in_a_condition_respects_hysteresis() -> None:
+    rules = build_rules(
+        score={"fit_weight": 1.0, "engagement_weight": 0.0},
+        engagement={
+            "signals": [
+                {
+                    "name": "s",
+                    "stage": "top",
+                    "at": "t",
+                    "points": 40,
+                    "decay": {"half_life_days": 10},
+                }
+            ]
+        },
+        temperature={"warm": 1000, "hot": 1000},
+        handoff={
+            "hysteresis_margin": 5,
+            "when": {"min_engagement_points": 20},
+            "sla_tiers": [{"name": "x", "response_hours": 1}],
+        },
+    )
+    contact = lead({"t": NOW.isoformat()})
+    decision = evaluate(contact, rules=rules, now=NOW)
+    assert decision.handoff_condition and decision.rescore_at is not None
+    # Once handed off it stays until engagement < 20 − 5: 40·2^(−d/10) < 15 ⇔ d > 14.15 days.
+    expected = NOW + timedelta(days=10 * math.log2(40 / 15))
+    assert abs((decision.rescore_at - expected).total_seconds()) < 1
+    stored = PriorState(in_handoff=True)
+    assert evaluate(
+        contact, rules=rules, now=decision.rescore_at - MS, prior=stored
+    ).handoff_condition
+    assert not evaluate(
+        contact, rules=rules, now=decision.rescore_at, prior=stored
+    ).handoff_condition
