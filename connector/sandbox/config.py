@@ -97,6 +97,9 @@ class FaultConfig:
             `paging.next.after`.
         only_paths: When set, only requests whose path contains one of these strings are
             eligible for faults (e.g. ``("/search",)``).
+        reject_record_rate: Share of record ids (chosen by a hash of `seed` and the id, so the
+            same records every time) whose batch updates HubSpot rejects with a per-record
+            VALIDATION_ERROR in a 207, as it does for a record-level problem.
     """
 
     seed: int = 0
@@ -108,6 +111,7 @@ class FaultConfig:
     burst_length: int = 3
     short_page_rate: float = 0.0
     only_paths: tuple[str, ...] = ()
+    reject_record_rate: float = 0.0
 
     @property
     def active(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import threading
 from dataclasses import dataclass
@@ -58,6 +59,14 @@ class FaultInjector:
     def clear(self) -> None:
         """Stop injecting faults."""
         self.configure(FaultConfig())
+
+    def rejects_record(self, record_id: str) -> bool:
+        """Whether batch updates of this record fail (the same ids for a given seed)."""
+        rate = self._config.reject_record_rate
+        if rate <= 0:
+            return False
+        digest = hashlib.sha256(f"{self._config.seed}:{record_id}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64 < rate
 
     def decide(self, path: str, *, search: bool) -> Fault:
         """The fault for the next request to `path` (NO_FAULT when none applies)."""

@@ -315,6 +315,10 @@ def batch_update(portal: Portal, req: Request) -> Reply:
                 missing.append(rid)
                 continue
             try:
+                if portal.faults.rejects_record(rid):
+                    raise ApiError(
+                        400, "VALIDATION_ERROR", f"Property values were not valid for {rid}"
+                    )
                 clean = store.validate(object_type, item.get("properties") or {}, creating=False)
                 store.check_lifecycle(rec.props, clean)
             except ApiError as exc:
