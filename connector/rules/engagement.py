@@ -30,6 +30,9 @@ _LN2 = math.log(2.0)
 #: A remembered signal whose decayed credit fell below this (points) is forgotten, so the
 #: state store does not keep half-life signals forever for a hundredth of a point.
 _FORGET_BELOW_POINTS = 0.01
+#: Signals whose decayed credit is below this (points) are not listed as reasons: they would
+#: read "+0.0" and crowd out what a rep needs; they still count in the engagement points.
+_LIST_FROM_POINTS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,10 +260,10 @@ def age_text(seconds: float) -> str:
 
 
 def engagement_reasons(terms: list[Term], now_s: float, reasons: list[Reason]) -> None:
-    """Append one reason per term with its decayed credit and age."""
+    """Append one reason per term worth at least `_LIST_FROM_POINTS`, with credit and age."""
     for term in terms:
         points = credit(term, now_s)
-        if points <= 0.0:
+        if points < _LIST_FROM_POINTS:
             continue
         when = age_text(max(0.0, now_s - term.at))
         observed = when if term.occurrences is None else f"×{term.occurrences:g}, last {when}"

@@ -24,6 +24,7 @@ from connector.rules.scoring import grade_of, score_of, temperature_of
 from connector.rules.values import to_datetime
 
 _NO_BANT = BantResult(())
+_NO_MEMORY: MappingProxyType[str, datetime] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,7 @@ def evaluate(
     fit_points = score_fit(rules.fit_groups, contact, company, reasons)
     bant = _NO_BANT if rules.bant is None else score_bant(rules.bant, contact, company, reasons)
     fit_points += bant.points
-    memory = prior.signal_memory if prior is not None else MappingProxyType({})
+    memory = prior.signal_memory if prior is not None else _NO_MEMORY
     terms = collect_terms(rules.engagement, contact, company, memory, now_s)
     engagement_points = total(terms, now_s)
     engagement_reasons(terms, now_s, reasons)
@@ -158,7 +159,11 @@ def evaluate(
         reasons.append(out.note)
 
     memory_s = updated_memory(terms, now_s)
-    new_memory = MappingProxyType({k: to_datetime(v) for k, v in memory_s.items()})
+    new_memory = (
+        MappingProxyType({k: to_datetime(v) for k, v in memory_s.items()})
+        if memory_s
+        else _NO_MEMORY
+    )
     rescore = next_change(
         rules=rules,
         static=static,

@@ -69,9 +69,23 @@ def compact_text(reasons: tuple[Reason, ...], *, limit: int = COMPACT_MAX_CHARS)
     Returns:
         E.g. "+30 200–999 employees · +25 demo request 3 days ago · −15 free email domain".
     """
-    items = [
-        _compact_item(r) for r in reasons if r.points != 0 or r.kind in ("disqualifier", "policy")
-    ]
+    items: list[str] = []
+    for r in reasons:
+        kind = r.kind
+        if kind == "disqualifier" or kind == "policy":
+            items.append(_compact_item(r))
+            continue
+        rounded = round(r.points)
+        if not rounded:
+            continue  # "±0" tells a rep nothing; the full form still lists it
+        observed = r.observed
+        head = f"+{rounded} {r.criterion}" if rounded > 0 else f"{_MINUS}{-rounded} {r.criterion}"
+        if observed is None or kind in ("fit", "cap"):
+            items.append(head)
+        elif len(observed) <= _OBSERVED_MAX_CHARS and "\n" not in observed:
+            items.append(f"{head} {observed}" if kind == "engagement" else f"{head} ({observed})")
+        else:
+            items.append(_compact_item(r))
     reserve = len(f"{_SEPARATOR}+{len(items)} more")
     out = ""
     for index, item in enumerate(items):
