@@ -21,10 +21,16 @@ from typing import Any
 from hubspot import HubSpot
 from urllib3.util.retry import Retry
 
-from connector.errors import DailyLimitError, FatalHubSpotError
-from connector.hubspot import _batch, _parse, _tasks
+from connector.hubspot import _parse, _records
 from connector.hubspot._limiter import Budget, RateLimiter, Timer
 from connector.hubspot._properties import PropertiesClient
+from connector.hubspot._search import (
+    SEARCH_PAGE_MAX,
+    search_all,
+    search_body,
+    search_filter,
+    search_page,
+)
 from connector.hubspot._stats import CallAccounting
 from connector.hubspot._transport import CallRunner, RawResponse, RetryPolicy
 from connector.hubspot.models import (
@@ -40,17 +46,11 @@ from connector.hubspot.models import (
     RecordUpdate,
     SearchPage,
 )
-from connector.logging import get_logger, register_secret
+from connector.logging import register_secret
 from connector.settings import Settings
 
-log = get_logger(__name__)
-
-#: Search pages hold at most 200 results (hubspot-api.md §2).
-SEARCH_PAGE_MAX = 200
 #: List (GET objects) pages hold at most 100.
 LIST_PAGE_MAX = 100
-#: Owners are listed 100 per page (the API's maximum).
-OWNERS_PAGE_SIZE = 100
 #: Connections kept per pool: more than the connector's threads so none waits for a socket.
 POOL_MAXSIZE = 10
 
@@ -128,11 +128,12 @@ class HubSpotGateway:
         crm = client.crm
         self._contacts_basic = crm.contacts.basic_api
         self._contacts_batch = crm.contacts.batch_api
-        self._contacts_search = crm.contacts.search_api
+        self._contacts_search_fn = crm.contacts.search_api.do_search_with_http_info
         self._companies_batch = crm.companies.batch_api
         self._tasks_batch = crm.objects.tasks.batch_api
-        self._tasks_search = crm.objects.tasks.search_api
+        self._tasks_search_fn = crm.objects.tasks.search_api.do_search_with_http_info
         self._owners = crm.owners.owners_api
+        self._associations_batch = crm.associations.v4.batch_api
         self._properties = PropertiesClient(
             self._call,
             core_api=crm.properties.core_api,
@@ -203,10 +204,11 @@ class HubSpotGateway:
             One page, with `next_after` None on the last page.
         """
         filters = [
-            _filter("lastmodifieddate", "GTE", str(_parse.to_epoch_ms(since))),
-            _filter("lastmodifieddate", "LTE", str(_parse.to_epoch_ms(until))),
+            search_filter("lastmodifieddate", "GTE", str(_parse.to_epoch_ms(since))),
+            search_filter("lastmodifieddate", "LTE", str(_parse.to_epoch_ms(until))),
         ]
-        return self._search_contacts(filters, "lastmodifieddate", properties, after, limit)
+        body = search_body(filters, "lastmodifieddate", properties, after, limit)
+        return search_page(self._call, "contacts.search", self._contacts_search_fn, body)
 
     def search_contacts_modified_at(
         self,
@@ -223,55 +225,18 @@ class HubSpotGateway:
         the offset (sync-techniques.md §1.1). `after` is HubSpot's page token, for the caller
         that must follow a short page that still says "more".
         """
-        filters = [_filter("lastmodifieddate", "EQ", str(_parse.to_epoch_ms(instant)))]
+        filters = [search_filter("lastmodifieddate", "EQ", str(_parse.to_epoch_ms(instant)))]
         if after_id is not None:
-            filters.append(_filter("hs_object_id", "GT", str(after_id)))
-        return self._search_contacts(filters, "hs_object_id", properties, after, limit)
-
-    def _search_contacts(
-        self,
-        filters: list[dict[str, str]],
-        sort_property: str,
-        properties: Sequence[str],
-        after: str | None,
-        limit: int,
-    ) -> SearchPage:
-        body = _search_body(filters, sort_property, properties, after, limit)
-        response = self._call(
-            "contacts.search",
-            Budget.SEARCH,
-            self._contacts_search.do_search_with_http_info,
-            public_object_search_request=body,
-        )
-        return SearchPage(
-            results=tuple(_parse.parse_records(response.body)),
-            total=int(response.body.get("total") or 0),
-            next_after=_parse.next_after(response.body),
-        )
+            filters.append(search_filter("hs_object_id", "GT", str(after_id)))
+        body = search_body(filters, "hs_object_id", properties, after, limit)
+        return search_page(self._call, "contacts.search", self._contacts_search_fn, body)
 
     def search_tasks(
         self, *, property_name: str, value: str, properties: Sequence[str]
     ) -> list[CrmRecord]:
         """Tasks whose `property_name` contains the token `value` (CONTAINS_TOKEN), all pages."""
-        filters = [_filter(property_name, "CONTAINS_TOKEN", value)]
-        found: list[CrmRecord] = []
-        after: str | None = None
-        seen_tokens: set[str] = set()
-        while True:
-            body = _search_body(filters, "hs_object_id", properties, after, SEARCH_PAGE_MAX)
-            response = self._call(
-                "tasks.search",
-                Budget.SEARCH,
-                self._tasks_search.do_search_with_http_info,
-                public_object_search_request=body,
-            )
-            found.extend(_parse.parse_records(response.body))
-            after = _parse.next_after(response.body)
-            if after is None:
-                return found
-            if after in seen_tokens:  # a repeated token would loop forever (singer-sdk guard)
-                raise FatalHubSpotError(f"tasks.search: HubSpot repeated the page token {after}")
-            seen_tokens.add(after)
+        filters = [search_filter(property_name, "CONTAINS_TOKEN", value)]
+        return search_all(self._call, "tasks.search", self._tasks_search_fn, filters, properties)
 
     # -- list and batch read --------------------------------------------------------------------
 
@@ -294,86 +259,29 @@ class HubSpotGateway:
 
     def read_contacts(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
         """Contacts by id (missing ids are absent), in the order asked, duplicates once."""
-        return self._batch_read("contacts", self._contacts_batch, ids, properties)
+        return _records.batch_read(self._call, "contacts", self._contacts_batch, ids, properties)
 
     def read_companies(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
         """Companies by id (missing ids are absent), in the order asked, duplicates once."""
-        return self._batch_read("companies", self._companies_batch, ids, properties)
+        return _records.batch_read(self._call, "companies", self._companies_batch, ids, properties)
 
     def read_tasks(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
         """Tasks by id (missing ids are absent), in the order asked, duplicates once."""
-        return self._batch_read("tasks", self._tasks_batch, ids, properties)
-
-    def _batch_read(
-        self, object_type: str, api: Any, ids: Sequence[str], properties: Sequence[str]
-    ) -> list[CrmRecord]:
-        wanted = _batch.unique_ids(ids)
-        by_id: dict[str, CrmRecord] = {}
-        for chunk in _batch.chunked(wanted):
-            body = {
-                "inputs": [{"id": i} for i in chunk],
-                "properties": list(properties),
-                "propertiesWithHistory": [],
-            }
-            response = self._call(
-                f"{object_type}.batch_read",
-                Budget.STANDARD,
-                api.read_with_http_info,
-                batch_read_input_simple_public_object_id=body,
-                archived=False,
-            )
-            records, missing = _batch.read_outcome(response.body)
-            by_id.update((r.id, r) for r in records)
-            if missing:
-                log.debug("hubspot_batch_read_missing", object_type=object_type, ids=missing)
-        return [by_id[i] for i in wanted if i in by_id]
+        return _records.batch_read(self._call, "tasks", self._tasks_batch, ids, properties)
 
     # -- batch writes ---------------------------------------------------------------------------
 
     def update_contacts(self, updates: Sequence[RecordUpdate]) -> BatchOutcome:
-        """Write properties on contacts; see `_batch_update`."""
-        return self._batch_update("contacts", self._contacts_batch, updates)
+        """Write properties on contacts: duplicates merged, ≤100 per call, per-record outcome.
+
+        A chunk HubSpot rejects as a whole fails its records with HubSpot's reason; auth, daily
+        limit and transient errors that outlived the time cap are raised.
+        """
+        return _records.batch_update(self._call, "contacts", self._contacts_batch, updates)
 
     def update_tasks(self, updates: Sequence[RecordUpdate]) -> BatchOutcome:
-        """Write properties on tasks; see `_batch_update`."""
-        return self._batch_update("tasks", self._tasks_batch, updates)
-
-    def _batch_update(
-        self, object_type: str, api: Any, updates: Sequence[RecordUpdate]
-    ) -> BatchOutcome:
-        """Merge duplicate ids (later wins), send ≤100 per call, report every record's fate.
-
-        A chunk HubSpot rejects as a whole (400, 404, 409…) fails its records with HubSpot's
-        reason and the other chunks still go out. Auth errors, the daily limit and retriable
-        errors that outlived the time cap are raised: they concern the run, not the records.
-        """
-        outcomes: list[BatchOutcome] = []
-        for chunk in _batch.chunked(_batch.merge_updates(updates)):
-            ids = [u.id for u in chunk]
-            body = {"inputs": [{"id": u.id, "properties": dict(u.properties)} for u in chunk]}
-            try:
-                response = self._call(
-                    f"{object_type}.batch_update",
-                    Budget.STANDARD,
-                    api.update_with_http_info,
-                    batch_input_simple_public_object_batch_input=body,
-                )
-            except FatalHubSpotError as exc:
-                if isinstance(exc, DailyLimitError):
-                    raise
-                outcomes.append(_batch.failed_chunk(ids, exc))
-                continue
-            outcomes.append(_batch.write_outcome(ids, response.body))
-        outcome = _batch.combine(outcomes)
-        if outcome.failed:
-            log.warning(
-                "hubspot_batch_update_partial_failure",
-                object_type=object_type,
-                succeeded=len(outcome.succeeded),
-                failed=len(outcome.failed),
-                categories=sorted({f.category for f in outcome.failed}),
-            )
-        return outcome
+        """Write properties on tasks, as `update_contacts` does."""
+        return _records.batch_update(self._call, "tasks", self._tasks_batch, updates)
 
     def create_tasks(self, tasks: Sequence[NewTask]) -> BatchOutcome:
         """Create tasks associated with their contact (204) and company (192), ≤100 per call.
@@ -383,49 +291,26 @@ class HubSpotGateway:
         with id ``"input:<i>"``. Creates are not retried after a timeout or a cut connection (the
         tasks may exist): such a chunk raises RetriableHubSpotError for the caller to reconcile.
         """
-        outcomes: list[BatchOutcome] = []
-        for start in range(0, len(tasks), _batch.BATCH_MAX_INPUTS):
-            chunk = list(tasks[start : start + _batch.BATCH_MAX_INPUTS])
-            body = {"inputs": [_tasks.task_input(t, str(i)) for i, t in enumerate(chunk)]}
-            try:
-                response = self._call(
-                    "tasks.batch_create",
-                    Budget.STANDARD,
-                    self._tasks_batch.create_with_http_info,
-                    batch_input_simple_public_object_batch_input_for_create=body,
-                    idempotent=False,
-                )
-            except FatalHubSpotError as exc:
-                if isinstance(exc, DailyLimitError):
-                    raise
-                failed = _batch.failed_chunk(
-                    [_tasks.failure_id(start + i) for i in range(len(chunk))], exc
-                )
-                outcomes.append(failed.model_copy(update={"created_ids": (None,) * len(chunk)}))
-                continue
-            outcomes.append(_tasks.create_outcome(chunk, start, response.body))
-        return _batch.combine(outcomes)
+        return _records.create_tasks(self._call, self._tasks_batch, tasks)
 
-    # -- owners and properties ------------------------------------------------------------------
+    # -- owners, associations and properties ----------------------------------------------------
 
     def list_owners(self) -> list[Owner]:
-        """Every active owner (all pages)."""
-        owners: list[Owner] = []
-        after: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"limit": OWNERS_PAGE_SIZE, "archived": False}
-            if after is not None:
-                kwargs["after"] = after
-            response = self._call(
-                "owners.list", Budget.STANDARD, self._owners.get_page_with_http_info, **kwargs
-            )
-            owners.extend(
-                _parse.parse_owner(o) for o in response.body.get("results") or [] if "id" in o
-            )
-            next_token = _parse.next_after(response.body)
-            if next_token is None or next_token == after:
-                return owners
-            after = next_token
+        """Every owner, archived ones included (their `archived` flag set), all pages.
+
+        HubSpot's `archived=true` returns only archived owners, so both lists are read.
+        """
+        active = _records.owner_pages(self._call, self._owners, archived=False)
+        return active + _records.owner_pages(self._call, self._owners, archived=True)
+
+    def contact_task_ids(self, contact_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Ids of the tasks associated with each contact (associations v4, consistent reads).
+
+        Every asked id is a key, with an empty list when it has no task or does not exist.
+        """
+        return _records.associated_ids(
+            self._call, self._associations_batch, "contacts", "tasks", contact_ids
+        )
 
     def read_property_definitions(self, object_type: str) -> list[PropertyDefinition]:
         """Every property of `object_type` with its options."""
@@ -454,30 +339,6 @@ class HubSpotGateway:
     def reset_stats(self) -> None:
         """Start a new accounting period (call at the start of each run)."""
         self._stats.reset()
-
-
-def _filter(name: str, operator: str, value: str) -> dict[str, str]:
-    return {"propertyName": name, "operator": operator, "value": value}
-
-
-def _search_body(
-    filters: list[dict[str, str]],
-    sort_property: str,
-    properties: Sequence[str],
-    after: str | None,
-    limit: int,
-) -> dict[str, Any]:
-    if not 1 <= limit <= SEARCH_PAGE_MAX:
-        raise ValueError(f"limit must be 1..{SEARCH_PAGE_MAX}, got {limit}")
-    body: dict[str, Any] = {
-        "filterGroups": [{"filters": filters}],
-        "sorts": [{"propertyName": sort_property, "direction": "ASCENDING"}],
-        "properties": list(properties),
-        "limit": limit,
-    }
-    if after is not None:
-        body["after"] = after
-    return body
 
 
 __all__ = ["GatewayConfig", "HubSpotGateway"]

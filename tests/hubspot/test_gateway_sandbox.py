@@ -13,6 +13,7 @@ from connector.hubspot.models import (
     TaskPriority,
 )
 from connector.sandbox import Sandbox
+from tests.conftest import MakeSandbox
 from tests.hubspot.conftest import MakeGateway
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -176,8 +177,7 @@ def test_search_tasks_follows_every_page(sandbox: Sandbox, gateway: HubSpotGatew
 
 
 def test_owners_properties_groups_and_limits(sandbox: Sandbox, gateway: HubSpotGateway) -> None:
-    owners = gateway.list_owners()
-    assert owners and all(o.id and not o.archived for o in owners)
+    assert all(o.id for o in gateway.list_owners())
 
     definitions = {d.name: d for d in gateway.read_property_definitions("contacts")}
     assert "NEW" in {o.value for o in definitions["hs_lead_status"].options}
@@ -233,3 +233,31 @@ def test_list_contacts_pages_with_hubspots_token(
     second = gateway.list_contacts(properties=["email"], after=first.next_after, limit=100)
     assert len(first.results) == len(second.results) == 100
     assert not {r.id for r in first.results} & {r.id for r in second.results}
+
+
+def test_owners_include_archived_ones_flagged(sandbox: Sandbox, gateway: HubSpotGateway) -> None:
+    owners = gateway.list_owners()
+    expected = {str(o["id"]): bool(o["archived"]) for o in sandbox.store.owners}
+    assert {o.id: o.archived for o in owners} == expected
+    assert any(o.archived for o in owners) and any(not o.archived for o in owners)
+
+
+def test_contact_task_ids_follows_each_contacts_association_pages(
+    make_sandbox: MakeSandbox, make_gateway: MakeGateway
+) -> None:
+    sandbox = make_sandbox(contacts=30, association_page_size=2)
+    gateway = make_gateway(sandbox)
+    contacts = sandbox.store.all_ids("contacts")[:3]
+    due = datetime(2026, 12, 1, tzinfo=UTC)
+    plan = {contacts[0]: 5, contacts[1]: 1}  # contacts[2] gets none
+    made: dict[str, list[str]] = {}
+    for contact, n in plan.items():
+        tasks = [NewTask(subject="s", body="b", due_at=due, owner_id=None, contact_id=contact)] * n
+        made[contact] = [c for c in gateway.create_tasks(tasks).created_ids if c]
+    found = gateway.contact_task_ids([*contacts, contacts[0], "999999994"])
+    assert sorted(found[contacts[0]]) == sorted(made[contacts[0]])  # 5 tasks over 3 pages
+    assert found[contacts[1]] == made[contacts[1]]
+    assert found[contacts[2]] == []
+    assert found["999999994"] == []
+    reads = gateway.stats().calls_by_endpoint["associations.contacts_tasks_batch_read"]
+    assert reads == 3  # the first read, then contacts[0] alone for its 2nd and 3rd pages

@@ -1,0 +1,85 @@
+"""CRM search requests: bodies, one page of contacts, every page of tasks.
+
+Search spends its own budget (5/s per account) and its answers carry no rate-limit headers
+(hubspot-api.md §1). Page tokens are passed back exactly as HubSpot sent them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from connector.errors import FatalHubSpotError
+from connector.hubspot import _parse
+from connector.hubspot._limiter import Budget
+from connector.hubspot._transport import RawResponse
+from connector.hubspot.models import CrmRecord, SearchPage
+
+#: Search pages hold at most 200 results (hubspot-api.md §2).
+SEARCH_PAGE_MAX = 200
+
+Call = Callable[..., RawResponse]
+
+
+def search_filter(name: str, operator: str, value: str) -> dict[str, str]:
+    return {"propertyName": name, "operator": operator, "value": value}
+
+
+def search_body(
+    filters: list[dict[str, str]],
+    sort_property: str,
+    properties: Sequence[str],
+    after: str | None,
+    limit: int,
+) -> dict[str, Any]:
+    """One filter group (filters ANDed), one ascending sort, the properties, the page."""
+    if not 1 <= limit <= SEARCH_PAGE_MAX:
+        raise ValueError(f"limit must be 1..{SEARCH_PAGE_MAX}, got {limit}")
+    body: dict[str, Any] = {
+        "filterGroups": [{"filters": filters}],
+        "sorts": [{"propertyName": sort_property, "direction": "ASCENDING"}],
+        "properties": list(properties),
+        "limit": limit,
+    }
+    if after is not None:
+        body["after"] = after
+    return body
+
+
+def search_page(
+    call: Call, endpoint: str, search: Callable[..., Any], body: dict[str, Any]
+) -> SearchPage:
+    response = call(
+        endpoint,
+        Budget.SEARCH,
+        search,
+        public_object_search_request=body,
+    )
+    return SearchPage(
+        results=tuple(_parse.parse_records(response.body)),
+        total=int(response.body.get("total") or 0),
+        next_after=_parse.next_after(response.body),
+    )
+
+
+def search_all(
+    call: Call,
+    endpoint: str,
+    search: Callable[..., Any],
+    filters: list[dict[str, str]],
+    properties: Sequence[str],
+) -> list[CrmRecord]:
+    """Every page of a search sorted by id; a repeated page token stops with an error."""
+    found: list[CrmRecord] = []
+    after: str | None = None
+    seen_tokens: set[str] = set()
+    while True:
+        body = search_body(filters, "hs_object_id", properties, after, SEARCH_PAGE_MAX)
+        page = search_page(call, endpoint, search, body)
+        found.extend(page.results)
+        after = page.next_after
+        if after is None:
+            return found
+        if after in seen_tokens:  # a repeated token would loop forever (singer-sdk guard)
+            raise FatalHubSpotError(f"{endpoint}: HubSpot repeated the page token {after}")
+        seen_tokens.add(after)
