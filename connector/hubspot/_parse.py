@@ -118,7 +118,8 @@ def parse_owner(raw: Mapping[str, Any]) -> Owner:
         last_name=raw.get("lastName"),
         user_id=int(user_id) if user_id is not None else None,
         archived=bool(raw.get("archived", False)),
-        teams=tuple(str(t.get("id", t.get("name"))) for t in teams if isinstance(t, Mapping)),
+        # Names, because admins name teams in config/sla.yaml as HubSpot's settings show them.
+        teams=tuple(str(t.get("name") or t.get("id")) for t in teams if isinstance(t, Mapping)),
     )
 
 

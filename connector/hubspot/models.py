@@ -103,7 +103,7 @@ class Owner(_Frozen):
     last_name: str | None = None
     user_id: int | None = None
     archived: bool = False
-    teams: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()  #: team names (the id where HubSpot gives no name)
 
 
 class PropertyOption(_Frozen):

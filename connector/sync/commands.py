@@ -32,6 +32,8 @@ def run_setup(args: argparse.Namespace, settings: Settings) -> int:
             group=settings.property_group,
             create=not args.check,
         )
+        if not report.missing_inputs:
+            services.remember_setup()
     finally:
         services.close()
     for line in report.lines():
@@ -68,6 +70,8 @@ def print_result(result: RunResult, *, fmt: str, limit: int) -> None:
 def run_sync(args: argparse.Namespace, settings: Settings) -> int:
     services = Services.from_settings(settings)
     try:
+        if not args.dry_run:
+            services.ensure_properties()
         result = build_run(services, dry_run=args.dry_run, clock=_now).execute()
     finally:
         services.close()

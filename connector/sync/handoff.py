@@ -209,10 +209,9 @@ class HandoffService:
         earlier = [h for h in pending if h.key not in self._fresh]
         if earlier:
             found = self._tasks_carrying([(h.contact_id, h.key) for h in earlier])
-            for handoff in earlier:
-                task_id = found.get(handoff.key)
-                if task_id is not None:
-                    self._finish(handoff, task_id, now)
+            recovered = [(h, found[h.key]) for h in earlier if h.key in found]
+            if recovered:
+                self._finish(recovered, self._contacts_for([h for h, _ in recovered]), now)
             earlier = [h for h in earlier if h.key not in found]
         todo = fresh + earlier
         for start in range(0, len(todo), BATCH):
@@ -220,7 +219,7 @@ class HandoffService:
 
     def _create_batch(self, batch: list[HandoffRecord], now: datetime) -> None:
         contacts = self._contacts_for(batch)
-        self._port.update_contacts(
+        proofs = self._port.update_contacts(
             [
                 RecordUpdate(
                     id=h.contact_id,
@@ -229,37 +228,51 @@ class HandoffService:
                 for h in batch
             ]
         )
+        refused = {f.id for f in proofs.failed}
+        for failure in proofs.failed:
+            # Without the proof on the contact a lost state store could hand it off twice;
+            # the ledger keeps the reservation and a later run tries again.
+            log.warning("handoff_proof_refused", contact_id=failure.id, reason=failure.message)
+        batch = [h for h in batch if h.contact_id not in refused]
+        if not batch:
+            return
         tasks = [self._task_for(h, contacts.get(h.contact_id), now) for h in batch]
         outcome = self._port.create_tasks(tasks)
         by_key = _match_tasks(outcome.records, [h.key for h in batch])
+        done = [(h, by_key[h.key]) for h in batch if h.key in by_key]
         for handoff in batch:
-            task_id = by_key.get(handoff.key)
-            if task_id is None:
+            if handoff.key not in by_key:
                 log.warning("handoff_task_not_created", contact_id=handoff.contact_id)
-                continue
-            self._finish(handoff, task_id, now, contacts.get(handoff.contact_id))
+        self._finish(done, contacts, now)
 
     def _finish(
         self,
-        handoff: HandoffRecord,
-        task_id: str,
+        done: Sequence[tuple[HandoffRecord, str]],
+        contacts: Mapping[str, CrmRecord],
         now: datetime,
-        contact: CrmRecord | None = None,
     ) -> None:
-        properties = {self._names.handoff: Proof(handoff.key, task_id, handoff.created_at).render()}
-        current_owner = (contact.get("hubspot_owner_id") if contact else None) or ""
-        if contact is not None and current_owner != handoff.owner_id:
-            properties["hubspot_owner_id"] = handoff.owner_id
-        self._port.update_contacts([RecordUpdate(id=handoff.contact_id, properties=properties)])
-        self._store.complete_handoff(self._portal, handoff.key, task_id)
-        self.created.append(replace(handoff, task_id=task_id, status="created"))
-        log.info(
-            "handoff_created",
-            contact_id=handoff.contact_id,
-            owner_id=handoff.owner_id,
-            task_id=task_id,
-            due_at=handoff.due_at.isoformat(),
-        )
+        """Write the final proofs (and new owners) in one batch, then confirm in the ledger."""
+        updates = []
+        for handoff, task_id in done:
+            properties = {
+                self._names.handoff: Proof(handoff.key, task_id, handoff.created_at).render()
+            }
+            contact = contacts.get(handoff.contact_id)
+            if contact is None or (contact.get("hubspot_owner_id") or "") != handoff.owner_id:
+                properties["hubspot_owner_id"] = handoff.owner_id
+            updates.append(RecordUpdate(id=handoff.contact_id, properties=properties))
+        if updates:
+            self._port.update_contacts(updates)
+        for handoff, task_id in done:
+            self._store.complete_handoff(self._portal, handoff.key, task_id)
+            self.created.append(replace(handoff, task_id=task_id, status="created"))
+            log.info(
+                "handoff_created",
+                contact_id=handoff.contact_id,
+                owner_id=handoff.owner_id,
+                task_id=task_id,
+                due_at=handoff.due_at.isoformat(),
+            )
 
     def _task_for(
         self, handoff: HandoffRecord, contact: CrmRecord | None, now: datetime

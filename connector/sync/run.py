@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connector.errors import ConnectorError
+from connector.errors import AuthError, ConfigError, ConnectorError
 from connector.hubspot.models import CrmRecord
 from connector.logging import get_logger
 from connector.rules import RuleSet
@@ -159,6 +159,9 @@ class SyncRun:
             run_id, finished_at=_ms(self._clock()), status=status, summary=summary
         )
         log.info("sync_run_finished", run_id=run_id, **summary)
+        if isinstance(error, ConfigError | AuthError):
+            # Recorded in the run history, and still a configuration problem for the caller.
+            raise error
         return RunResult(run_id, status, summary, pipeline.changes, error)
 
     # -- pulling ---------------------------------------------------------------------------------

@@ -28,6 +28,8 @@ log = get_logger(__name__)
 
 def serve(settings: Settings, *, dry_run: bool) -> int:
     services = Services.from_settings(settings)
+    if not dry_run:
+        services.ensure_properties()
     stop = threading.Event()
     scheduler = BlockingScheduler(timezone=UTC)
     failures = 0

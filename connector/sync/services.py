@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from connector.errors import ConfigError
 from connector.hubspot import HubSpotGateway
 from connector.hubspot.models import CrmRecord
 from connector.rules import Decision, RuleSet, load_rules
@@ -16,6 +17,9 @@ from connector.state import ContactMemory, StateStore
 from connector.sync.handoff import HandoffService
 from connector.sync.properties import ScoreProperties
 from connector.sync.run import RunResult, SyncOptions, SyncRun
+
+#: State-store document recording that the score properties exist in HubSpot.
+SETUP_BLOB = "setup"
 
 
 @dataclass(slots=True)
@@ -60,6 +64,30 @@ class Services:
 
     def close(self) -> None:
         self.store.close()
+
+    def ensure_properties(self) -> None:
+        """Stop with one line when `connector setup` has not created the score properties.
+
+        Checked against HubSpot once, then remembered in the state store, so later runs spend
+        no call on it. Without the properties every write would be rejected record by record.
+        """
+        portal, wanted = self.settings.portal, list(self.names.all())
+        stored = self.store.get_blob(portal, SETUP_BLOB)
+        if stored is not None and stored.get("properties") == wanted:
+            return
+        existing = {p.name for p in self.gateway.read_property_definitions("contacts")}
+        missing = [name for name in wanted if name not in existing]
+        if missing:
+            raise ConfigError(
+                f"HubSpot has no contact properties {', '.join(missing)}: "
+                "run `connector setup` first (it creates them)"
+            )
+        self.remember_setup()
+
+    def remember_setup(self) -> None:
+        self.store.save_blob(
+            self.settings.portal, SETUP_BLOB, {"properties": list(self.names.all())}
+        )
 
 
 Observer = Callable[[Sequence[tuple[CrmRecord, Decision, ContactMemory | None]]], None]

@@ -1,0 +1,230 @@
+"""End-to-end: the `connector` CLI against the sandbox over real HTTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from connector.sandbox import FaultConfig, Sandbox
+from tests.conftest import MakeSandbox
+from tests.sync.conftest import Connector
+
+SCORE = "qualification_score"
+UPDATE_PATH = "/crm/v3/objects/contacts/batch/update"
+
+
+def last_summary(connector: Connector) -> dict[str, Any]:
+    store = connector.store()
+    try:
+        return dict(store.recent_runs("default", 1)[0].summary)
+    finally:
+        store.close()
+
+
+def unscored(sandbox: Sandbox) -> list[str]:
+    return [
+        cid
+        for cid in sandbox.store.all_ids("contacts")
+        if not (sandbox.store.get("contacts", cid) or {}).get(SCORE)
+    ]
+
+
+def calls(sandbox: Sandbox, fragment: str) -> int:
+    return sum(n for (_, path, _), n in sandbox.request_counts().items() if fragment in path)
+
+
+@pytest.mark.slow
+def test_every_contact_scored_once_across_a_shared_millisecond_short_pages_and_lag(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    sandbox = make_sandbox(
+        contacts=25_000,
+        search_lag_ms=1_000,
+        faults=FaultConfig(seed=11, short_page_rate=0.2, only_paths=("/search",)),
+    )
+    ids = sandbox.store.all_ids("contacts")
+    shared = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
+    sandbox.store.set_modified("contacts", ids[5_000:17_000], shared)  # 12,000 in one ms
+    connector = make_connector(sandbox, lag_seconds=3)
+    assert connector.run("setup").code == 0
+    time.sleep(1.2)  # let the forced timestamps become searchable (sandbox search lag)
+
+    edited = ids[-40:]
+    editor = threading.Thread(target=_edit_during_run, args=(sandbox, edited), daemon=True)
+    editor.start()
+    first = connector.run("sync")
+    editor.join(timeout=60)
+
+    assert first.code == 0, first.err
+    summary = last_summary(connector)
+    assert summary["status"] == "ok"
+    assert summary["pulled"] == 25_000
+    assert summary["scored"] == 25_000
+    assert summary["written"] == 25_000  # nothing was scored yet: each written, once
+    assert summary["millisecond_drains"] >= 1
+    assert unscored(sandbox) == []
+    # 25,000 unique contacts in batches of at most 100 → 250 score writes (handoffs add their own).
+    handoff_updates = 2 * (summary.get("handoffs_created", 0) // 100 + 1)
+    assert 250 <= calls(sandbox, UPDATE_PATH) <= 250 + handoff_updates + 10
+
+    store = connector.store()
+    cursor_after_first = store.get_cursor("default")
+    store.close()
+    assert cursor_after_first is not None and cursor_after_first.ts >= shared
+
+    time.sleep(4.5)  # past the connector's lag: the mid-run edits are now inside the window
+    second = connector.run("sync")
+    assert second.code == 0, second.err
+    store = connector.store()
+    memory = store.get_memory("default", edited)
+    cursor_after_second = store.get_cursor("default")
+    store.close()
+    assert cursor_after_second is not None and cursor_after_second.ts > cursor_after_first.ts
+    rescored = [cid for cid in edited if memory[cid].scored_at > cursor_after_first.ts]
+    assert rescored == edited
+    assert (sandbox.store.get("contacts", edited[0]) or {})["jobtitle"] == "Chief Executive Officer"
+
+
+def _edit_during_run(sandbox: Sandbox, ids: list[str]) -> None:
+    deadline = time.monotonic() + 60
+    while calls(sandbox, "/search") < 30 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for cid in ids:
+        sandbox.store.update("contacts", cid, {"jobtitle": "Chief Executive Officer"})
+
+
+def test_second_run_with_nothing_changed_costs_at_most_two_calls(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    sandbox = make_sandbox(contacts=600)
+    hour_ago = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    sandbox.store.set_modified("contacts", sandbox.store.all_ids("contacts"), hour_ago)
+    connector = make_connector(sandbox, lag_seconds=20)
+    assert connector.run("setup").code == 0
+
+    first = connector.run("sync")
+    assert first.code == 0, first.err
+    assert last_summary(connector)["written"] == 600
+    sandbox.reset_counts()
+
+    second = connector.run("sync")
+
+    assert second.code == 0, second.err
+    summary = last_summary(connector)
+    assert summary["api_calls"] <= 2
+    assert sum(sandbox.request_counts().values()) <= 2
+    assert summary["written"] == 0
+
+
+def test_our_own_writes_come_back_once_and_cost_no_write(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    sandbox = make_sandbox(contacts=400)
+    connector = make_connector(sandbox, lag_seconds=0)
+    assert connector.run("setup").code == 0
+    assert connector.run("sync").code == 0
+    time.sleep(0.05)
+    echo = connector.run("sync")
+    assert echo.code == 0, echo.err
+    summary = last_summary(connector)
+    assert summary["pulled"] >= 1  # the contacts it wrote were modified by that write
+    assert summary["written"] == 0  # and are unchanged, so nothing is sent again
+
+
+def test_rejected_records_are_dead_lettered_and_do_not_pin_the_cursor(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    sandbox = make_sandbox(contacts=3_000, faults=FaultConfig(seed=4, reject_record_rate=0.01))
+    ids = sandbox.store.all_ids("contacts")
+    rejected = {cid for cid in ids if sandbox.faults.rejects_record(cid)}
+    assert 10 <= len(rejected) <= 60
+    connector = make_connector(sandbox, lag_seconds=0)
+    assert connector.run("setup").code == 0
+
+    result = connector.run("sync")
+
+    assert result.code == 0, result.err
+    summary = last_summary(connector)
+    assert summary["failed"] == len(rejected)
+    assert summary["written"] == 3_000 - len(rejected)
+    assert set(unscored(sandbox)) == rejected
+    store = connector.store()
+    letters = {d.contact_id: d for d in store.dead_letters("default", 1_000)}
+    cursor = store.get_cursor("default")
+    store.close()
+    assert set(letters) == rejected
+    assert all(d.category == "VALIDATION_ERROR" and d.message for d in letters.values())
+    assert cursor is not None and cursor.ts >= datetime.now(UTC) - timedelta(minutes=1)
+    status = connector.run("status")
+    assert f"dead letters: {len(rejected)}" in status.out
+
+
+def test_dry_run_writes_nothing_and_shows_the_changes(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    sandbox = make_sandbox(contacts=200)
+    connector = make_connector(sandbox, lag_seconds=0)
+
+    result = connector.run("sync", "--dry-run", "--format", "csv")
+
+    assert result.code == 0, result.err
+    assert calls(sandbox, UPDATE_PATH) == 0
+    assert calls(sandbox, "/tasks") == 0
+    assert len(unscored(sandbox)) == 200
+    lines = result.out.strip().splitlines()
+    assert "contact,property,current,would write" in lines
+    assert sum(1 for line in lines if f",{SCORE}," in line) == 200
+    store = connector.store()
+    assert store.get_cursor("default") is None  # a dry run never moves the cursor
+    store.close()
+
+
+def test_bad_token_is_one_line_exit_2_without_the_token(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    sandbox = make_sandbox(contacts=50)
+    connector = make_connector(sandbox, HUBSPOT_ACCESS_TOKEN="pat-na1-wrong-token-123456")
+
+    result = connector.run("sync")
+
+    assert result.code == 2
+    lines = [line for line in result.err.splitlines() if line.startswith("connector:")]
+    assert len(lines) == 1
+    assert "HUBSPOT_ACCESS_TOKEN" in lines[0]
+    assert "pat-na1-wrong-token-123456" not in result.err + result.out
+
+
+def test_bad_rules_file_is_one_line_exit_2(
+    make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Any
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("version: 1\nfit: [oops\n")
+    sandbox = make_sandbox(contacts=50)
+    connector = make_connector(sandbox, CONNECTOR_RULES_FILE=str(rules))
+
+    result = connector.run("sync")
+
+    assert result.code == 2
+    assert "rules.yaml" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert calls(sandbox, "/crm/") == 0
+
+
+def test_sync_before_setup_stops_with_one_line_and_writes_nothing(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    sandbox = make_sandbox(contacts=100)
+    connector = make_connector(sandbox)
+
+    result = connector.run("sync")
+
+    assert result.code == 2
+    assert "connector setup" in result.err
+    assert calls(sandbox, UPDATE_PATH) == 0
+    assert connector.run("setup").code == 0
+    assert connector.run("sync").code == 0
+    assert unscored(sandbox) == []
