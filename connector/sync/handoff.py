@@ -196,13 +196,18 @@ class HandoffService:
 
     # -- after the writes ------------------------------------------------------------------------
 
-    def after_writes(self, now: datetime) -> None:
-        if self._dry_run:
-            return
-        pending = [h for h in self._store.open_handoffs(self._portal) if h.task_id is None]
-        if pending:
-            self._create_tasks(pending, now)
-        self._escalate_breaches(now)
+    def after_writes(self, now: datetime) -> Mapping[str, int]:
+        """Create the reserved tasks and escalate breaches; returns counts for the summary."""
+        if not self._dry_run:
+            pending = [h for h in self._store.open_handoffs(self._portal) if h.task_id is None]
+            if pending:
+                self._create_tasks(pending, now)
+            self._escalate_breaches(now)
+        return {
+            "handoffs_planned": len(self.planned),
+            "handoffs_created": len(self.created),
+            "handoffs_escalated": len(self.escalated),
+        }
 
     def _create_tasks(self, pending: list[HandoffRecord], now: datetime) -> None:
         fresh = [h for h in pending if h.key in self._fresh]

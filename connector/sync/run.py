@@ -7,7 +7,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -79,7 +79,7 @@ class SyncRun:
         clock: Callable[[], datetime],
         stop: threading.Event | None = None,
         on_decisions: DecisionHook | None = None,
-        after_writes: Callable[[datetime], None] | None = None,
+        after_writes: Callable[[datetime], Mapping[str, int]] | None = None,
     ) -> None:
         self._port = port
         self._store = store
@@ -92,6 +92,7 @@ class SyncRun:
         self._cursor_after: datetime | None = None
         self._backfill_method: str | None = None
         self._worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._extra_counts: dict[str, int] = {}
 
     def execute(self) -> RunResult:
         now = _ms(self._clock())
@@ -142,7 +143,7 @@ class SyncRun:
             pipeline.flush()
             self._commit(pipeline, backfill_done=True)
             if self._after_writes is not None and not self._stop.is_set():
-                self._after_writes(now)
+                self._extra_counts.update(self._after_writes(now))
             if self._stop.is_set():
                 status = "interrupted"
         except ConnectorError as exc:
@@ -300,6 +301,7 @@ class SyncRun:
             "cursor": self._cursor_after.isoformat() if self._cursor_after else None,
             "cursor_lag_seconds": round(lag, 3) if lag is not None else None,
             **pull_stats,
+            **self._extra_counts,
         }
         if self._backfill_method:
             summary["backfill_method"] = self._backfill_method

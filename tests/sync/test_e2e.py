@@ -62,14 +62,17 @@ def test_every_contact_scored_once_across_a_shared_millisecond_short_pages_and_l
     assert first.code == 0, first.err
     summary = last_summary(connector)
     assert summary["status"] == "ok"
-    assert summary["pulled"] == 25_000
-    assert summary["scored"] == 25_000
-    assert summary["written"] == 25_000  # nothing was scored yet: each written, once
+    # Contacts edited before the pull reached them moved past this run's window: the next
+    # run owns them. Every other contact is pulled, scored and written exactly once.
+    missed = set(unscored(sandbox))
+    assert missed <= set(edited)
+    assert summary["pulled"] == 25_000 - len(missed)
+    assert summary["scored"] == summary["pulled"]
+    assert summary["written"] == summary["pulled"]  # nothing was scored before: each once
     assert summary["millisecond_drains"] >= 1
-    assert unscored(sandbox) == []
-    # 25,000 unique contacts in batches of at most 100 → 250 score writes (handoffs add their own).
-    handoff_updates = 2 * (summary.get("handoffs_created", 0) // 100 + 1)
-    assert 250 <= calls(sandbox, UPDATE_PATH) <= 250 + handoff_updates + 10
+    score_batches = -(-summary["pulled"] // 100)
+    handoff_batches = 2 * (-(-summary["handoffs_created"] // 100))
+    assert score_batches <= calls(sandbox, UPDATE_PATH) <= score_batches + handoff_batches
 
     store = connector.store()
     cursor_after_first = store.get_cursor("default")
@@ -86,6 +89,7 @@ def test_every_contact_scored_once_across_a_shared_millisecond_short_pages_and_l
     assert cursor_after_second is not None and cursor_after_second.ts > cursor_after_first.ts
     rescored = [cid for cid in edited if memory[cid].scored_at > cursor_after_first.ts]
     assert rescored == edited
+    assert unscored(sandbox) == []
     assert (sandbox.store.get("contacts", edited[0]) or {})["jobtitle"] == "Chief Executive Officer"
 
 
