@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import structlog
 
 from connector.hubspot import GatewayConfig, HubSpotGateway
 from connector.sandbox import Sandbox
 
 MakeGateway = Callable[..., HubSpotGateway]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_structlog() -> Iterator[None]:
+    """Log through structlog's defaults, whatever an earlier test in this worker configured.
+
+    CLI tests configure logging onto pytest's captured stderr, which is closed after them; a
+    later gateway log line would then fail with "I/O operation on closed file".
+    """
+    saved = structlog.get_config()
+    structlog.reset_defaults()
+    yield
+    structlog.configure(**saved)
 
 
 @pytest.fixture(name="make_gateway")

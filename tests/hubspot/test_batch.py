@@ -199,3 +199,18 @@ def test_failed_task_inputs_are_reported_by_position() -> None:
     failures = {f.id: f for f in outcome.failed}
     assert failures["input:202"].category == "VALIDATION_ERROR"
     assert failures["input:201"].category == "INVALID_ASSOCIATION"
+
+
+def test_owner_teams_are_names_falling_back_to_ids() -> None:
+    from connector.hubspot._parse import parse_owner
+
+    owner = parse_owner(
+        {
+            "id": "9",
+            "userId": 12,
+            "archived": False,
+            "teams": [{"id": "1", "name": "SDR EMEA", "primary": True}, {"id": "2"}],
+        }
+    )
+    assert owner.teams == ("SDR EMEA", "2")
+    assert owner.user_id == 12
