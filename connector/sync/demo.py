@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from connector.hubspot.models import CallStats, CrmRecord
 from connector.rules import Decision
+from connector.logging import configure_logging
 from connector.sandbox import Sandbox, SandboxConfig
 from connector.settings import Settings
 from connector.state import ContactMemory
@@ -38,6 +39,8 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     config = SandboxConfig(
         seed=args.seed, contacts=args.contacts, token=DEMO_TOKEN, tier="professional", port=0
     )
+    # The summary below is the demo's output; per-record events would bury it (warnings stay).
+    configure_logging(level="WARNING", fmt=settings.log_format.value)
     print(f"Seeding a demo portal with {args.contacts:,} contacts (seed {args.seed})…")
     with tempfile.TemporaryDirectory(prefix="connector-demo-") as tmp, Sandbox(config) as sandbox:
         print(
@@ -85,6 +88,10 @@ def _run(args: argparse.Namespace, settings: Settings, sandbox: Sandbox) -> int:
         _print_summary(result.summary, seen, run, services.gateway.stats(), args.top)
     finally:
         services.close()
+    print(
+        "\nNext: `connector demo --serve` keeps this portal up to explore with `connector "
+        "explain <contact>` or your own rules; README.md shows how to point at your portal."
+    )
     if args.serve:
         print(f"\nServing the sandbox on {sandbox.base_url} (token {DEMO_TOKEN}); Ctrl-C stops.")
         sandbox.serve_forever()
