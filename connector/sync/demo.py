@@ -20,8 +20,8 @@ from typing import Any
 from pydantic import SecretStr
 
 from connector.hubspot.models import CallStats, CrmRecord
-from connector.rules import Decision
 from connector.logging import configure_logging
+from connector.rules import Decision
 from connector.sandbox import Sandbox, SandboxConfig
 from connector.settings import Settings
 from connector.state import ContactMemory
