@@ -11,7 +11,12 @@ from typing import Any
 
 import pytest
 
-from connector.errors import HubSpotError, RateLimitedError, RetriableHubSpotError
+from connector.errors import (
+    DailyLimitError,
+    HubSpotError,
+    RateLimitedError,
+    RetriableHubSpotError,
+)
 from connector.hubspot import HubSpotGateway
 from connector.hubspot.models import NewTask, RecordUpdate
 from connector.sandbox import FaultConfig, Sandbox
@@ -175,3 +180,34 @@ def test_ambiguous_task_create_is_not_retried(
     # HubSpot (the sandbox) created it once; a blind retry would have made a duplicate.
     assert sandbox.store.count("tasks") == before + 1
     assert gateway.stats().calls_by_endpoint == {"tasks.batch_create": 1}
+
+
+def test_daily_budget_stops_the_run_at_once(
+    make_sandbox: MakeSandbox, make_gateway: MakeGateway
+) -> None:
+    sandbox = make_sandbox(contacts=20, tier="professional", daily_limit=4)
+    gateway = make_gateway(sandbox)
+    for _ in range(4):  # search answers carry no headers: the limiter cannot see the budget
+        gateway.search_contacts_modified(since=WIDE[0], until=WIDE[1], properties=[], limit=1)
+    start = time.monotonic()
+    with pytest.raises(DailyLimitError) as info:
+        gateway.search_contacts_modified(since=WIDE[0], until=WIDE[1], properties=[], limit=1)
+    assert time.monotonic() - start < 0.5  # no retry, no wait
+    assert info.value.details.policy_name == "DAILY"
+    assert "daily" in str(info.value).lower()
+    with pytest.raises(DailyLimitError):  # refused locally: HubSpot is not asked again
+        gateway.list_contacts(properties=["email"], limit=1)
+    assert sum(sandbox.request_counts().values()) == 5
+    assert gateway.stats().calls_by_status == {"200": 4, "429": 1}
+
+
+def test_daily_remaining_header_stops_calls_before_hubspot_refuses(
+    make_sandbox: MakeSandbox, make_gateway: MakeGateway
+) -> None:
+    sandbox = make_sandbox(contacts=20, tier="professional", daily_limit=3)
+    gateway = make_gateway(sandbox)
+    for _ in range(3):
+        gateway.list_contacts(properties=["email"], limit=1)
+    with pytest.raises(DailyLimitError):
+        gateway.list_contacts(properties=["email"], limit=1)
+    assert sum(sandbox.request_counts().values()) == 3  # the 4th never left
