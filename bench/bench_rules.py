@@ -86,6 +86,14 @@ def main() -> None:
         "| --- | ---: | ---: |",
         *(f"| {name} | {per_s:,.0f} | {1e6 / per_s:.1f} |" for name, per_s in rows),
         "",
+        "Measured on a 2-core machine shared with other test runs; repeated runs vary by about "
+        "±25 %. The 50,000/s target is not met yet: per contact the engine runs ~20 memoised "
+        "property tests, 4 BANT dimensions, 14 signals with date parsing, 3 policies, the "
+        "rescore_at solver (a few Newton steps on the decay curve) and the compact text, about "
+        "100 µs of pure Python. A sync run is bound by HubSpot's rate limits (100 contacts per "
+        "search page, ≈ 10 calls/s), so at ~10,000 contacts/s scoring is under 1 % of a run's "
+        "wall time.",
+        "",
     ]
     report = "\n".join(lines)
     print(report)
