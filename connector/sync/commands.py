@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from connector.errors import ConfigError
 from connector.rules import LeadInput, evaluate, load_rules
@@ -50,6 +50,9 @@ def run_setup(args: argparse.Namespace, settings: Settings) -> int:
 
 def print_result(result: RunResult, *, fmt: str, limit: int) -> None:
     s = result.summary
+    if result.status == "skipped":
+        print(f"run skipped: {s.get('reason', 'another worker holds this portal')}")
+        return
     print(
         f"run {result.run_id}: {result.status} — pulled {s['pulled']}, scored {s['scored']}, "
         f"changed {s['changed']}, written {s['written']}, failed {s['failed']}, "
@@ -180,4 +183,52 @@ def run_explain(args: argparse.Namespace, settings: Settings) -> int:
     )
     print(f"contact {contact.id}: {decision.score}/100 {decision.label}")
     print(decision.full_reasons)
+    return EXIT_OK
+
+
+def run_sla(args: argparse.Namespace, settings: Settings) -> int:
+    from connector.sync.sla_report import TASK_PROPERTIES, summarise
+
+    services = Services.from_settings(settings)
+    try:
+        now = _now()
+        handoffs = services.store.handoffs_between(
+            settings.portal, now - timedelta(days=args.days), now + timedelta(seconds=1)
+        )
+        task_ids = sorted({h.task_id for h in handoffs if h.task_id})
+        tasks = {}
+        for start in range(0, len(task_ids), 100):
+            for task in services.gateway.read_tasks(task_ids[start : start + 100], TASK_PROPERTIES):
+                tasks[task.id] = task
+        rows = summarise(handoffs, tasks, calendar=services.sla.build_calendar(), now=now)
+    finally:
+        services.close()
+    print(f"SDR handoffs in the last {args.days} days: {len(handoffs)}")
+    if rows:
+        print(
+            table(
+                (
+                    "owner",
+                    "handoffs",
+                    "touched",
+                    "median h to touch",
+                    "open",
+                    "overdue",
+                    "breached",
+                ),
+                [
+                    (
+                        r.owner_id,
+                        r.handoffs,
+                        r.touched,
+                        "" if r.median_hours_to_touch is None else f"{r.median_hours_to_touch:.1f}",
+                        r.open,
+                        r.overdue,
+                        r.breached,
+                    )
+                    for r in rows
+                ],
+            )
+        )
+        print("(time to first touch in business hours of the SLA calendar)")
     return EXIT_OK

@@ -134,6 +134,10 @@ class HandoffService:
                 self._recover_from_proof(record, decision, proof)
                 handed.add(record.id)
                 continue
+            if self._open_in_ledger(record.id, now):
+                # Reserved by a run that died before recording anything on the contact.
+                handed.add(record.id)
+                continue
             if proof is not None and now - proof.at < self._sla.handoff.cooldown:
                 # Handed off recently (the state store may have been lost): same episode.
                 handed.add(record.id)
@@ -141,6 +145,13 @@ class HandoffService:
             if self._reserve(record, decision, now):
                 handed.add(record.id)
         return handed
+
+    def _open_in_ledger(self, contact_id: str, now: datetime) -> bool:
+        cooldown = self._sla.handoff.cooldown
+        return any(
+            h.status in ("pending", "created") or now - h.created_at < cooldown
+            for h in self._store.handoffs_for_contact(self._portal, contact_id)
+        )
 
     def _recover_from_proof(self, record: CrmRecord, decision: Decision, proof: Proof) -> None:
         if self._dry_run or self._store.get_handoff(self._portal, proof.key) is not None:

@@ -26,9 +26,9 @@ from connector.sync.pull import ModifiedContactsPull
 
 #: Where a first run starts: before HubSpot existed, so every contact is in the window.
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-#: How long a worker's hold on a portal lasts without renewal; renewed at every commit, so only
-#: a dead worker lets it lapse (then another worker may take the portal over).
-LEASE_TTL = timedelta(minutes=30)
+#: How long a worker's hold on a portal lasts without renewal; renewed at every commit (every
+#: page), so only a dead or stuck worker lets it lapse and another worker takes the portal over.
+LEASE_TTL = timedelta(minutes=5)
 #: At most this many decay re-scores and dead-letter retries per run, to keep runs bounded.
 RESCORE_LIMIT = 20_000
 DEAD_LETTER_LIMIT = 2_000
@@ -59,6 +59,21 @@ class RunResult:
 
 def _ms(value: datetime) -> datetime:
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def _dead_local_process(worker_id: str) -> bool:
+    """True when the worker id names a process on this host that no longer exists."""
+    host, _, rest = worker_id.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _chunks(ids: Sequence[str], size: int) -> Iterator[list[str]]:
@@ -98,19 +113,33 @@ class SyncRun:
         now = _ms(self._clock())
         opt = self._opt
         # Several workers may share one PostgreSQL state store: one portal, one worker at a time.
-        if not self._store.acquire_lease(
-            opt.portal, worker_id=self._worker, now=now, ttl=LEASE_TTL
-        ):
-            log.info(
-                "sync_run_skipped", portal=opt.portal, reason="another worker holds the portal"
+        if not self._take_lease(now):
+            holder = self._store.lease_holder(opt.portal)
+            until = holder.expires_at.isoformat(timespec="seconds") if holder else "?"
+            reason = (
+                f"another worker ({holder.worker_id if holder else '?'}) holds it until {until}"
             )
-            return RunResult(None, "skipped", {"status": "skipped"})
+            log.info("sync_run_skipped", portal=opt.portal, reason=reason)
+            return RunResult(None, "skipped", {"status": "skipped", "reason": reason})
         try:
             # Runs left "running" by a killed process are ours to close while we hold the lease.
             self._store.interrupt_unfinished_runs(opt.portal, finished_at=now)
             return self._execute(now)
         finally:
             self._store.release_lease(opt.portal, self._worker)
+
+    def _take_lease(self, now: datetime) -> bool:
+        portal = self._opt.portal
+        if self._store.acquire_lease(portal, worker_id=self._worker, now=now, ttl=LEASE_TTL):
+            return True
+        holder = self._store.lease_holder(portal)
+        if holder is None or not _dead_local_process(holder.worker_id):
+            return False
+        # A process on this host that was killed (SIGKILL, OOM) cannot renew or release: take
+        # its portal over at once instead of waiting for the lease to lapse.
+        log.warning("lease_taken_from_dead_worker", portal=portal, worker=holder.worker_id)
+        self._store.release_lease(portal, holder.worker_id)
+        return self._store.acquire_lease(portal, worker_id=self._worker, now=now, ttl=LEASE_TTL)
 
     def _execute(self, now: datetime) -> RunResult:
         began = time.monotonic()

@@ -1,0 +1,214 @@
+"""SDR handoff end to end: one task per handoff episode, through crashes and a lost state store."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connector.sandbox import Sandbox
+from connector.settings import load_settings
+from connector.sync.handoff import Proof
+from connector.sync.services import Services, build_run
+from tests.conftest import MakeSandbox
+from tests.sync.conftest import REPO
+
+HANDOFF = "qualification_handoff"
+
+
+def handoff_tasks(sandbox: Sandbox) -> Counter[str]:
+    """Handoff key → number of tasks carrying it."""
+    keys: Counter[str] = Counter()
+    for task_id in sandbox.store.all_ids("tasks"):
+        body = (sandbox.store.get("tasks", task_id) or {}).get("hs_task_body") or ""
+        for word in body.replace("\n", " ").split():
+            if word.startswith("hq-"):
+                keys[word] += 1
+    return keys
+
+
+def proofs(sandbox: Sandbox) -> dict[str, Proof]:
+    found = {}
+    for cid in sandbox.store.all_ids("contacts"):
+        proof = Proof.parse((sandbox.store.get("contacts", cid) or {}).get(HANDOFF))
+        if proof is not None:
+            found[cid] = proof
+    return found
+
+
+def assert_exactly_one_task_per_handoff(sandbox: Sandbox) -> int:
+    tasks = handoff_tasks(sandbox)
+    final = proofs(sandbox)
+    assert tasks, "no handoff happened at all"
+    assert max(tasks.values()) == 1, [k for k, n in tasks.items() if n > 1]
+    # Every task belongs to the one episode its contact records, and every episode has its task.
+    assert {p.key for p in final.values()} == set(tasks)
+    assert all(p.task_id is not None for p in final.values())
+    contacts_with_tasks = Counter(key.split("-")[1] for key in tasks)
+    assert max(contacts_with_tasks.values()) == 1
+    return len(tasks)
+
+
+def _env(sandbox: Sandbox, state: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "HUBSPOT_BASE_URL": sandbox.base_url,
+        "HUBSPOT_ACCESS_TOKEN": sandbox.token,
+        "CONNECTOR_STATE_URL": f"sqlite:///{state}",
+        "CONNECTOR_RULES_FILE": str(REPO / "config" / "rules.yaml"),
+        "CONNECTOR_SLA_FILE": str(REPO / "config" / "sla.yaml"),
+        "CONNECTOR_SEARCH_LAG_SECONDS": "0",
+        "CONNECTOR_LOG_LEVEL": "WARNING",
+    }
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "connector", *args],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lose_state", [False, True], ids=["state-kept", "state-deleted"])
+def test_sigkill_at_random_points_leaves_exactly_one_task_per_handoff(
+    make_sandbox: MakeSandbox, tmp_path: Path, lose_state: bool
+) -> None:
+    rnd = random.Random(20 + lose_state)
+    trials = 10  # x2 parametrisations = 20 kill trials
+    handed_off = 0
+    for trial in range(trials):
+        sandbox = make_sandbox(contacts=500, seed=100 + trial)
+        state = tmp_path / f"state-{lose_state}-{trial}.sqlite3"
+        env = _env(sandbox, state)
+        assert _cli(env, "setup").wait(timeout=60) == 0
+        victim = _cli(env, "sync")
+        time.sleep(rnd.uniform(0.3, 2.5))  # somewhere from start-up to the handoff step
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=30)
+        if lose_state:
+            for path in tmp_path.glob(f"state-{lose_state}-{trial}.sqlite3*"):
+                path.unlink()
+            assert _cli(env, "setup").wait(timeout=60) == 0
+        again = _cli(env, "sync")
+        _, err = again.communicate(timeout=120)
+        assert again.returncode == 0, err.decode()
+        handed_off += assert_exactly_one_task_per_handoff(sandbox)
+        sandbox.stop()
+    assert handed_off >= trials
+
+
+def _services(sandbox: Sandbox, state: Path, monkeypatch: pytest.MonkeyPatch) -> Services:
+    for name, value in _env(sandbox, state).items():
+        if name.startswith(("HUBSPOT_", "CONNECTOR_")):
+            monkeypatch.setenv(name, value)
+    return Services.from_settings(load_settings())
+
+
+def test_a_handoff_happens_on_the_crossing_not_on_every_run(
+    make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = make_sandbox(contacts=800, seed=3)
+    services = _services(sandbox, tmp_path / "state.sqlite3", monkeypatch)
+    services.remember_setup()
+    from connector.sync.setup import run_setup_steps
+
+    run_setup_steps(
+        services.gateway, rules=services.rules, names=services.names, group="g", create=True
+    )
+    now = datetime.now(UTC)
+    first = build_run(services, dry_run=False, clock=lambda: now).execute()
+    created = first.summary["handoffs_created"]
+    assert created > 0
+    # Touch every handed-off contact so the next runs re-read and re-score them.
+    for cid in proofs(sandbox):
+        sandbox.store.update("contacts", cid, {"jobtitle": "VP of Sales"})
+    for minutes in (5, 10):
+        later = now + timedelta(minutes=minutes)
+        result = build_run(services, dry_run=False, clock=lambda t=later: t).execute()
+        assert result.summary["handoffs_created"] == 0
+    assert sum(handoff_tasks(sandbox).values()) == created
+    owners = {o.id: o for o in services.gateway.list_owners()}
+    for cid, proof in proofs(sandbox).items():
+        owner = (sandbox.store.get("contacts", cid) or {}).get("hubspot_owner_id")
+        assert owner in owners and not owners[owner].archived, cid
+        assert proof.task_id is not None
+    services.close()
+
+
+def test_each_breached_task_is_escalated_exactly_once_across_restarts(
+    make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = make_sandbox(contacts=800, seed=3)
+    state = tmp_path / "state.sqlite3"
+    services = _services(sandbox, state, monkeypatch)
+    from connector.sync.setup import run_setup_steps
+
+    run_setup_steps(
+        services.gateway, rules=services.rules, names=services.names, group="g", create=True
+    )
+    now = datetime.now(UTC)
+    build_run(services, dry_run=False, clock=lambda: now).execute()
+    ledger = services.store.open_handoffs("default")
+    assert len(ledger) >= 3
+    done = ledger[0]
+    sandbox.store.update("tasks", done.task_id or "", {"hs_task_status": "COMPLETED"})
+    services.close()
+
+    month_later = now + timedelta(days=30)
+    escalated_total = 0
+    for _restart in range(3):
+        services = _services(sandbox, state, monkeypatch)
+        result = build_run(services, dry_run=False, clock=lambda: month_later).execute()
+        escalated_total += result.summary["handoffs_escalated"]
+        services.close()
+
+    assert escalated_total == len(ledger) - 1  # every open breached task once, the done one never
+    bodies: list[str] = [
+        (sandbox.store.get("tasks", t) or {}).get("hs_task_body") or ""
+        for t in sandbox.store.all_ids("tasks")
+    ]
+    escalation_keys = Counter(
+        word for body in bodies for word in body.split() if word.startswith("esc-hq-")
+    )
+    assert max(escalation_keys.values(), default=0) <= 1
+    assert f"esc-{done.key}" not in escalation_keys
+
+
+def test_sla_report_counts_handoffs_per_owner(
+    make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    sandbox = make_sandbox(contacts=800, seed=3)
+    services = _services(sandbox, tmp_path / "state.sqlite3", monkeypatch)
+    from connector.sync.setup import run_setup_steps
+
+    run_setup_steps(
+        services.gateway, rules=services.rules, names=services.names, group="g", create=True
+    )
+    result = build_run(services, dry_run=False, clock=lambda: datetime.now(UTC)).execute()
+    created = result.summary["handoffs_created"]
+    first = services.store.open_handoffs("default")[0]
+    sandbox.store.update("tasks", first.task_id or "", {"hs_task_status": "COMPLETED"})
+    services.close()
+    from connector.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["sla", "--days", "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"SDR handoffs in the last 1 days: {created}" in out
+    table_rows = out.split("breached", 1)[1].splitlines()[2:]
+    rows = [line.split() for line in table_rows if line[:1].isdigit()]
+    assert sum(int(r[1]) for r in rows) == created
+    assert sum(int(r[2]) for r in rows) == 1  # one touched
