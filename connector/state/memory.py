@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ _VALUE_COLUMNS = (
     "rescore_at",
     "scored_at",
     "rules_version",
+    "signal_memory",
 )
 
 
@@ -48,6 +49,7 @@ def get(conn: Connection, portal: str, contact_ids: Sequence[str]) -> dict[str, 
             rescore_at,
             scored_at,
             rules_version,
+            signals,
         ) in rows:
             found[contact_id] = ContactMemory(
                 contact_id=contact_id,
@@ -60,6 +62,7 @@ def get(conn: Connection, portal: str, contact_ids: Sequence[str]) -> dict[str, 
                 rescore_at=rescore_at,
                 scored_at=scored_at,
                 rules_version=rules_version,
+                signal_memory=_signals_from_json(signals),
             )
     return found
 
@@ -80,6 +83,7 @@ def save(conn: Connection, portal: str, rows: Sequence[ContactMemory]) -> None:
             "rescore_at": row.rescore_at,
             "scored_at": row.scored_at,
             "rules_version": row.rules_version,
+            "signal_memory": _signals_to_json(row.signal_memory),
         }
     if not latest:
         return
@@ -90,6 +94,23 @@ def save(conn: Connection, portal: str, rows: Sequence[ContactMemory]) -> None:
     )
     for chunk in chunks(list(latest.values()), BULK_CHUNK):
         conn.execute(stmt, chunk)
+
+
+def _signals_to_json(signals: Mapping[str, datetime]) -> dict[str, int] | None:
+    if not signals:
+        return None
+    return {name: int(at.timestamp() * 1000) for name, at in signals.items()}
+
+
+def _signals_from_json(raw: object) -> dict[str, datetime]:
+    # Tolerant: a damaged document only costs the remembered credit, never the run.
+    if not isinstance(raw, dict):
+        return {}
+    out: dict[str, datetime] = {}
+    for name, value in raw.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out[str(name)] = datetime.fromtimestamp(value / 1000, tz=UTC)
+    return out
 
 
 def due_for_rescore(conn: Connection, portal: str, *, now: datetime, limit: int) -> list[str]:

@@ -143,11 +143,18 @@ def _v3_leases_and_portal_blobs(conn: Connection) -> None:
     md.create_all(conn, checkfirst=False)
 
 
+def _v4_contact_signal_memory(conn: Connection) -> None:
+    # Added after release: memory of bottom-of-funnel signals (JSON name → epoch ms).
+    column_type = json_type().compile(dialect=conn.dialect)
+    conn.execute(sa.text(f"ALTER TABLE contact_memory ADD COLUMN signal_memory {column_type}"))
+
+
 #: Append only. Never edit or reorder a released migration: add a new one.
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "cursor, run history and dead letters", _v1_cursor_runs_dead_letters),
     Migration(2, "contact memory and handoff ledger", _v2_contact_memory_and_handoffs),
     Migration(3, "leases and per-portal blobs", _v3_leases_and_portal_blobs),
+    Migration(4, "signal memory per contact", _v4_contact_signal_memory),
 )
 LATEST_VERSION: Final = MIGRATIONS[-1].version
 

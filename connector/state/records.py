@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal
 
@@ -74,6 +74,8 @@ class ContactMemory:
         rescore_at: when decay alone changes the score next (None: never without an edit).
         scored_at: when the contact was last scored.
         rules_version: the rules version that produced the score.
+        signal_memory: bottom-of-funnel signal name → when it last occurred, so a demo request
+            keeps its decayed credit after HubSpot overwrites "recent conversion".
     """
 
     contact_id: str
@@ -86,6 +88,7 @@ class ContactMemory:
     rescore_at: datetime | None
     scored_at: datetime
     rules_version: str
+    signal_memory: Mapping[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,6 +81,7 @@ contact_memory = sa.Table(
     sa.Column("rescore_at", UtcDateTime, nullable=True),
     sa.Column("scored_at", UtcDateTime, nullable=False),
     sa.Column("rules_version", sa.String(ID_LENGTH), nullable=False),
+    sa.Column("signal_memory", json_type(), nullable=True),
     sa.Index("ix_contact_memory_rescore", "portal", "rescore_at"),
 )
 

@@ -308,6 +308,7 @@ def _prior_state(memory: ContactMemory | None) -> PriorState | None:
         below_bar_since=memory.below_bar_since,
         last_written_lead_status=memory.lead_status_written,
         in_handoff=memory.in_handoff,
+        signal_memory=memory.signal_memory,
     )
 
 
@@ -333,4 +334,5 @@ def _memory_row(
         rescore_at=decision.rescore_at,
         scored_at=now,
         rules_version=decision.rules_version,
+        signal_memory=decision.signal_memory,
     )

@@ -122,3 +122,11 @@ def test_forget_memory(store: StateStore) -> None:
     store.save_memory("p", [memory("1"), memory("2")])
     assert store.forget_memory("p", ["1", "9"]) == 1
     assert set(store.get_memory("p", ["1", "2"])) == {"2"}
+
+
+def test_signal_memory_round_trips_to_the_millisecond(store: StateStore) -> None:
+    signals = {"demo_request": T0 - timedelta(days=3), "pricing_visit": T0 - timedelta(hours=5)}
+    store.save_memory("p", [memory("7", signal_memory=signals), memory("8")])
+    found = store.get_memory("p", ["7", "8"])
+    assert dict(found["7"].signal_memory) == signals
+    assert dict(found["8"].signal_memory) == {}
