@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import structlog
 
 from connector.sandbox import Sandbox, SandboxConfig
 
@@ -36,3 +37,10 @@ def _make_sandbox() -> Iterator[MakeSandbox]:
 def _sandbox(make_sandbox: MakeSandbox) -> Sandbox:
     """A started sandbox: 1,000 contacts, unlimited tier, seed 1."""
     return make_sandbox()
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Tests that run the CLI configure structlog onto pytest's captured streams; put it back."""
+    yield
+    structlog.reset_defaults()

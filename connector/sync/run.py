@@ -144,6 +144,7 @@ class SyncRun:
     def _execute(self, now: datetime) -> RunResult:
         began = time.monotonic()
         opt = self._opt
+        self._port.reset_stats()  # a long-running worker reuses the gateway across runs
         run_id = self._store.start_run(opt.portal, started_at=now, dry_run=opt.dry_run)
         cursor = self._store.get_cursor(opt.portal)
         self._cursor_after = cursor.ts if cursor else None
