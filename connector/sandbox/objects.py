@@ -10,6 +10,7 @@ from connector.sandbox.associations import BY_ID
 from connector.sandbox.clock import iso_ms
 from connector.sandbox.config import canonical_object_type
 from connector.sandbox.faults import FaultKind
+from connector.sandbox.indexed_search import SearchHits, find_indexed
 from connector.sandbox.portal import Portal
 from connector.sandbox.routing import Reply, Request
 from connector.sandbox.schema import CREATED_PROPERTY, LAST_MODIFIED_PROPERTY
@@ -337,8 +338,10 @@ def search(portal: Portal, req: Request) -> Reply:
     store = portal.store
     with store.lock:
         now = portal.clock.now_ms()
-        hits = _matching(portal, object_type, request, now)
-        total = len(hits)
+        hits = find_indexed(store, object_type, request, now)
+        if hits is None:
+            hits = _matching(portal, object_type, request, now)
+        total = hits.total
         start, end, nxt = searching.page_bounds(request, total)
         if req.fault.kind is FaultKind.SHORT_PAGE and end - start > 1:
             # A short page still carries paging.next.after, pointing just past what it returned.
@@ -346,7 +349,7 @@ def search(portal: Portal, req: Request) -> Reply:
             nxt = str(end)
         names = _search_properties(object_type, request.properties)
         results = []
-        for rid in hits[start:end]:
+        for rid in hits.window(start, end):
             rec = store.record(object_type, rid)
             if rec is None:
                 continue
@@ -368,20 +371,14 @@ def _search_properties(object_type: str, requested: list[str] | None) -> list[st
 
 def _matching(
     portal: Portal, object_type: str, request: searching.SearchRequest, now: int
-) -> list[str]:
-    """Ids of every visible match in result order; cached while nothing is written."""
+) -> SearchHits:
+    """Every visible match in result order, by a full scan; cached while nothing is written."""
     store = portal.store
     cacheable = not store.pending_index()
     cached = portal.search_cache.get(object_type)
     if cacheable and cached and cached[0] == request.cache_key and cached[1] == store.write_seq:
-        return cached[2]
-    matches = searching.compile_filters(store, object_type, request)
-    hits: list[tuple[Record, Mapping[str, str]]] = []
-    for rec in store.records(object_type):
-        visible = store.searchable(rec, now)
-        if visible is not None and matches(visible):
-            hits.append((rec, visible))
-    ordered = [rec.id for rec, _ in searching.sort_records(store, object_type, hits, request.sort)]
+        return SearchHits(len(cached[2]), 0, cached[2])
+    ordered = searching.scan(store, object_type, request, now)
     if cacheable:
         portal.search_cache[object_type] = (request.cache_key, store.write_seq, ordered)
-    return ordered
+    return SearchHits(len(ordered), 0, ordered)

@@ -162,8 +162,8 @@ def _filter(store: Store, object_type: str, raw: Mapping[str, Any]) -> Predicate
     if op in ("IN", "NOT_IN"):
         values = {normalise_filter_value(spec, str(v)) for v in raw.get("values") or []}
         if kind == "number":
-            numbers = {_num(v) for v in values}
-            inside: Predicate = lambda p: _num(p.get(name)) in numbers  # noqa: E731
+            numbers = {number(v) for v in values}
+            inside: Predicate = lambda p: number(p.get(name)) in numbers  # noqa: E731
         else:
             # IN on strings compares lower-cased stored values: HubSpot wants lowercase values.
             fold = kind not in ("enumeration", "bool")
@@ -175,7 +175,7 @@ def _filter(store: Store, object_type: str, raw: Mapping[str, Any]) -> Predicate
         token = str(raw.get("value", "")).lower()
         contains: Predicate = lambda p: _has_token(p.get(name), token)  # noqa: E731
         return contains if op == "CONTAINS_TOKEN" else (lambda p: not contains(p))
-    key = _key_function(spec)
+    key = key_function(spec)
     value = key(normalise_filter_value(spec, str(raw.get("value", ""))))
     if op == "BETWEEN":
         high = key(normalise_filter_value(spec, str(raw.get("highValue", ""))))
@@ -202,19 +202,19 @@ def _fold(value: str | None, fold: bool) -> str | None:
     return value.lower() if fold and value is not None else value
 
 
-def _num(value: str | None) -> float:
+def number(value: str | None) -> float:
     try:
         return float(value) if value is not None else float("nan")
     except ValueError:
         return float("nan")
 
 
-def _key_function(spec: PropertySpec | None) -> Callable[[str], Any]:
+def key_function(spec: PropertySpec | None) -> Callable[[str], Any]:
     """How values of a property compare: numbers as floats, datetimes as ISO strings,
     enumerations case-sensitively, other text case-insensitively."""
     kind = spec.type if spec else "string"
     if kind == "number":
-        return _num
+        return number
     if kind in ("datetime", "date", "enumeration", "bool"):
         return str
     return str.lower
@@ -249,11 +249,23 @@ def sort_records(
     if sort is None:
         return hits
     name, descending = sort
-    key = _key_function(store.spec(object_type, name))
+    key = key_function(store.spec(object_type, name))
     present = [h for h in hits if h[1].get(name)]
     missing = [h for h in hits if not h[1].get(name)]
     present.sort(key=lambda h: key(h[1][name]), reverse=descending)
     return present + missing
+
+
+def scan(store: Store, object_type: str, request: SearchRequest, now_ms: int) -> list[str]:
+    """Ids of every match in result order, by scanning and sorting every record. Hold `lock`."""
+    store.promote_due(object_type, now_ms)
+    matches = compile_filters(store, object_type, request)
+    hits: list[tuple[Record, Props]] = []
+    for rec in store.records(object_type):
+        visible = store.searchable(rec, now_ms)
+        if visible is not None and matches(visible):
+            hits.append((rec, visible))
+    return [rec.id for rec, _ in sort_records(store, object_type, hits, request.sort)]
 
 
 def page_bounds(request: SearchRequest, total: int) -> tuple[int, int, str | None]:

@@ -20,6 +20,7 @@ from connector.sandbox.associations import (
     AssociationStore,
 )
 from connector.sandbox.clock import SandboxClock, iso_ms, to_ms
+from connector.sandbox.modified_index import ModifiedIndex
 from connector.sandbox.schema import (
     CREATED_PROPERTY,
     DEFAULT_GROUPS,
@@ -86,6 +87,9 @@ class Store:
         self.write_seq = 0
         self._records: dict[str, dict[str, Record]] = {t: {} for t in OBJECT_TYPES}
         self._order: dict[str, list[int]] = {t: [] for t in OBJECT_TYPES}
+        self._modified: dict[str, ModifiedIndex] = {
+            t: ModifiedIndex(LAST_MODIFIED_PROPERTY[t]) for t in OBJECT_TYPES
+        }
         self._emails: dict[str, str] = {}
         self._next_id = _FIRST_NEW_ID
         self.properties: dict[str, dict[str, PropertyDef]] = {}
@@ -161,9 +165,34 @@ class Store:
     def searchable(self, rec: Record, now_ms: int) -> dict[str, str] | None:
         """The version of `rec` that search sees now (index lag applied)."""
         if rec.index_due_ms is not None and now_ms >= rec.index_due_ms:
-            rec.indexed = rec.props
-            rec.index_due_ms = None
+            return rec.props
         return rec.indexed
+
+    def promote_due(self, object_type: str, now_ms: int) -> None:
+        """Make every write whose search lag has passed the version search sees.
+
+        Searches call this first, so that the last-modified index and `Record.indexed` agree
+        with `searchable` for every record. Hold `lock`.
+        """
+        index = self._modified[object_type]
+        table = self._records[object_type]
+        for rid in index.due(now_ms):
+            rec = table.get(rid)
+            if rec is not None and rec.index_due_ms is not None and rec.index_due_ms <= now_ms:
+                self._promote(object_type, rec)
+
+    def _promote(self, object_type: str, rec: Record) -> None:
+        rec.indexed = rec.props
+        rec.index_due_ms = None
+        self._modified[object_type].update(rec.id, rec.indexed)
+
+    def modified_index(self, object_type: str, now_ms: int) -> ModifiedIndex:
+        """The (last-modified, id) index of what search sees at `now_ms`. Hold `lock`."""
+        self.promote_due(object_type, now_ms)
+        index = self._modified[object_type]
+        if not index.built:
+            index.build((rec.id, rec.indexed) for rec in self._records[object_type].values())
+        return index
 
     def pending_index(self) -> bool:
         return self.search_lag_ms > 0
@@ -267,7 +296,7 @@ class Store:
             values[LAST_MODIFIED_PROPERTY[object_type]] = iso_ms(updated)
             values["hs_object_id"] = rid
             rec = Record(rid, values, created, updated)
-            self._index_new(rec, now)
+            self._index_new(object_type, rec, now)
             self._records[object_type][rid] = rec
             order = self._order[object_type]
             if not order or numeric > order[-1]:
@@ -279,21 +308,29 @@ class Store:
             self.write_seq += 1
             return rec
 
-    def _index_new(self, rec: Record, now: int) -> None:
+    def _index_new(self, object_type: str, rec: Record, now: int) -> None:
+        index = self._modified[object_type]
         if self.search_lag_ms <= 0:
             rec.indexed = rec.props
+            index.update(rec.id, rec.indexed)
         else:
             rec.indexed = None
             rec.index_due_ms = now + self.search_lag_ms
+            index.schedule(rec.id, rec.index_due_ms)
 
     def apply(self, object_type: str, rec: Record, clean: Mapping[str, str]) -> None:
         """Write validated values onto a record and stamp the last-modified time."""
         with self.lock:
             now = self.clock.now_ms()
             if self.search_lag_ms > 0:
+                if rec.index_due_ms is not None and now >= rec.index_due_ms:
+                    # The previous write's lag has passed: search sees it from now on, whether
+                    # or not a search ran meanwhile, and this write is staged on top of it.
+                    self._promote(object_type, rec)
                 if rec.indexed is rec.props:
                     rec.indexed = dict(rec.props)
                 rec.index_due_ms = now + self.search_lag_ms
+                self._modified[object_type].schedule(rec.id, rec.index_due_ms)
             if object_type == "contacts" and "email" in clean:
                 old = rec.props.get("email")
                 if old:
@@ -307,6 +344,7 @@ class Store:
                     rec.props[name] = value
             rec.updated_ms = now
             rec.props[LAST_MODIFIED_PROPERTY[object_type]] = iso_ms(now)
+            self._modified[object_type].update(rec.id, rec.indexed)
             self.write_seq += 1
 
     def create(
@@ -353,6 +391,7 @@ class Store:
                 rec.props[prop] = iso_ms(ms)
                 if rec.indexed is not None and rec.indexed is not rec.props:
                     rec.indexed[prop] = iso_ms(ms)
+                self._modified[object_type].update(rid, rec.indexed)
             self.write_seq += 1
 
     def associate(
@@ -409,6 +448,7 @@ class Store:
             for t in OBJECT_TYPES:
                 self._records[t].clear()
                 self._order[t].clear()
+                self._modified[t].clear()
             self._emails.clear()
             self.edges.clear()
             self._next_id = _FIRST_NEW_ID
