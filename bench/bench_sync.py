@@ -175,6 +175,7 @@ def main() -> None:
         bound = max(min_search / PRO_SEARCH_PER_S, min_other / PRO_BURST_PER_S)
         ratio_calls = (search + other) / (min_search + min_other)
         ratio_time = main_run.wall_s / bound
+        summary = main_run.summary
         lines += [
             f"Portal: {args.contacts:,} contacts (seed 42), sandbox at Professional limits "
             "(190 per 10 s, search 5/s), first run (backfill), `connector sync` as a child "
@@ -191,9 +192,9 @@ def main() -> None:
             "Calls by endpoint: "
             + ", ".join(f"`{k}` {v:,}" for k, v in sorted(main_run.calls.items())),
             "",
-            f"Run summary: pulled {main_run.summary['pulled']:,}, written "
-            f"{main_run.summary['written']:,}, handoffs {main_run.summary.get('handoffs_created')}, "
-            f"429s {main_run.summary['rate_limited']}, retries {main_run.summary['retries']}.",
+            f"Run summary: pulled {summary['pulled']:,}, written {summary['written']:,}, "
+            f"handoffs {summary.get('handoffs_created')}, 429s {summary['rate_limited']}, "
+            f"retries {summary['retries']}.",
             "",
         ]
         print("\n".join(lines))
