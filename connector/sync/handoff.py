@@ -107,6 +107,7 @@ class HandoffService:
         self.planned: list[HandoffRecord] = []
         self.created: list[HandoffRecord] = []
         self.escalated: list[str] = []
+        self.unassigned: list[tuple[str, str]] = []
         # What this run knows about the handoffs it reserved: the contact, the decision and why
         # the owner was chosen (handoffs recovered from earlier runs have none of it).
         self._context: dict[str, tuple[CrmRecord, Decision, str]] = {}
@@ -182,7 +183,8 @@ class HandoffService:
             open_counts=self._open_counts(),
         )
         if assignment.owner_id is None:
-            log.warning("handoff_unassigned", contact_id=record.id, reason=assignment.reason)
+            # Reported once per run (see after_writes); retried when the contact is re-scored.
+            self.unassigned.append((record.id, assignment.reason))
             return False
         record_ = HandoffRecord(
             key=key or handoff_key(record.id, now),
@@ -214,7 +216,15 @@ class HandoffService:
             if pending:
                 self._create_tasks(pending, now)
             self._escalate_breaches(now)
+        if self.unassigned:
+            log.warning(
+                "handoffs_unassigned",
+                count=len(self.unassigned),
+                reason=self.unassigned[0][1],
+                contact_ids=[cid for cid, _ in self.unassigned[:20]],
+            )
         return {
+            "handoffs_unassigned": len(self.unassigned),
             "handoffs_planned": len(self.planned),
             "handoffs_created": len(self.created),
             "handoffs_escalated": len(self.escalated),
