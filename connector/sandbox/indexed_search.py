@@ -12,7 +12,8 @@ hs_object_id GT id` sorted by `hs_object_id`. Both are answered here from a bise
 * if the requested order is the index order (last-modified ascending; or id order inside one
   instant), the page is read straight from the slice: with no other filter the total is the
   slice's length, otherwise the slice is walked once, counting matches exactly;
-* any other order sorts only the slice, exactly as the full scan sorts its hits.
+* any other order sorts only the slice, exactly as the full scan sorts its hits (unless the
+  slice holds most records: then the scan, which needs no re-sort by id, is cheaper).
 
 Anything else (several groups, no last-modified bound) returns None: the caller scans. Results
 are identical to the full scan's by construction; tests/sandbox/test_search_index_oracle.py
@@ -32,6 +33,10 @@ from connector.sandbox.sorted_keys import SortedKeys
 from connector.sandbox.store import Record, Store, normalise_filter_value
 
 RANGE_OPERATORS = frozenset({"EQ", "GT", "GTE", "LT", "LTE", "BETWEEN"})
+# A slice that is not in result order is re-sorted by id, then sorted as the scan sorts: worth
+# it while the slice is a small share of the records (the scan walks them already in id order).
+SORT_SLICE_MIN = 2_000
+SORT_SLICE_SHARE = 8
 _LOW = float("-inf")  # sorts before every id: (value, _LOW) precedes all keys of `value`
 _HIGH = float("inf")
 
@@ -96,6 +101,8 @@ def find_indexed(
         return SearchHits(total, start, ids)
     if index_order:
         return _walk(store, object_type, request, now_ms, keys.slice(lo, hi), start, stop)
+    if hi - lo > max(SORT_SLICE_MIN, len(keys) // SORT_SLICE_SHARE):
+        return None  # re-sorting most of the index by id costs more than the id-ordered scan
     return _sorted_slice(store, object_type, request, now_ms, keys.slice(lo, hi))
 
 
