@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from connector.rules.explain import Hit, hit_of
 from connector.rules.matchers import Properties, PropertyRef, parse_refs, read_first
 from connector.rules.model import BantDimensionResult, BantResult, Reason
 from connector.rules.schema import SENIORITY_LEVELS, BantPointsSpec, BantSpec
@@ -29,7 +31,9 @@ _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 #: Per-dimension memo size (entries): form answers repeat, so most contacts are one lookup.
 _MEMO_MAX_ENTRIES = 20_000
-_Memo = tuple[BantDimensionResult, Reason | None]
+#: (dimension result, its hit if it has points, an id naming this answer in `Bant.memo`)
+_Answer = tuple[BantDimensionResult, Hit | None, int]
+_answer_ids = itertools.count()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +56,7 @@ class Budget:
     rank: Mapping[str, int]
     bar: int
     points: Points
-    memo: dict[tuple[object, ...], _Memo] = field(default_factory=dict, compare=False)
+    memo: dict[tuple[object, ...], _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +68,7 @@ class Authority:
     patterns: tuple[tuple[int, re.Pattern[str]], ...]
     min_level: int
     points: Points
-    memo: dict[tuple[object, ...], _Memo] = field(default_factory=dict, compare=False)
+    memo: dict[tuple[object, ...], _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +78,7 @@ class Need:
     interest_refs: tuple[PropertyRef, ...]
     interest_values: frozenset[str]
     points: Points
-    memo: dict[tuple[object, ...], _Memo] = field(default_factory=dict, compare=False)
+    memo: dict[tuple[object, ...], _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +87,7 @@ class Timeline:
     months: Mapping[str, float | None]
     within: float
     points: Points
-    memo: dict[tuple[object, ...], _Memo] = field(default_factory=dict, compare=False)
+    memo: dict[tuple[object, ...], _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,8 @@ class Bant:
     authority: Authority | None
     need: Need | None
     timeline: Timeline | None
+    #: answer ids → outcome: contacts share whole sets of answers, so one lookup then.
+    memo: dict[tuple[int, ...], BantOutcome] = field(default_factory=dict, compare=False)
 
 
 def _points(own: BantPointsSpec | None, default: BantPointsSpec) -> Points:
@@ -221,6 +227,17 @@ def _timeline(
 _LABELS = {MET: "met", NOT_MET: "not met", UNKNOWN: "unknown"}
 
 
+@dataclass(frozen=True, slots=True)
+class BantOutcome:
+    """One contact's BANT: the result, its points and met dimensions, and its reasons."""
+
+    result: BantResult
+    points: float
+    met_count: int
+    met: frozenset[str]
+    hits: tuple[Hit, ...]
+
+
 def _raw_key(
     refs: tuple[PropertyRef, ...], contact: Properties, company: Properties | None
 ) -> tuple[object, ...]:
@@ -231,14 +248,12 @@ def _raw_key(
     return tuple(key)
 
 
-def _dimension(
+def _answer(
     part: Budget | Authority | Need | Timeline,
     key: tuple[object, ...],
     name: str,
     decide: Callable[[], tuple[str, str | None]],
-    results: list[BantDimensionResult],
-    reasons: list[Reason],
-) -> None:
+) -> _Answer:
     memo = part.memo
     hit = memo.get(key)
     if hit is None:
@@ -247,56 +262,56 @@ def _dimension(
         reason = (
             Reason("bant", f"{name} {_LABELS[status]}", observed, points, name) if points else None
         )
-        hit = (BantDimensionResult(name, status, observed, points), reason)
+        hit = (
+            BantDimensionResult(name, status, observed, points),
+            None if reason is None else hit_of(reason),
+            next(_answer_ids),
+        )
         if len(memo) < _MEMO_MAX_ENTRIES:
             memo[key] = hit
-    results.append(hit[0])
-    if hit[1] is not None:
-        reasons.append(hit[1])
+    return hit
 
 
-def score_bant(
-    bant: Bant, contact: Properties, company: Properties | None, reasons: list[Reason]
-) -> BantResult:
-    """Evaluate each configured dimension and append a reason for each non-zero one.
+def bant_outcome(bant: Bant, contact: Properties, company: Properties | None) -> BantOutcome:
+    """Evaluate each configured dimension (memoised per answer and per set of answers).
 
     Args:
         bant: the compiled BANT section.
         contact: contact properties.
         company: company properties or None.
-        reasons: list the reasons are appended to.
 
     Returns:
-        The per-dimension results.
+        The per-dimension results with their points and a reason for each non-zero one.
     """
-    results: list[BantDimensionResult] = []
+    answers: list[_Answer] = []
     budget, authority, need, timeline = bant.budget, bant.authority, bant.need, bant.timeline
     if budget is not None:
         key = _raw_key(budget.refs, contact, company)
-        _dimension(
-            budget, key, "budget", lambda: _budget(budget, contact, company), results, reasons
-        )
+        answers.append(_answer(budget, key, "budget", lambda: _budget(budget, contact, company)))
     if authority is not None:
         key = _raw_key(authority.role_refs + authority.title_refs, contact, company)
-        _dimension(
-            authority,
-            key,
-            "authority",
-            lambda: _authority(authority, contact, company),
-            results,
-            reasons,
+        answers.append(
+            _answer(authority, key, "authority", lambda: _authority(authority, contact, company))
         )
     if need is not None:
         key = _raw_key(need.interest_refs + need.text_refs, contact, company)
-        _dimension(need, key, "need", lambda: _need(need, contact, company), results, reasons)
+        answers.append(_answer(need, key, "need", lambda: _need(need, contact, company)))
     if timeline is not None:
         key = _raw_key(timeline.refs, contact, company)
-        _dimension(
-            timeline,
-            key,
-            "timeline",
-            lambda: _timeline(timeline, contact, company),
-            results,
-            reasons,
+        answers.append(
+            _answer(timeline, key, "timeline", lambda: _timeline(timeline, contact, company))
         )
-    return BantResult(tuple(results))
+    ids = tuple([a[2] for a in answers])
+    outcome = bant.memo.get(ids)
+    if outcome is None:
+        result = BantResult(tuple(a[0] for a in answers))
+        outcome = BantOutcome(
+            result=result,
+            points=result.points,
+            met_count=result.met_count,
+            met=result.met,
+            hits=tuple(a[1] for a in answers if a[1] is not None),
+        )
+        if len(bant.memo) < _MEMO_MAX_ENTRIES:
+            bant.memo[ids] = outcome
+    return outcome

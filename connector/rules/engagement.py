@@ -14,25 +14,21 @@ credit when the latest activity is top-of-funnel again.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import NamedTuple
 
 from connector.rules.matchers import Matcher, Properties, PropertyRef, compile_matcher, parse_refs
-from connector.rules.model import Reason
 from connector.rules.schema import EngagementSpec
-from connector.rules.values import parse_number, parse_timestamp
+from connector.rules.values import parse_number
 
 _DAY_S = 86_400.0
 _LN2 = math.log(2.0)
 
 #: A remembered signal whose decayed credit fell below this (points) is forgotten, so the
 #: state store does not keep half-life signals forever for a hundredth of a point.
-_FORGET_BELOW_POINTS = 0.01
+FORGET_BELOW_POINTS = 0.01
 #: Signals whose decayed credit is below this (points) are not listed as reasons: they would
 #: read "+0.0" and crowd out what a rep needs; they still count in the engagement points.
-_LIST_FROM_POINTS = 0.05
+LIST_FROM_POINTS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +61,10 @@ class Engagement:
     at_refs: tuple[tuple[PropertyRef, ...], ...]
 
 
-class Term(NamedTuple):
-    """One signal's undecayed credit, when it happened (epoch seconds) and how it decays."""
-
-    base: float
-    at: float
-    half_life_s: float
-    lifespan_s: float
-    signal: Signal
-    occurrences: float | None
+#: One signal's undecayed credit, when it happened (epoch seconds), its half-life and lifespan
+#: (seconds, 0.0 = not that decay), the signal, and how many occurrences were counted. A plain
+#: tuple: several are built per contact and the sums below unpack them.
+Term = tuple[float, float, float, float, Signal, float | None]
 
 
 def compile_engagement(spec: EngagementSpec) -> Engagement:
@@ -104,103 +95,17 @@ def compile_engagement(spec: EngagementSpec) -> Engagement:
     return Engagement(tuple(signals), tuple(slots))
 
 
-def _latest(
+def count_of(
     refs: tuple[PropertyRef, ...], contact: Properties, company: Properties | None
 ) -> float | None:
-    latest: float | None = None
+    """Occurrences from the first readable count property (whole, at least 1), or None."""
     for on_company, name in refs:
-        source = company if on_company else contact
-        if source is None:
-            continue
-        raw = source.get(name)
-        if raw is None or raw.__class__ is not str:
-            continue
-        ts = parse_timestamp(raw)
-        if ts is not None and (latest is None or ts > latest):
-            latest = ts
-    return latest
-
-
-def _count(signal: Signal, contact: Properties, company: Properties | None) -> float | None:
-    for on_company, name in signal.count_refs:
         source = company if on_company else contact
         raw = None if source is None else source.get(name)
         count = parse_number(raw) if isinstance(raw, str) else None
         if count is not None:
             return math.floor(count) if count >= 1 else None
     return None
-
-
-def collect_terms(
-    engagement: Engagement,
-    contact: Properties,
-    company: Properties | None,
-    memory: Mapping[str, datetime],
-    now_s: float,
-) -> list[Term]:
-    """The dated credits of every signal that fired now or is remembered from earlier.
-
-    Terms whose credit is already exactly zero (lifespan over) are left out: they can never
-    contribute again, so dropping them changes no sum.
-
-    Args:
-        engagement: the compiled engagement section.
-        contact: contact properties.
-        company: company properties or None.
-        memory: remembered signal name → last occurrence, from the prior state.
-        now_s: the evaluation instant (epoch seconds).
-
-    Returns:
-        One term per signal with credit, in signal order.
-    """
-    stamps = [_latest(refs, contact, company) for refs in engagement.at_refs]
-    terms: list[Term] = []
-    for signal in engagement.signals:
-        at = stamps[signal.at_slot]
-        base = signal.points
-        count: float | None = None
-        fired = at is not None
-        if fired and signal.when is not None:
-            fired = signal.when.check(contact, company)[0]
-        if fired and signal.count_refs:
-            count = _count(signal, contact, company)
-            if count is None:
-                fired = False
-            else:
-                base = count * signal.points
-                if signal.cap is not None and base > signal.cap:
-                    base = signal.cap
-        if not fired:
-            at = None
-        if signal.remember and memory:
-            remembered = memory.get(signal.name)
-            if remembered is not None:
-                ts = remembered.timestamp()
-                if at is None:
-                    at, base, count = ts, signal.points, None
-                elif ts > at:
-                    at = ts
-        if at is None:
-            continue
-        lifespan = signal.lifespan_s
-        if lifespan and now_s - at >= lifespan:
-            continue
-        terms.append(Term(base, at, signal.half_life_s, lifespan, signal, count))
-    return terms
-
-
-def credit(term: Term, now_s: float) -> float:
-    """The term's decayed credit at `now_s` (future-dated signals count as happening now)."""
-    age = now_s - term.at
-    if age < 0.0:
-        age = 0.0
-    if term.half_life_s:
-        return float(term.base * 2.0 ** (-age / term.half_life_s))
-    if term.lifespan_s:
-        if age >= term.lifespan_s:
-            return 0.0
-        return term.base * (1.0 - age / term.lifespan_s)
-    return term.base
 
 
 def total(terms: list[Term], now_s: float) -> float:
@@ -257,23 +162,3 @@ def age_text(seconds: float) -> str:
     if days < 60:
         return f"{days} days ago"
     return f"{days // 30} months ago"
-
-
-def engagement_reasons(terms: list[Term], now_s: float, reasons: list[Reason]) -> None:
-    """Append one reason per term worth at least `_LIST_FROM_POINTS`, with credit and age."""
-    for term in terms:
-        points = credit(term, now_s)
-        if points < _LIST_FROM_POINTS:
-            continue
-        when = age_text(max(0.0, now_s - term.at))
-        observed = when if term.occurrences is None else f"×{term.occurrences:g}, last {when}"
-        reasons.append(Reason("engagement", term.signal.label, observed, points, term.signal.stage))
-
-
-def updated_memory(terms: list[Term], now_s: float) -> dict[str, float]:
-    """The remembered signals to carry forward (those still worth something)."""
-    kept: dict[str, float] = {}
-    for term in terms:
-        if term.signal.remember and credit(term, now_s) >= _FORGET_BELOW_POINTS:
-            kept[term.signal.name] = term.at
-    return kept

@@ -6,24 +6,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from connector.rules.bant import score_bant
+from connector.rules.bant import BantOutcome, bant_outcome
 from connector.rules.conditions import Facts
-from connector.rules.engagement import (
-    collect_terms,
-    engagement_reasons,
-    total,
-    updated_memory,
-)
-from connector.rules.explain import compact_text, order_reasons
-from connector.rules.fit import first_disqualifier, score_fit
+from connector.rules.explain import Hit, hit_of, ordered_hits
 from connector.rules.model import BantResult, Decision, LeadInput, PriorState, Reason
+from connector.rules.plan import (
+    collect_terms,
+    credits_at,
+    engagement_hits,
+    first_disqualifier,
+    score_fit,
+)
 from connector.rules.policy import decide_handoff, decide_lead_status, decide_lifecycle
 from connector.rules.rescore import next_change
 from connector.rules.ruleset import RuleSet
 from connector.rules.scoring import grade_of, score_of, temperature_of
 from connector.rules.values import to_datetime
 
-_NO_BANT = BantResult(())
+_NO_BANT = BantOutcome(BantResult(()), 0, 0, frozenset(), ())
 _NO_MEMORY: MappingProxyType[str, datetime] = MappingProxyType({})
 
 
@@ -127,19 +127,25 @@ def evaluate(
     contact = lead.contact
     company = lead.company
     now_s = now.timestamp()
-    reasons: list[Reason] = []
+    plan = rules.plan
+    hits: list[Hit] = []
 
-    disqualifier = first_disqualifier(rules.disqualifiers, contact, company)
+    outs = [source.outcome(contact, company) for source in plan.sources]
+    disqualifier = first_disqualifier(plan, outs)
     if disqualifier is not None:
-        reasons.append(disqualifier)
+        hits.append(disqualifier)
     disqualified = disqualifier is not None
-    fit_points = score_fit(rules.fit_groups, contact, company, reasons)
-    bant = _NO_BANT if rules.bant is None else score_bant(rules.bant, contact, company, reasons)
-    fit_points += bant.points
+    fit_points = score_fit(plan, outs, hits)
+    if rules.bant is None:
+        bant = _NO_BANT
+    else:
+        bant = bant_outcome(rules.bant, contact, company)
+        hits.extend(bant.hits)
+        fit_points += bant.points
     memory = prior.signal_memory if prior is not None else _NO_MEMORY
-    terms = collect_terms(rules.engagement, contact, company, memory, now_s)
-    engagement_points = total(terms, now_s)
-    engagement_reasons(terms, now_s, reasons)
+    terms = collect_terms(plan, outs, contact, company, memory, now_s)
+    credits, engagement_points = credits_at(terms, now_s)
+    memory_s = engagement_hits(terms, credits, now_s, hits)
 
     fit_share = fit_points / rules.fit_max
     fit_share = 0.0 if fit_share < 0.0 else (1.0 if fit_share > 1.0 else fit_share)
@@ -156,9 +162,8 @@ def evaluate(
     )
     out = outputs_at(rules, static, engagement_points, now, prior)
     if out.note is not None:
-        reasons.append(out.note)
+        hits.append(hit_of(out.note))
 
-    memory_s = updated_memory(terms, now_s)
     new_memory = (
         MappingProxyType({k: to_datetime(v) for k, v in memory_s.items()})
         if memory_s
@@ -175,9 +180,7 @@ def evaluate(
         outputs_at=outputs_at,
     )
 
-    ordered = order_reasons(reasons)
-    label = f"{grade}-{out.temperature}"
-    label = f"{grade}-{out.temperature}"
+    ordered, compact = ordered_hits(hits)
     return Decision(
         contact_id=lead.contact_id,
         score=out.score,
@@ -185,11 +188,11 @@ def evaluate(
         engagement_points=engagement_points,
         grade=grade,
         temperature=out.temperature,
-        label=label,
-        disqualified=disqualifier,
-        bant=bant,
+        label=f"{grade}-{out.temperature}",
+        disqualified=None if disqualifier is None else disqualifier[3],
+        bant=bant.result,
         reasons=ordered,
-        compact_reasons=compact_text(ordered),
+        compact_reasons=compact,
         lifecycle_target=out.lifecycle_target,
         lifecycle_clear_first=out.lifecycle_clear_first,
         lead_status_target=out.lead_status_target,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from connector.rules.model import BantResult, Reason
 
 #: HubSpot single-line text properties hold more, but a rep reads at a glance; the issue asks
@@ -12,6 +14,24 @@ _MINUS = "−"  # typographic minus: reads better than "-" next to numbers
 _OBSERVED_MAX_CHARS = 60
 
 _KIND_ORDER = {"disqualifier": 0, "policy": 1, "fit": 2, "bant": 3, "engagement": 4, "cap": 5}
+
+#: A reason ready for a decision: its sort key (as `order_reasons`), the reason, and its item
+#: in the compact text (None when the compact text leaves it out). Reasons that repeat across
+#: contacts (fit criteria, BANT answers) are built once as hits and shared.
+Hit = tuple[int, float, int, Reason, str | None]
+HIT_KEY = itemgetter(0, 1, 2)
+
+
+def hit_of(reason: Reason) -> Hit:
+    """The hit for one reason (sort key and compact item computed once)."""
+    kind = reason.kind
+    return (
+        0 if kind in ("disqualifier", "policy") else 1,
+        -abs(reason.points),
+        _KIND_ORDER.get(kind, 9),
+        reason,
+        compact_item(reason),
+    )
 
 
 def order_reasons(reasons: list[Reason]) -> tuple[Reason, ...]:
@@ -59,6 +79,38 @@ def _compact_item(reason: Reason) -> str:
     return head
 
 
+def compact_item(r: Reason) -> str | None:
+    """One reason's item in the compact text, or None when it is left out (rounds to ±0)."""
+    kind = r.kind
+    if kind == "disqualifier" or kind == "policy":
+        return _compact_item(r)
+    rounded = round(r.points)
+    if not rounded:
+        return None  # "±0" tells a rep nothing; the full form still lists it
+    observed = r.observed
+    head = f"+{rounded} {r.criterion}" if rounded > 0 else f"{_MINUS}{-rounded} {r.criterion}"
+    if observed is None or kind in ("fit", "cap"):
+        return head
+    if len(observed) <= _OBSERVED_MAX_CHARS and "\n" not in observed:
+        return f"{head} {observed}" if kind == "engagement" else f"{head} ({observed})"
+    return _compact_item(r)
+
+
+def ordered_hits(hits: list[Hit]) -> tuple[tuple[Reason, ...], str]:
+    """Sort hits in place; the ordered reasons and the compact text.
+
+    Same result as `order_reasons` then `compact_text`, without formatting any reason twice.
+    """
+    hits.sort(key=HIT_KEY)
+    reasons = tuple([h[3] for h in hits])
+    items = [h[4] for h in hits if h[4] is not None]
+    joined = _SEPARATOR.join(items)
+    # Everything fits with room for a "+N more" tail: no reason is cut (see compact_text).
+    if len(joined) <= COMPACT_MAX_CHARS - len(f"{_SEPARATOR}+{len(items)} more"):
+        return reasons, joined
+    return reasons, _fit_items(items, COMPACT_MAX_CHARS)
+
+
 def compact_text(reasons: tuple[Reason, ...], *, limit: int = COMPACT_MAX_CHARS) -> str:
     """One line, most important reason first, cut at a reason boundary within `limit` chars.
 
@@ -69,23 +121,12 @@ def compact_text(reasons: tuple[Reason, ...], *, limit: int = COMPACT_MAX_CHARS)
     Returns:
         E.g. "+30 200–999 employees · +25 demo request 3 days ago · −15 free email domain".
     """
-    items: list[str] = []
-    for r in reasons:
-        kind = r.kind
-        if kind == "disqualifier" or kind == "policy":
-            items.append(_compact_item(r))
-            continue
-        rounded = round(r.points)
-        if not rounded:
-            continue  # "±0" tells a rep nothing; the full form still lists it
-        observed = r.observed
-        head = f"+{rounded} {r.criterion}" if rounded > 0 else f"{_MINUS}{-rounded} {r.criterion}"
-        if observed is None or kind in ("fit", "cap"):
-            items.append(head)
-        elif len(observed) <= _OBSERVED_MAX_CHARS and "\n" not in observed:
-            items.append(f"{head} {observed}" if kind == "engagement" else f"{head} ({observed})")
-        else:
-            items.append(_compact_item(r))
+    items = [item for item in map(compact_item, reasons) if item is not None]
+    return _fit_items(items, limit)
+
+
+def _fit_items(items: list[str], limit: int) -> str:
+    """Join items, cut at an item boundary within `limit` chars with a "+N more" tail."""
     reserve = len(f"{_SEPARATOR}+{len(items)} more")
     out = ""
     for index, item in enumerate(items):

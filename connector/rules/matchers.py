@@ -222,13 +222,14 @@ class Matcher:
             hit = self.memo.get(raw)
             if hit is not None:
                 return hit
-            result = self._decide(clean_text(raw))
+            result = self.decide(clean_text(raw))
             if len(self.memo) < _MEMO_MAX_ENTRIES:
                 self.memo[raw] = result
             return result
-        return self._decide(read_first(refs, contact, company))
+        return self.decide(read_first(refs, contact, company))
 
-    def _decide(self, value: str | None) -> tuple[bool, str | None]:
+    def decide(self, value: str | None) -> tuple[bool, str | None]:
+        """`check` on a value already read (trimmed and bounded), or None when unknown."""
         op = self.op
         if value is None:
             return op == "missing", None

@@ -13,6 +13,7 @@ from connector.rules.engagement import Engagement, compile_engagement
 from connector.rules.fit import FitGroup, compile_disqualifiers, compile_fit
 from connector.rules.matchers import Matcher, PropertyRef
 from connector.rules.model import SlaTier
+from connector.rules.plan import Plan, compile_plan
 from connector.rules.policy import (
     Handoff,
     LeadStatusPolicy,
@@ -68,6 +69,7 @@ class RuleSet:
     warm: float
     hot: float
     condition_thresholds: frozenset[float]
+    plan: Plan
 
 
 def _refs_of(matchers: Iterable[Matcher]) -> Iterable[PropertyRef]:
@@ -163,4 +165,5 @@ def compile_rules(spec: RulesFile, *, source: str) -> RuleSet:
         warm=spec.temperature.warm,
         hot=spec.temperature.hot,
         condition_thresholds=_condition_thresholds(lifecycle, handoff),
+        plan=compile_plan(fit, disqualifiers, engagement),
     )
