@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from connector.rules.explain import Hit, hit_of
 from connector.rules.matchers import Properties, PropertyRef, parse_refs, read_first
@@ -56,7 +56,7 @@ class Budget:
     rank: Mapping[str, int]
     bar: int
     points: Points
-    memo: dict[tuple[object, ...], _Answer] = field(default_factory=dict, compare=False)
+    memo: dict[object, _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class Authority:
     patterns: tuple[tuple[int, re.Pattern[str]], ...]
     min_level: int
     points: Points
-    memo: dict[tuple[object, ...], _Answer] = field(default_factory=dict, compare=False)
+    memo: dict[object, _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ class Need:
     interest_refs: tuple[PropertyRef, ...]
     interest_values: frozenset[str]
     points: Points
-    memo: dict[tuple[object, ...], _Answer] = field(default_factory=dict, compare=False)
+    memo: dict[object, _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +87,7 @@ class Timeline:
     months: Mapping[str, float | None]
     within: float
     points: Points
-    memo: dict[tuple[object, ...], _Answer] = field(default_factory=dict, compare=False)
+    memo: dict[object, _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +98,8 @@ class Bant:
     timeline: Timeline | None
     #: answer ids → outcome: contacts share whole sets of answers, so one lookup then.
     memo: dict[tuple[int, ...], BantOutcome] = field(default_factory=dict, compare=False)
+    #: the configured dimensions in order, with the properties each reads.
+    dimensions: tuple[tuple[_Part, tuple[PropertyRef, ...], str], ...] = ()
 
 
 def _points(own: BantPointsSpec | None, default: BantPointsSpec) -> Points:
@@ -147,7 +149,8 @@ def compile_bant(spec: BantSpec) -> Bant:
             within=t.within_months,
             points=_points(t.points, spec.points),
         )
-    return Bant(budget, authority, need, timeline)
+    bant = Bant(budget, authority, need, timeline)
+    return replace(bant, dimensions=_dimensions(bant))
 
 
 def seniority(title: str, patterns: tuple[tuple[int, re.Pattern[str]], ...]) -> int | None:
@@ -238,42 +241,52 @@ class BantOutcome:
     hits: tuple[Hit, ...]
 
 
-def _raw_key(
-    refs: tuple[PropertyRef, ...], contact: Properties, company: Properties | None
-) -> tuple[object, ...]:
-    key: list[object] = []
-    for on_company, name in refs:
-        source = company if on_company else contact
-        key.append(None if source is None else source.get(name))
-    return tuple(key)
+_Part = Budget | Authority | Need | Timeline
+#: (dimension, the properties its answer is read from, how it is decided)
 
 
-def _answer(
-    part: Budget | Authority | Need | Timeline,
-    key: tuple[object, ...],
-    name: str,
-    decide: Callable[[], tuple[str, str | None]],
-) -> _Answer:
-    memo = part.memo
-    hit = memo.get(key)
-    if hit is None:
-        status, observed = decide()
-        points = part.points.of(status)
-        reason = (
-            Reason("bant", f"{name} {_LABELS[status]}", observed, points, name) if points else None
-        )
-        hit = (
-            BantDimensionResult(name, status, observed, points),
-            None if reason is None else hit_of(reason),
-            next(_answer_ids),
-        )
-        if len(memo) < _MEMO_MAX_ENTRIES:
-            memo[key] = hit
-    return hit
+def _dimensions(bant: Bant) -> tuple[tuple[_Part, tuple[PropertyRef, ...], str], ...]:
+    dims: list[tuple[_Part, tuple[PropertyRef, ...], str]] = []
+    if bant.budget is not None:
+        dims.append((bant.budget, bant.budget.refs, "budget"))
+    if bant.authority is not None:
+        a = bant.authority
+        dims.append((a, a.role_refs + a.title_refs, "authority"))
+    if bant.need is not None:
+        dims.append((bant.need, bant.need.interest_refs + bant.need.text_refs, "need"))
+    if bant.timeline is not None:
+        dims.append((bant.timeline, bant.timeline.refs, "timeline"))
+    return tuple(dims)
+
+
+def _decide(part: _Part, contact: Properties, company: Properties | None) -> tuple[str, str | None]:
+    if isinstance(part, Budget):
+        return _budget(part, contact, company)
+    if isinstance(part, Authority):
+        return _authority(part, contact, company)
+    if isinstance(part, Need):
+        return _need(part, contact, company)
+    return _timeline(part, contact, company)
+
+
+def _answer(part: _Part, key: object, name: str, status: str, observed: str | None) -> _Answer:
+    points = part.points.of(status)
+    reason = Reason("bant", f"{name} {_LABELS[status]}", observed, points, name) if points else None
+    answer = (
+        BantDimensionResult(name, status, observed, points),
+        None if reason is None else hit_of(reason),
+        next(_answer_ids),
+    )
+    if len(part.memo) < _MEMO_MAX_ENTRIES:
+        part.memo[key] = answer
+    return answer
 
 
 def bant_outcome(bant: Bant, contact: Properties, company: Properties | None) -> BantOutcome:
     """Evaluate each configured dimension (memoised per answer and per set of answers).
+
+    An answer is memoised by the raw values it is read from (one value, or a tuple for
+    dimensions reading several properties), and a whole outcome by its answers.
 
     Args:
         bant: the compiled BANT section.
@@ -284,23 +297,20 @@ def bant_outcome(bant: Bant, contact: Properties, company: Properties | None) ->
         The per-dimension results with their points and a reason for each non-zero one.
     """
     answers: list[_Answer] = []
-    budget, authority, need, timeline = bant.budget, bant.authority, bant.need, bant.timeline
-    if budget is not None:
-        key = _raw_key(budget.refs, contact, company)
-        answers.append(_answer(budget, key, "budget", lambda: _budget(budget, contact, company)))
-    if authority is not None:
-        key = _raw_key(authority.role_refs + authority.title_refs, contact, company)
-        answers.append(
-            _answer(authority, key, "authority", lambda: _authority(authority, contact, company))
-        )
-    if need is not None:
-        key = _raw_key(need.interest_refs + need.text_refs, contact, company)
-        answers.append(_answer(need, key, "need", lambda: _need(need, contact, company)))
-    if timeline is not None:
-        key = _raw_key(timeline.refs, contact, company)
-        answers.append(
-            _answer(timeline, key, "timeline", lambda: _timeline(timeline, contact, company))
-        )
+    for part, refs, name in bant.dimensions:
+        key: object
+        if len(refs) == 1:
+            on_company, prop = refs[0]
+            source = company if on_company else contact
+            key = None if source is None else source.get(prop)
+        else:
+            key = tuple(
+                [None if (s := company if c else contact) is None else s.get(n) for c, n in refs]
+            )
+        answer = part.memo.get(key)
+        if answer is None:
+            answer = _answer(part, key, name, *_decide(part, contact, company))
+        answers.append(answer)
     ids = tuple([a[2] for a in answers])
     outcome = bant.memo.get(ids)
     if outcome is None:

@@ -17,13 +17,15 @@ from connector.rules.plan import (
     first_disqualifier,
     score_fit,
 )
-from connector.rules.policy import decide_handoff, decide_lead_status, decide_lifecycle
+from connector.rules.policy import MQL, decide_handoff, decide_lead_status, decide_lifecycle
 from connector.rules.rescore import next_change
 from connector.rules.ruleset import RuleSet
 from connector.rules.scoring import grade_of, score_of, temperature_of
 from connector.rules.values import to_datetime
 
 _NO_BANT = BantOutcome(BantResult(()), 0, 0, frozenset(), ())
+#: Memoised policy outcomes per rule set (entries); a pure cache, bounded.
+_OUTPUTS_MEMO_MAX_ENTRIES = 20_000
 _NO_MEMORY: MappingProxyType[str, datetime] = MappingProxyType({})
 
 
@@ -64,8 +66,46 @@ def outputs_at(
     now: datetime,
     prior: PriorState | None,
 ) -> Outputs:
-    """Score, temperature and policy outcomes for given engagement points at `now`."""
+    """Score, temperature and policy outcomes for given engagement points at `now`.
+
+    Outside the recycling clock (an MQL under a recycling policy) the outcome depends only on
+    the facts, the current stage and status and a little of the prior state, which contacts
+    share: it is memoised on the rule set by those.
+    """
     score = score_of(rules, static.fit_part, engagement_points, static.disqualified)
+    if rules.recycles and static.stage is not None and static.stage.strip().lower() == MQL:
+        return _outputs(rules, static, score, engagement_points, now, prior)
+    temperature = temperature_of(rules, engagement_points)
+    key = (
+        score,
+        temperature,
+        engagement_points if rules.policy_reads_engagement else None,
+        static.fit_points if rules.policy_reads_fit else None,
+        static.grade,
+        static.bant_met_count,
+        static.bant_met,
+        static.disqualified,
+        static.stage,
+        static.status,
+        None if prior is None else (prior.in_handoff, prior.last_written_lead_status),
+    )
+    memo = rules.outputs_memo
+    out = memo.get(key)
+    if out is None:
+        out = _outputs(rules, static, score, engagement_points, now, prior)
+        if len(memo) < _OUTPUTS_MEMO_MAX_ENTRIES:
+            memo[key] = out
+    return out
+
+
+def _outputs(
+    rules: RuleSet,
+    static: Static,
+    score: int,
+    engagement_points: float,
+    now: datetime,
+    prior: PriorState | None,
+) -> Outputs:
     temperature = temperature_of(rules, engagement_points)
     facts = Facts(
         score=score,

@@ -221,6 +221,17 @@ def _refine(key: Callable[[float], _Key], key_now: _Key, lo: float, hi: float) -
         return hi
     low_ms = math.floor(round(lo * _MS_PER_S, 6))
     high_ms = round(hi * _MS_PER_S)
+    # The change is usually a millisecond or two before `hi` (the solver stops just past the
+    # root): gallop back from `hi` to bracket it, then bisect. Outputs change monotonically
+    # as credit decays, so this finds the same millisecond as bisecting all of (lo, hi].
+    step = 1
+    while high_ms - step > low_ms:
+        probe = high_ms - step
+        if key(probe / _MS_PER_S) == key_now:
+            low_ms = probe
+            break
+        high_ms = probe
+        step *= 2
     while high_ms - low_ms > 1:
         mid = (low_ms + high_ms) // 2
         if key(mid / _MS_PER_S) == key_now:

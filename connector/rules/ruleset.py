@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from connector.rules.bant import Bant, compile_bant
+from connector.rules.conditions import Condition
 from connector.rules.engagement import Engagement, compile_engagement
 from connector.rules.fit import FitGroup, compile_disqualifiers, compile_fit
 from connector.rules.matchers import Matcher, PropertyRef
@@ -21,6 +23,9 @@ from connector.rules.policy import (
     compile_policies,
 )
 from connector.rules.schema import RulesFile
+
+if TYPE_CHECKING:
+    from connector.rules.engine import Outputs
 
 #: Contact properties the sync always needs, whatever the rules read.
 ALWAYS_READ: frozenset[str] = frozenset(
@@ -70,6 +75,11 @@ class RuleSet:
     hot: float
     condition_thresholds: frozenset[float]
     plan: Plan
+    recycles: bool
+    policy_reads_fit: bool
+    policy_reads_engagement: bool
+    #: policy outcomes memoised by `engine.outputs_at` (a pure cache).
+    outputs_memo: dict[tuple[object, ...], Outputs] = field(default_factory=dict, compare=False)
 
 
 def _refs_of(matchers: Iterable[Matcher]) -> Iterable[PropertyRef]:
@@ -102,6 +112,14 @@ def _all_refs(
         if signal.when is not None:
             refs.extend(signal.when.refs)
     return refs
+
+
+def _conditions(lifecycle: Lifecycle, handoff: Handoff) -> list[Condition]:
+    """Every policy condition (lifecycle stages, handoff, SLA tiers)."""
+    found = [c for _, c in lifecycle.stages]
+    if lifecycle.mql is not None:
+        found.append(lifecycle.mql)
+    return [*found, handoff.when, *(c for _, c in handoff.tiers)]
 
 
 def _condition_thresholds(lifecycle: Lifecycle, handoff: Handoff) -> frozenset[float]:
@@ -166,4 +184,9 @@ def compile_rules(spec: RulesFile, *, source: str) -> RuleSet:
         hot=spec.temperature.hot,
         condition_thresholds=_condition_thresholds(lifecycle, handoff),
         plan=compile_plan(fit, disqualifiers, engagement),
+        recycles=lifecycle.recycle_after is not None,
+        policy_reads_fit=any(c.reads_fit_points() for c in _conditions(lifecycle, handoff)),
+        policy_reads_engagement=any(
+            c.reads_engagement_points() for c in _conditions(lifecycle, handoff)
+        ),
     )
