@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from connector.hubspot.models import CrmRecord, NewTask, Owner, RecordUpdate, TaskPriority, TaskType
 from connector.logging import get_logger
@@ -112,6 +112,13 @@ class HandoffService:
         # the owner was chosen (handoffs recovered from earlier runs have none of it).
         self._context: dict[str, tuple[CrmRecord, Decision, str]] = {}
         self._fresh: set[str] = set()  # keys reserved new in this run: no task can exist yet
+        # The ledger as this run sees it, loaded once (the portal's lease makes this run its only
+        # writer): open handoffs per owner, contacts with an open or recent handoff, and the
+        # round-robin state. Per-crossing queries would grow with the ledger, per page.
+        self._open_counts: Counter[str] | None = None
+        self._busy: set[str] = set()
+        self._rr_state = RoundRobinState()
+        self._rr_dirty = False
 
     # -- during scoring --------------------------------------------------------------------------
 
@@ -122,6 +129,8 @@ class HandoffService:
     ) -> set[str]:
         """Reserve a handoff for every crossing; return the ids now considered handed off."""
         handed: set[str] = set()
+        if any(decision.handoff_condition for _, decision, _ in items):
+            self._load_ledger(now)
         for record, decision, prior in items:
             if not decision.handoff_condition:
                 continue
@@ -145,14 +154,27 @@ class HandoffService:
                 continue
             if self._reserve(record, decision, now):
                 handed.add(record.id)
+        if self._rr_dirty and not self._dry_run:
+            self._store.save_sdr_round_robin_state(self._portal, self._rr_state.to_mapping())
+            self._rr_dirty = False
         return handed
 
-    def _open_in_ledger(self, contact_id: str, now: datetime) -> bool:
-        cooldown = self._sla.handoff.cooldown
-        return any(
-            h.status in ("pending", "created") or now - h.created_at < cooldown
-            for h in self._store.handoffs_for_contact(self._portal, contact_id)
+    def _load_ledger(self, now: datetime) -> None:
+        if self._open_counts is not None:
+            return
+        open_ = self._store.open_handoffs(self._portal)
+        recent = self._store.handoffs_between(
+            self._portal, now - self._sla.handoff.cooldown, now + timedelta(milliseconds=1)
         )
+        self._open_counts = Counter(h.owner_id for h in open_)
+        self._busy = {h.contact_id for h in (*open_, *recent)}
+        self._rr_state = RoundRobinState.from_mapping(
+            self._store.sdr_round_robin_state(self._portal)
+        )
+
+    def _open_in_ledger(self, contact_id: str, now: datetime) -> bool:
+        """An open handoff, or one younger than the cool-down, exists for the contact."""
+        return contact_id in self._busy
 
     def _recover_from_proof(self, record: CrmRecord, decision: Decision, proof: Proof) -> None:
         if self._dry_run or self._store.get_handoff(self._portal, proof.key) is not None:
@@ -174,13 +196,13 @@ class HandoffService:
         tier = self._rules.sla_tiers[tier_name]
         pool = self._resolved_pool()
         local_today = self._calendar.local_date(now)
-        state = RoundRobinState.from_mapping(self._store.sdr_round_robin_state(self._portal))
+        assert self._open_counts is not None  # loaded by on_decisions
         assignment = choose_owner(
             contact_owner_id=(record.get("hubspot_owner_id") or "").strip() or None,
             pool=pool,
-            state=state,
+            state=self._rr_state,
             today=local_today,
-            open_counts=self._open_counts(),
+            open_counts=self._open_counts,
         )
         if assignment.owner_id is None:
             # Reported once per run (see after_writes); retried when the contact is re-scored.
@@ -200,7 +222,9 @@ class HandoffService:
             return True
         if not self._store.reserve_handoff(self._portal, record_):
             return True
-        self._store.save_sdr_round_robin_state(self._portal, assignment.state.to_mapping())
+        self._rr_state, self._rr_dirty = assignment.state, True
+        self._open_counts[assignment.owner_id] += 1
+        self._busy.add(record.id)
         self._context[record_.key] = (record, decision, assignment.reason)
         if not recovered:
             # Recovered handoffs are looked up through the contact's tasks before any creation.
@@ -358,6 +382,7 @@ class HandoffService:
         }
         pool = self._resolved_pool()
         today = self._calendar.local_date(now)
+        open_counts = Counter(h.owner_id for h in self._store.open_handoffs(self._portal))
         for handoff in overdue:
             task = tasks.get(handoff.task_id or "")
             if task is None or (task.get("hs_task_status") or "") == "COMPLETED":
@@ -375,7 +400,7 @@ class HandoffService:
                 pool=pool,
                 state=state,
                 today=today,
-                open_counts=self._open_counts(),
+                open_counts=open_counts,
             )
             self._store.save_sdr_round_robin_state(self._portal, plan.state.to_mapping())
             if plan.reassign_to is not None:
@@ -443,9 +468,6 @@ class HandoffService:
             self._owners = self._port.list_owners()
             self._pool = resolve_pool(self._sla, self._owners)
         return self._pool
-
-    def _open_counts(self) -> Mapping[str, int]:
-        return Counter(h.owner_id for h in self._store.open_handoffs(self._portal))
 
     def _contacts_for(self, batch: Sequence[HandoffRecord]) -> dict[str, CrmRecord]:
         known = {h.contact_id: self._context[h.key][0] for h in batch if h.key in self._context}

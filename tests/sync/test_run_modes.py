@@ -1,0 +1,156 @@
+"""Decay without edits, the scheduler's graceful stop, and setup's idempotency."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connector.settings import load_settings
+from connector.state import StateStore
+from connector.sync.services import Services, build_run
+from tests.conftest import MakeSandbox
+from tests.sync.conftest import REPO
+
+
+def _point_at(sandbox: Any, state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {
+        "HUBSPOT_BASE_URL": sandbox.base_url,
+        "HUBSPOT_ACCESS_TOKEN": sandbox.token,
+        "CONNECTOR_STATE_URL": f"sqlite:///{state}",
+        "CONNECTOR_RULES_FILE": str(REPO / "config" / "rules.yaml"),
+        "CONNECTOR_SLA_FILE": str(REPO / "config" / "sla.yaml"),
+        "CONNECTOR_SEARCH_LAG_SECONDS": "0",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_scores_that_change_with_time_alone_are_rescored_when_due(
+    make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = make_sandbox(contacts=600, seed=8)
+    _point_at(sandbox, tmp_path / "state.sqlite3", monkeypatch)
+    services = Services.from_settings(load_settings())
+    from connector.sync.setup import run_setup_steps
+
+    run_setup_steps(
+        services.gateway, rules=services.rules, names=services.names, group="g", create=True
+    )
+    now = datetime.now(UTC)
+    build_run(services, dry_run=False, clock=lambda: now).execute()
+    memory = services.store.get_memory("default", sandbox.store.all_ids("contacts"))
+    scheduled = sorted(m.rescore_at for m in memory.values() if m.rescore_at is not None)
+    assert scheduled, "the default rules decay engagement, so some contacts must be scheduled"
+    # The run's own writes modified those contacts: one more run reads them back (unchanged,
+    # so it writes nothing). From then on nobody edits anything.
+    time.sleep(0.01)
+    settled = datetime.now(UTC) + timedelta(milliseconds=5)
+    echo = build_run(services, dry_run=False, clock=lambda: settled).execute()
+    assert echo.summary["written"] == 0
+    later = scheduled[len(scheduled) // 2] + timedelta(seconds=1)
+    assert later > settled
+    due = {cid for cid, m in memory.items() if m.rescore_at is not None and m.rescore_at <= later}
+    before = {cid: sandbox.store.get("contacts", cid) for cid in due}
+    sandbox.reset_counts()
+
+    result = build_run(services, dry_run=False, clock=lambda: later).execute()
+
+    summary = result.summary
+    assert summary["pulled"] == len(due)  # read back by id: nothing was modified in HubSpot
+    assert summary["search_calls"] == 1  # one empty search proves it; no portal rescan
+    counts = sandbox.request_counts()
+    reads = sum(n for (_, path, _), n in counts.items() if path.endswith("contacts/batch/read"))
+    assert reads == -(-len(due) // 100)
+    changed = [
+        cid
+        for cid in due
+        if (sandbox.store.get("contacts", cid) or {}).get("qualification_score")
+        != (before[cid] or {}).get("qualification_score")
+    ]
+    assert changed, "decay must have lowered some scores"
+    after = services.store.get_memory("default", list(due))
+    assert all(
+        after[cid].scored_at == later.replace(microsecond=later.microsecond // 1000 * 1000)
+        for cid in due
+    )
+    services.close()
+
+
+def test_setup_is_idempotent_and_reports_usage(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    sandbox = make_sandbox(contacts=50)
+    connector = make_connector(sandbox)
+    first = connector.run("setup")
+    assert first.code == 0, first.err
+    assert "created properties: qualification_score" in first.out
+    assert "custom properties on contacts:" in first.out
+    sandbox.reset_counts()
+
+    second = connector.run("setup")
+
+    assert second.code == 0
+    assert "created properties" not in second.out
+    assert "already present: qualification_score" in second.out
+    writes = [k for k in sandbox.request_counts() if k[0] == "POST" and "properties" in k[1]]
+    assert writes == []
+
+
+@pytest.mark.slow
+def test_run_stops_cleanly_on_sigterm(make_sandbox: MakeSandbox, tmp_path: Path) -> None:
+    sandbox = make_sandbox(contacts=3_000, tier="professional")
+    state = tmp_path / "state.sqlite3"
+    env = {
+        **os.environ,
+        "HUBSPOT_BASE_URL": sandbox.base_url,
+        "HUBSPOT_ACCESS_TOKEN": sandbox.token,
+        "CONNECTOR_STATE_URL": f"sqlite:///{state}",
+        "CONNECTOR_RULES_FILE": str(REPO / "config" / "rules.yaml"),
+        "CONNECTOR_SLA_FILE": str(REPO / "config" / "sla.yaml"),
+        "CONNECTOR_SEARCH_LAG_SECONDS": "0",
+        "CONNECTOR_SYNC_INTERVAL_MINUTES": "1",
+        "CONNECTOR_LOG_LEVEL": "WARNING",
+    }
+    setup = subprocess.run(
+        [sys.executable, "-m", "connector", "setup"], env=env, cwd=REPO, capture_output=True
+    )
+    assert setup.returncode == 0, setup.stderr
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "connector", "run"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # wait until the first run is writing
+        if any("batch/update" in path for (_, path, _) in sandbox.request_counts()):
+            break
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGTERM)
+    _, err = worker.communicate(timeout=60)
+
+    assert worker.returncode == 0, err.decode()
+    store = StateStore.connect(f"sqlite:///{state}")
+    runs = store.recent_runs("default", 5)
+    cursor = store.get_cursor("default")
+    store.close()
+    assert len(runs) == 1
+    assert runs[0].status in {"ok", "interrupted"}
+    assert runs[0].finished_at is not None
+    assert cursor is not None  # what was written before the stop is committed
+    written = runs[0].summary["written"]
+    scored = sum(
+        1
+        for cid in sandbox.store.all_ids("contacts")
+        if (sandbox.store.get("contacts", cid) or {}).get("qualification_score")
+    )
+    assert scored == written  # nothing half-done: every write made is accounted for
