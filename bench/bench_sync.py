@@ -62,15 +62,30 @@ def _env(sandbox: Sandbox, state: Path) -> dict[str, str]:
     }
 
 
+def _peak_rss_mb(pid: int) -> float | None:
+    # VmHWM is the process's own high-water mark; it starts afresh at exec, unlike the
+    # ru_maxrss of wait4, which counts the forked copy of this (sandbox-holding) process.
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def _child(env: dict[str, str], *args: str) -> tuple[int, float, float]:
     """Exit code, wall seconds and peak RSS (MB) of one CLI child process."""
     began = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "connector", *args], env=env, cwd=REPO, stdout=subprocess.DEVNULL
     )
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, time.monotonic() - began, usage.ru_maxrss / 1024
+    peak = 0.0
+    while proc.poll() is None:
+        peak = max(peak, _peak_rss_mb(proc.pid) or 0.0)
+        time.sleep(0.05)
+    return proc.returncode, time.monotonic() - began, peak
 
 
 def measure_sync(contacts: int, tier: str, workdir: Path) -> SyncMeasure:

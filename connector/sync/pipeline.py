@@ -89,6 +89,7 @@ class Pipeline:
         dry_run: bool,
         write_threads: int,
         on_decisions: DecisionHook | None = None,
+        dead_letters_exist: bool = True,
     ) -> None:
         self._port = port
         self._store = store
@@ -98,6 +99,8 @@ class Pipeline:
         self._now = now
         self._dry_run = dry_run
         self._on_decisions = on_decisions
+        # Resolving dead letters after every batch costs a transaction; skip it when none exist.
+        self._dead_letters_exist = dead_letters_exist
         self._pool = ThreadPoolExecutor(max_workers=write_threads, thread_name_prefix="writer")
         self._companies: dict[str, CrmRecord | None] = {}
         self._waiting: list[tuple[int, CrmRecord]] = []
@@ -270,8 +273,10 @@ class Pipeline:
         self.counters.failed += len(failures)
         if ok:
             self._store.save_memory(self._portal, [i.memory for i in ok])
-            self._store.resolve_dead_letters(self._portal, [i.record.id for i in ok])
+            if self._dead_letters_exist:
+                self._store.resolve_dead_letters(self._portal, [i.record.id for i in ok])
         if failures:
+            self._dead_letters_exist = True
             self._store.add_dead_letters(
                 self._portal,
                 [(f.id, f.category, f.message) for f in failures.values()],

@@ -160,6 +160,7 @@ class SyncRun:
             dry_run=opt.dry_run,
             write_threads=opt.write_threads,
             on_decisions=self._on_decisions,
+            dead_letters_exist=self._store.count_dead_letters(opt.portal) > 0,
         )
         status, error = "ok", None
         pull_stats: dict[str, int] = {}
