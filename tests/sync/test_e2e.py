@@ -232,3 +232,22 @@ def test_sync_before_setup_stops_with_one_line_and_writes_nothing(
     assert connector.run("setup").code == 0
     assert connector.run("sync").code == 0
     assert unscored(sandbox) == []
+
+
+def test_explain_prints_the_score_and_every_reason(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    sandbox = make_sandbox(contacts=300)
+    connector = make_connector(sandbox)
+    contact_id = sandbox.store.all_ids("contacts")[0]
+
+    result = connector.run("explain", contact_id)
+
+    assert result.code == 0, result.err
+    first = result.out.splitlines()[0]
+    assert first.startswith(f"contact {contact_id}: ")
+    assert "/100" in first
+    assert len(result.out.splitlines()) > 2  # the full reasons follow
+    missing = connector.run("explain", "999999999")
+    assert missing.code == 2
+    assert "999999999" in missing.err
