@@ -218,6 +218,7 @@ def evaluate(
         prior=prior,
         memory=new_memory,
         outputs_at=outputs_at,
+        points_now=engagement_points,
     )
 
     ordered, compact = ordered_hits(hits)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from connector.rules.engagement import Term, total, total_and_slope
@@ -42,6 +42,7 @@ _MAX_ITERATIONS = 60
 _TOLERANCE_S = 0.0005
 
 _Key = tuple[Any, ...]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _solve(terms: list[Term], start: float, target: float) -> float | None:
@@ -110,6 +111,7 @@ def next_change(
     prior: PriorState | None,
     memory: Mapping[str, datetime],
     outputs_at: Callable[[RuleSet, Static, float, datetime, PriorState | None], Outputs],
+    points_now: float,
 ) -> datetime | None:
     """The earliest future instant at which the outputs would change, or None.
 
@@ -122,6 +124,7 @@ def next_change(
         prior: the prior state used for this decision.
         memory: the signal memory the sync will store.
         outputs_at: the engine's output function (passed in to avoid an import cycle).
+        points_now: the engagement points at `now` (the same float as `total(terms, now)`).
 
     Returns:
         A whole-millisecond UTC instant after `now`, or None when nothing changes within
@@ -157,12 +160,19 @@ def next_change(
 
         return key
 
-    best: float | None = None
-    if current.recycle_due is not None:
-        best = current.recycle_due.timestamp()
+    recycle_s = None if current.recycle_due is None else current.recycle_due.timestamp()
+    best = recycle_s
     if terms:
-        best = _engagement_change(rules, static, terms, now.timestamp(), current, make_key, best)
-    return None if best is None else to_datetime(best)
+        best = _engagement_change(
+            rules, static, terms, now.timestamp(), current, make_key, best, points_now
+        )
+    if best is None:
+        return None
+    if best == recycle_s:
+        return to_datetime(best)
+    # A whole millisecond found on the decay curve: exact in integer milliseconds, and the
+    # same instant `to_datetime` gives, without the float → datetime conversion.
+    return _EPOCH + timedelta(milliseconds=round(best * _MS_PER_S))
 
 
 def _ceil_ms(t: float) -> float:
@@ -179,17 +189,17 @@ def _engagement_change(
     current: Outputs,
     make_key: Callable[[], Callable[[float], _Key]],
     best: float | None,
+    points_now: float,
 ) -> float | None:
     def cheap(t: float) -> _Key:
         points = total(terms, t)
         score = score_of(rules, static.fit_part, points, static.disqualified)
         return (score, temperature_of(rules, points))
 
-    points_now = total(terms, now_s)
     targets = _thresholds(rules, static, current, points_now)
     if not targets:
         return best
-    cheap_now = cheap(now_s)
+    cheap_now = (current.score, current.temperature)  # what cheap(now_s) gives
     full: tuple[Callable[[float], _Key], _Key] | None = None
     lo = now_s
     for target, needs_full in targets:
