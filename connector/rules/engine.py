@@ -10,13 +10,7 @@ from connector.rules.bant import BantOutcome, bant_outcome
 from connector.rules.conditions import Facts
 from connector.rules.explain import Hit, hit_of, ordered_hits
 from connector.rules.model import BantResult, Decision, LeadInput, PriorState, Reason
-from connector.rules.plan import (
-    collect_terms,
-    credits_at,
-    engagement_hits,
-    first_disqualifier,
-    score_fit,
-)
+from connector.rules.plan import first_disqualifier, outcomes, score_engagement, score_fit
 from connector.rules.policy import MQL, decide_handoff, decide_lead_status, decide_lifecycle
 from connector.rules.rescore import next_change
 from connector.rules.ruleset import RuleSet
@@ -29,9 +23,14 @@ _OUTPUTS_MEMO_MAX_ENTRIES = 20_000
 _NO_MEMORY: MappingProxyType[str, datetime] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Static:
-    """The parts of a decision that do not change with time (for one contact)."""
+    """The parts of a decision that do not change with time (for one contact).
+
+    Not frozen on purpose: one is built per contact on the hot path, and a frozen dataclass's
+    `__init__` costs about four times as much (it sets each field through
+    `object.__setattr__`). It is private to the engine and never modified after creation.
+    """
 
     fit_points: float
     fit_part: float  # fit's share of the score, 0..100·fit_weight
@@ -170,7 +169,7 @@ def evaluate(
     plan = rules.plan
     hits: list[Hit] = []
 
-    outs = [source.outcome(contact, company) for source in plan.sources]
+    outs = outcomes(plan, contact, company)
     disqualifier = first_disqualifier(plan, outs)
     if disqualifier is not None:
         hits.append(disqualifier)
@@ -183,9 +182,9 @@ def evaluate(
         hits.extend(bant.hits)
         fit_points += bant.points
     memory = prior.signal_memory if prior is not None else _NO_MEMORY
-    terms = collect_terms(plan, outs, contact, company, memory, now_s)
-    credits, engagement_points = credits_at(terms, now_s)
-    memory_s = engagement_hits(terms, credits, now_s, hits)
+    terms, engagement_points, memory_s = score_engagement(
+        plan, outs, contact, company, memory, now_s, hits
+    )
 
     fit_share = fit_points / rules.fit_max
     fit_share = 0.0 if fit_share < 0.0 else (1.0 if fit_share > 1.0 else fit_share)

@@ -26,14 +26,27 @@ from connector.rules.explain import Hit, hit_of
 from connector.rules.fit import FitGroup
 from connector.rules.matchers import Matcher, Properties
 from connector.rules.model import Reason
-from connector.rules.sources import Outcome, Source, SourceBuilder
-from connector.rules.values import parse_timestamp
+from connector.rules.sources import Make, Outcome, Source, SourceBuilder
+from connector.rules.values import (
+    HUBSPOT_ISO_CHARS,
+    MAX_EPOCH_S,
+    MIN_EPOCH_S,
+    parse_timestamp,
+)
 
 #: Per-signal memo of counts (raw value → occurrences); counts repeat (small integers).
 _COUNT_MEMO_MAX_ENTRIES = 20_000
 
+_DIGITS = "0123456789"
+_FROM_ISO = datetime.fromisoformat
+#: Sort rank of engagement reasons among kinds (as `explain._KIND_ORDER`).
+_ENGAGEMENT_ORDER = 4
+
 #: Where a matcher's result sits in the per-contact outcomes: (source index, position).
 Slot = tuple[int, int]
+#: A signal for the hot loop: at slot, `when` source index (-1: none) and position, the plan
+#: signal, points, cap, half-life (s), lifespan (s), remember, counted.
+_Row = tuple[int, int, int, "PlanSignal", float, float | None, float, float, bool, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +78,14 @@ class Plan:
     groups: tuple[PlanGroup, ...]
     signals: tuple[PlanSignal, ...]
     at_refs: tuple[tuple[tuple[bool, str], ...], ...]
+    #: per source: (on company?, property name, memo, source); name None when the source
+    #: is not a plain memo by raw value (several properties, or memoised by domain).
+    lookups: tuple[tuple[bool, str | None, dict[str | None, Outcome], Source], ...]
+    #: per signal, its fields unpacked once (see `_row`).
+    rows: tuple[_Row, ...]
 
 
-def _reason_maker(kind: str, label: str, points: float, group: str) -> object:
+def _reason_maker(kind: str, label: str, points: float, group: str) -> Make:
     def make(matched: bool, observed: str | None) -> Hit | None:
         return hit_of(Reason(kind, label, observed, points, group)) if matched else None
 
@@ -84,7 +102,7 @@ def compile_plan(
     """Compile the fit groups, disqualifiers and signals into one plan."""
     builder = SourceBuilder()
     disq = tuple(
-        builder.add(m, _reason_maker("disqualifier", m.label, 0.0, "disqualifier"))  # type: ignore[arg-type]
+        builder.add(m, _reason_maker("disqualifier", m.label, 0.0, "disqualifier"))
         for m in disqualifiers
     )
     groups = tuple(
@@ -97,7 +115,7 @@ def compile_plan(
                 (
                     builder.add(
                         c.matcher,
-                        _reason_maker("fit", c.matcher.label, c.points, g.name),  # type: ignore[arg-type]
+                        _reason_maker("fit", c.matcher.label, c.points, g.name),
                     ),
                     c.points,
                 )
@@ -110,12 +128,50 @@ def compile_plan(
         PlanSignal(s, None if s.when is None else builder.add(s.when, _matched))
         for s in engagement.signals
     )
-    return Plan(builder.build(), disq, groups, signals, engagement.at_refs)
+    sources = builder.build()
+    lookups = tuple(
+        (s.refs[0][0], s.refs[0][1], s.memo, s)
+        if len(s.refs) == 1 and not s.by_domain
+        else (False, None, s.memo, s)
+        for s in sources
+    )
+    return Plan(
+        sources, disq, groups, signals, engagement.at_refs, lookups, tuple(map(_row, signals))
+    )
+
+
+def _row(ps: PlanSignal) -> _Row:
+    s = ps.signal
+    index, position = (-1, 0) if ps.when is None else ps.when
+    return (
+        s.at_slot,
+        index,
+        position,
+        ps,
+        s.points,
+        s.cap,
+        s.half_life_s,
+        s.lifespan_s,
+        s.remember,
+        bool(s.count_refs),
+    )
 
 
 def outcomes(plan: Plan, contact: Properties, company: Properties | None) -> list[Outcome]:
-    """Every source's outcome for one contact, indexed like `plan.sources`."""
-    return [source.outcome(contact, company) for source in plan.sources]
+    """Every source's outcome for one contact, indexed like `plan.sources`.
+
+    `Source.outcome`, with its common case (one property, memoised by raw value) inlined.
+    """
+    outs: list[Outcome] = []
+    for on_company, name, memo, source in plan.lookups:
+        if name is None:
+            outs.append(source.outcome(contact, company))
+            continue
+        mapping = company if on_company else contact
+        raw = None if mapping is None else mapping.get(name)
+        hit = memo.get(raw if raw.__class__ is str else None)
+        outs.append(source.outcome(contact, company) if hit is None else hit)
+    return outs
 
 
 def first_disqualifier(plan: Plan, outs: list[Outcome]) -> Hit | None:
@@ -123,7 +179,7 @@ def first_disqualifier(plan: Plan, outs: list[Outcome]) -> Hit | None:
     for index, position in plan.disqualifiers:
         hit = outs[index][position]
         if hit is not None:
-            return hit  # type: ignore[return-value]
+            return hit  # type: ignore[return-value]  # disqualifier slots hold hits
     return None
 
 
@@ -137,7 +193,7 @@ def score_fit(plan: Plan, outs: list[Outcome], hits: list[Hit]) -> float:
             if hit is None:
                 continue
             subtotal += points
-            hits.append(hit)  # type: ignore[arg-type]
+            hits.append(hit)  # type: ignore[arg-type]  # fit slots hold hits (see compile_plan)
             if group.first_only:
                 break
         cap = group.cap
@@ -155,6 +211,7 @@ def score_fit(plan: Plan, outs: list[Outcome], hits: list[Hit]) -> float:
 
 
 def _stamps(plan: Plan, contact: Properties, company: Properties | None) -> list[float | None]:
+    """The latest timestamp of each `at` slot (epoch seconds), or None."""
     stamps: list[float | None] = []
     for refs in plan.at_refs:
         latest: float | None = None
@@ -163,9 +220,18 @@ def _stamps(plan: Plan, contact: Properties, company: Properties | None) -> list
             if source is None:
                 continue
             raw = source.get(name)
-            if raw is None or raw.__class__ is not str:
+            if raw.__class__ is not str:
                 continue
-            ts = parse_timestamp(raw)
+            ts: float | None
+            if len(raw) == HUBSPOT_ISO_CHARS and raw[23] == "Z" and raw[0] in _DIGITS:
+                # parse_timestamp's fast path, inlined: most dates look like this.
+                try:
+                    parsed = _FROM_ISO(raw).timestamp()
+                except ValueError:
+                    continue
+                ts = parsed if MIN_EPOCH_S <= parsed <= MAX_EPOCH_S else None
+            else:
+                ts = parse_timestamp(raw)
             if ts is not None and (latest is None or ts > latest):
                 latest = ts
         stamps.append(latest)
@@ -190,91 +256,96 @@ def _count(ps: PlanSignal, contact: Properties, company: Properties | None) -> f
     return count
 
 
-def collect_terms(
+def score_engagement(
     plan: Plan,
     outs: list[Outcome],
     contact: Properties,
     company: Properties | None,
     memory: Mapping[str, datetime],
     now_s: float,
-) -> list[Term]:
-    """The dated credits of every signal that fired now or is remembered from earlier.
+    hits: list[Hit],
+) -> tuple[list[Term], float, dict[str, float]]:
+    """Every signal's decayed credit at `now_s`, with its reasons and memory.
 
-    Terms whose credit is already exactly zero (lifespan over) are left out: they can never
-    contribute again, so dropping them changes no sum.
+    A term is a signal that fired now or is remembered from earlier. Terms whose credit is
+    already exactly zero (lifespan over) are left out: they can never contribute again, so
+    dropping them changes no sum. The engagement points are summed in signal order, the
+    same float as `engagement.total(terms, now_s)`.
+
+    Args:
+        plan: the compiled plan.
+        outs: the contact's source outcomes (for signals' `when`).
+        contact: contact properties.
+        company: company properties or None.
+        memory: remembered signal name → last occurrence, from the prior state.
+        now_s: the evaluation instant (epoch seconds).
+        hits: list the reasons are appended to (signals worth listing).
+
+    Returns:
+        The terms, the engagement points, and the remembered signals to carry forward
+        (name → epoch seconds).
     """
     stamps = _stamps(plan, contact, company)
     terms: list[Term] = []
-    for ps in plan.signals:
-        signal = ps.signal
-        at = stamps[signal.at_slot]
-        base = signal.points
+    points = 0.0
+    kept: dict[str, float] = {}
+    has_memory = bool(memory)
+    for slot, index, position, ps, base, cap, half_life, lifespan, remember, counted in plan.rows:
+        at = stamps[slot]
         count: float | None = None
-        fired = at is not None
-        if fired and ps.when is not None:
-            index, position = ps.when
-            fired = bool(outs[index][position])
-        if fired and signal.count_refs:
-            count = _count(ps, contact, company)
-            if count is None:
-                fired = False
-            else:
-                base = count * signal.points
-                if signal.cap is not None and base > signal.cap:
-                    base = signal.cap
-        if not fired:
-            at = None
-        if signal.remember and memory:
-            remembered = memory.get(signal.name)
+        if at is not None:
+            if index >= 0 and not outs[index][position]:
+                at = None
+            elif counted:
+                count = _count(ps, contact, company)
+                if count is None:
+                    at = None
+                else:
+                    base = count * base
+                    if cap is not None and base > cap:
+                        base = cap
+        if remember and has_memory:
+            remembered = memory.get(ps.signal.name)
             if remembered is not None:
                 ts = remembered.timestamp()
                 if at is None:
-                    at, base, count = ts, signal.points, None
+                    at, base, count = ts, ps.signal.points, None
                 elif ts > at:
                     at = ts
         if at is None:
             continue
-        lifespan = signal.lifespan_s
-        if lifespan and now_s - at >= lifespan:
-            continue
-        terms.append((base, at, signal.half_life_s, lifespan, signal, count))
-    return terms
-
-
-def credits_at(terms: list[Term], now_s: float) -> tuple[list[float], float]:
-    """Each term's decayed credit at `now_s`, and their sum in term order.
-
-    The sum is the same float as `engagement.total(terms, now_s)`: the same expressions,
-    added in the same order.
-    """
-    credits: list[float] = []
-    points = 0.0
-    for base, at, half_life, lifespan, _, _ in terms:
         age = now_s - at
+        if lifespan and age >= lifespan:
+            continue
+        signal = ps.signal
+        terms.append((base, at, half_life, lifespan, signal, count))
         if age < 0.0:
             age = 0.0
         if half_life:
             value = base * 2.0 ** (-age / half_life)
         elif lifespan:
-            value = base * (1.0 - age / lifespan) if age < lifespan else 0.0
+            value = base * (1.0 - age / lifespan)
         else:
             value = base
-        credits.append(value)
         points += value
-    return credits, points
-
-
-def engagement_hits(
-    terms: list[Term], credits: list[float], now_s: float, hits: list[Hit]
-) -> dict[str, float]:
-    """Append one hit per term worth listing; return the remembered signals to carry forward."""
-    kept: dict[str, float] = {}
-    for (_, at, _, _, signal, occurrences), points in zip(terms, credits, strict=True):
-        if signal.remember and points >= FORGET_BELOW_POINTS:
+        if remember and value >= FORGET_BELOW_POINTS:
             kept[signal.name] = at
-        if points < LIST_FROM_POINTS:
-            continue
-        when = age_text(max(0.0, now_s - at))
-        observed = when if occurrences is None else f"×{occurrences:g}, last {when}"
-        hits.append(hit_of(Reason("engagement", signal.label, observed, points, signal.stage)))
-    return kept
+        if value >= LIST_FROM_POINTS:
+            hits.append(_engagement_hit(signal, value, age, count))
+    return terms, points, kept
+
+
+#: "today", "1 day ago", … by whole days of age, for ages a portal really has (~27 years).
+_AGE_TEXTS = tuple(age_text(days * 86_400.0) for days in range(10_000))
+
+
+def _engagement_hit(signal: Signal, points: float, age: float, count: float | None) -> Hit:
+    """The hit for a listed signal: `hit_of(Reason(...))` without its general checks."""
+    days = int(age // 86_400.0)
+    when = _AGE_TEXTS[days] if days < len(_AGE_TEXTS) else age_text(age)
+    observed = when if count is None else f"×{count:g}, last {when}"
+    rounded = round(points)
+    # compact_item for an engagement reason: observed is short and has no newline.
+    item = None if not rounded else f"+{rounded} {signal.label} {observed}"
+    reason = Reason("engagement", signal.label, observed, points, signal.stage)
+    return (1, -points, _ENGAGEMENT_ORDER, reason, item)

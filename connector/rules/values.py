@@ -26,14 +26,14 @@ MAX_ABS_NUMBER = 1e15
 _EPOCH_SECONDS_BELOW = 100_000_000_000
 
 #: Timestamps outside [1970, 2200] are garbage rather than real activity dates.
-_MIN_EPOCH_S = 0.0
-_MAX_EPOCH_S = 7_258_118_400.0
+MIN_EPOCH_S = 0.0
+MAX_EPOCH_S = 7_258_118_400.0
 
 _NUMBER_STRIP = str.maketrans("", "", ",_ $€£")
 
 #: Length of HubSpot's own datetime format, "2026-11-20T09:15:00.000Z": read straight by
 #: `datetime.fromisoformat`, skipping the checks other shapes need (most values look like it).
-_HUBSPOT_ISO_CHARS = 24
+HUBSPOT_ISO_CHARS = 24
 _FROM_ISO = datetime.fromisoformat
 
 
@@ -99,13 +99,13 @@ def parse_timestamp(value: str | None) -> float | None:
     """
     if value is None:
         return None
-    if len(value) == _HUBSPOT_ISO_CHARS and value[23] == "Z" and value[0] in "0123456789":
+    if len(value) == HUBSPOT_ISO_CHARS and value[23] == "Z" and value[0] in "0123456789":
         # No surrounding blanks and not all digits: exactly what the general path below does.
         try:
             fast = _FROM_ISO(value).timestamp()
         except ValueError:
             return None
-        return fast if _MIN_EPOCH_S <= fast <= _MAX_EPOCH_S else None
+        return fast if MIN_EPOCH_S <= fast <= MAX_EPOCH_S else None
     text = value.strip()
     if not text or len(text) > _MAX_SCALAR_CHARS:
         return None
@@ -124,7 +124,7 @@ def parse_timestamp(value: str | None) -> float | None:
             seconds = parsed.timestamp()
         except (OverflowError, OSError, ValueError):
             return None
-    if not (_MIN_EPOCH_S <= seconds <= _MAX_EPOCH_S):
+    if not (MIN_EPOCH_S <= seconds <= MAX_EPOCH_S):
         return None
     return seconds
 
