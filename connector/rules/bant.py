@@ -57,6 +57,7 @@ class Budget:
     bar: int
     points: Points
     memo: dict[object, _Answer] = field(default_factory=dict, compare=False)
+    answers: dict[tuple[str, str | None], _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class Authority:
     min_level: int
     points: Points
     memo: dict[object, _Answer] = field(default_factory=dict, compare=False)
+    answers: dict[tuple[str, str | None], _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,7 @@ class Need:
     interest_values: frozenset[str]
     points: Points
     memo: dict[object, _Answer] = field(default_factory=dict, compare=False)
+    answers: dict[tuple[str, str | None], _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,7 @@ class Timeline:
     within: float
     points: Points
     memo: dict[object, _Answer] = field(default_factory=dict, compare=False)
+    answers: dict[tuple[str, str | None], _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,13 +274,22 @@ def _decide(part: _Part, contact: Properties, company: Properties | None) -> tup
 
 
 def _answer(part: _Part, key: object, name: str, status: str, observed: str | None) -> _Answer:
-    points = part.points.of(status)
-    reason = Reason("bant", f"{name} {_LABELS[status]}", observed, points, name) if points else None
-    answer = (
-        BantDimensionResult(name, status, observed, points),
-        None if reason is None else hit_of(reason),
-        next(_answer_ids),
-    )
+    # Interned by what it says: many raw values give the same answer (any product interest
+    # meets need, titles map to a few seniorities), so answer ids stay few and whole sets of
+    # answers repeat across contacts (`Bant.memo`).
+    answer = part.answers.get((status, observed))
+    if answer is None:
+        points = part.points.of(status)
+        reason = (
+            Reason("bant", f"{name} {_LABELS[status]}", observed, points, name) if points else None
+        )
+        answer = (
+            BantDimensionResult(name, status, observed, points),
+            None if reason is None else hit_of(reason),
+            next(_answer_ids),
+        )
+        if len(part.answers) < _MEMO_MAX_ENTRIES:
+            part.answers[(status, observed)] = answer
     if len(part.memo) < _MEMO_MAX_ENTRIES:
         part.memo[key] = answer
     return answer

@@ -131,7 +131,7 @@ def compile_plan(
     sources = builder.build()
     lookups = tuple(
         (s.refs[0][0], s.refs[0][1], s.memo, s)
-        if len(s.refs) == 1 and not s.by_domain
+        if len(s.refs) == 1 and not (s.by_domain or s.by_presence)
         else (False, None, s.memo, s)
         for s in sources
     )

@@ -27,6 +27,11 @@ _MEMO_MAX_ENTRIES = 20_000
 #: whether the value is there at all), so values can be memoised by domain: addresses are
 #: unique per contact, their domains are not.
 _DOMAIN_OPS = frozenset({"domain_in", "present", "missing"})
+#: Operators that only look at whether there is a value: memoised by that alone (record
+#: ids, e-mail addresses and other unique values would otherwise never hit the memo).
+_PRESENCE_OPS = frozenset({"present", "missing"})
+#: The memo key of "there is a value" for presence-only sources (None stands for none).
+_PRESENT = ""
 
 Make = Callable[[bool, str | None], object]
 Outcome = tuple[object, ...]
@@ -41,6 +46,7 @@ class Source:
         matchers: the matchers reading it, in registration order.
         makes: per matcher, what to store for (matched, observed).
         by_domain: memoise by the value's domain (see `_DOMAIN_OPS`).
+        by_presence: memoise by whether there is a value (see `_PRESENCE_OPS`).
         memo: key → outcome (raw value for one property, the read value for several, the
             domain when `by_domain`).
     """
@@ -49,6 +55,7 @@ class Source:
     matchers: tuple[Matcher, ...]
     makes: tuple[Make, ...]
     by_domain: bool
+    by_presence: bool
     memo: dict[str | None, Outcome] = field(default_factory=dict, compare=False)
 
     def outcome(self, contact: Properties, company: Properties | None) -> Outcome:
@@ -60,6 +67,8 @@ class Source:
             raw = None if source is None else source.get(name)
             if raw.__class__ is not str:
                 raw = None
+            if self.by_presence:
+                return self._by_presence(clean_text(raw))
             if self.by_domain:
                 return self._by_domain(clean_text(raw))
             hit = self.memo.get(raw)
@@ -67,6 +76,8 @@ class Source:
                 hit = self._compute(raw, clean_text(raw))
             return hit
         value = read_first(refs, contact, company)
+        if self.by_presence:
+            return self._by_presence(value)
         if self.by_domain:
             return self._by_domain(value)
         hit = self.memo.get(value)
@@ -77,6 +88,13 @@ class Source:
     def _by_domain(self, value: str | None) -> Outcome:
         # "" stands for a value without a domain (email_domain never returns "").
         key = None if value is None else (email_domain(value) or "")
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self._compute(key, value)
+        return hit
+
+    def _by_presence(self, value: str | None) -> Outcome:
+        key = None if value is None else _PRESENT
         hit = self.memo.get(key)
         if hit is None:
             hit = self._compute(key, value)
@@ -121,6 +139,7 @@ class SourceBuilder:
                 matchers=tuple(matchers),
                 makes=tuple(makes),
                 by_domain=all(m.op in _DOMAIN_OPS and m.observe == "domain" for m in matchers),
+                by_presence=all(m.op in _PRESENCE_OPS for m in matchers),
             )
             for refs, matchers, makes in zip(self._refs, self._matchers, self._makes, strict=True)
         )
