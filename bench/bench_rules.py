@@ -4,33 +4,42 @@ Run: `python bench/bench_rules.py [--contacts N] [--rounds R] [--write]`.
 
 Inputs come from the sandbox's realistic portal generator (no server): contacts with their
 primary company, engagement stories, BANT answers and garbage values. The rules are compiled
-once; each round evaluates every contact (score, BANT, decay, policies, reasons, compact text
-and rescore_at). The best round is reported, as usual for throughput on a shared machine.
+once. Every round scores contacts it has never seen (the portal is generated with
+contacts × (rounds + 1) contacts, a first slice warming the engine's memos like a running
+worker), so values that repeat in a portal (industries, titles, form names) hit the memos as
+they would in production, and values unique to a contact (e-mail addresses, timestamps) never
+do. Each decision is complete: score, BANT, decay, policies, reasons, compact text and
+rescore_at. The process is pinned to one CPU when the OS allows it. The best round is
+reported (the usual estimate of throughput on a shared machine), with the median.
 With `--write` the result replaces the "## Rules engine" section of docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
+import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from connector.rules import LeadInput, evaluate, load_rules  # noqa: E402
+from connector.rules import LeadInput, RuleSet, evaluate, load_rules  # noqa: E402
 from connector.sandbox.seed import generate_portal  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 SECTION = "## Rules engine"
 TARGET_PER_S = 50_000
+RULES_PATH = REPO / "config" / "rules.yaml"
 
 
-def _leads(contacts: int) -> list[LeadInput]:
-    portal = generate_portal(seed=42, contacts=contacts, now=NOW)
+def _leads(contacts: int, seed: int = 42) -> list[LeadInput]:
+    portal = generate_portal(seed=seed, contacts=contacts, now=NOW)
     companies = {c.id: c.properties for c in portal.companies}
     return [
         LeadInput(c.id, c.properties, companies.get(c.properties.get("associatedcompanyid") or ""))
@@ -38,67 +47,132 @@ def _leads(contacts: int) -> list[LeadInput]:
     ]
 
 
-def _round(leads: list[LeadInput], *, full: bool) -> float:
-    rules = RULES
+def _score(rules: RuleSet, leads: list[LeadInput]) -> float:
     started = time.perf_counter()
-    if full:
-        for lead in leads:
-            evaluate(lead, rules=rules, now=NOW).full_reasons  # noqa: B018
-    else:
-        for lead in leads:
-            evaluate(lead, rules=rules, now=NOW)
+    for lead in leads:
+        evaluate(lead, rules=rules, now=NOW)
     return time.perf_counter() - started
 
 
-RULES = load_rules(REPO / "config" / "rules.yaml")
+def _explain(rules: RuleSet, leads: list[LeadInput]) -> float:
+    started = time.perf_counter()
+    for lead in leads:
+        evaluate(lead, rules=rules, now=NOW).full_reasons  # noqa: B018
+    return time.perf_counter() - started
+
+
+def _rates(
+    run: Callable[[RuleSet, list[LeadInput]], float],
+    rules: RuleSet,
+    slices: list[list[LeadInput]],
+) -> list[float]:
+    return [len(leads) / run(rules, leads) for leads in slices]
+
+
+def _pin_to_one_cpu() -> str:
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned"
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return f"pinned to CPU {cpu}"
+
+
+def _machine() -> str:
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = f", load average {os.getloadavg()[0]:.1f} at the start"
+    return f"{model}, {os.cpu_count()} CPUs{load}"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--contacts", type=int, default=20_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=10_000, help="contacts per round")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     args = parser.parse_args()
 
+    pinned = _pin_to_one_cpu()
+    machine = _machine()
     compile_started = time.perf_counter()
-    load_rules(REPO / "config" / "rules.yaml")
+    rules = load_rules(RULES_PATH)
     compile_ms = (time.perf_counter() - compile_started) * 1000
-    leads = _leads(args.contacts)
-    _round(leads[:2000], full=False)  # warm the matchers' memo like a running worker
-    best = min(_round(leads, full=False) for _ in range(args.rounds))
-    best_full = min(_round(leads, full=True) for _ in range(args.rounds))
-    rate = len(leads) / best
-    rate_full = len(leads) / best_full
-    verdict = "meets" if rate >= TARGET_PER_S else "below"
+    n = args.contacts
+    leads = _leads(n * (args.rounds + 1))
+    slices = [leads[(i + 1) * n : (i + 2) * n] for i in range(args.rounds)]
+    _score(rules, leads[:n])  # warm the memos on contacts no round will see
+    rates = _rates(_score, rules, slices)
+    # Explaining re-scores the same slices (memos already warm for them): an upper bound.
+    explain_rates = _rates(_explain, rules, slices)
+    best = max(rates)
+    verdict = "meets" if best >= TARGET_PER_S else "below"
+    print(
+        f"rules engine: {best:,.0f} contacts/s on one core (best of {args.rounds} rounds, "
+        f"median {statistics.median(rates):,.0f}; target {TARGET_PER_S:,}: {verdict})"
+    )
     rows = [
-        ("evaluate (decision incl. compact reasons, rescore_at)", rate),
-        ("evaluate + full_reasons text (CLI explain)", rate_full),
+        ("evaluate (decision incl. compact reasons, rescore_at)", rates),
+        ("evaluate + full_reasons text (CLI explain)", explain_rates),
     ]
+    command = f"python bench/bench_rules.py --contacts {n} --rounds {args.rounds}"
     lines = [
         SECTION,
         "",
-        f"`python bench/bench_rules.py --contacts {args.contacts}` on CPython "
-        f"{platform.python_version()}, {platform.machine()}, one core; default "
-        f"`config/rules.yaml` (compiled once in {compile_ms:.0f} ms), sandbox portal seed 42, "
-        f"best of {args.rounds} rounds. Target: {TARGET_PER_S:,} contacts/s ({verdict}).",
+        f"`{command}` (add `--write` to update this section) on CPython "
+        f"{platform.python_version()}, {platform.machine()}, {machine}; one process "
+        f"{pinned}. Default `config/rules.yaml` compiled once ({compile_ms:.0f} ms); sandbox "
+        f"portal seed 42; each round scores {n:,} contacts it has not seen before (memos "
+        f"warmed on another {n:,}, as in a running worker). Target: {TARGET_PER_S:,} "
+        f"contacts/s on one core ({verdict}).",
         "",
-        "| operation | contacts/s | µs per contact |",
-        "| --- | ---: | ---: |",
-        *(f"| {name} | {per_s:,.0f} | {1e6 / per_s:.1f} |" for name, per_s in rows),
+        "| operation | best contacts/s | median contacts/s | µs per contact (best) |",
+        "| --- | ---: | ---: | ---: |",
+        *(
+            f"| {name} | {max(r):,.0f} | {statistics.median(r):,.0f} | {1e6 / max(r):.1f} |"
+            for name, r in rows
+        ),
         "",
-        "Measured on a 2-core machine shared with other test runs; repeated runs vary by about "
-        "±25 %. The 50,000/s target is not met yet: per contact the engine runs ~20 memoised "
-        "property tests, 4 BANT dimensions, 14 signals with date parsing, 3 policies, the "
-        "rescore_at solver (a few Newton steps on the decay curve) and the compact text, about "
-        "100 µs of pure Python. A sync run is bound by HubSpot's rate limits (100 contacts per "
-        "search page, ≈ 10 calls/s), so at ~10,000 contacts/s scoring is under 1 % of a run's "
-        "wall time.",
+        *NOTES,
         "",
     ]
     report = "\n".join(lines)
     print(report)
     if args.write:
         _write(report)
+
+
+#: What the numbers mean and where the time goes (from cProfile and per-phase timings of
+#: this engine; update with the engine).
+NOTES = [
+    "Measured on a small shared VM (2 vCPUs, other test suites running): the same code "
+    "varies by up to ±30 % between runs, so compare the best rounds of runs made close "
+    "together. Before the hot-path rewrite (commit 17c8af1) this bench measured about "
+    "9,400–15,000 contacts/s (65–106 µs per contact) on this machine.",
+    "",
+    "Where a decision's time goes now (per contact, approximate, same machine): engagement "
+    "(reading and parsing ~3.5 dates, 14 signals, decayed credits, their reasons) ≈ 25 %; "
+    "rescore_at ≈ 15 % on average — a quarter of the contacts need the Newton solve on the "
+    "decay curve (~7 steps over their 4–10 signals) plus the millisecond confirmation, the "
+    "rest exit after computing their thresholds; reading the ~12 property sources "
+    "(one memo lookup each, e-mail by domain) ≈ 12 %; BANT, fit groups and disqualifiers "
+    "≈ 10 %; building the frozen `Decision` (20 fields), reasons and the compact text "
+    "≈ 15 %; policies (memoised) and the rest of `evaluate` the remainder. What is already "
+    "done: each property is read and tested once per contact for every criterion on it, "
+    "with outcomes memoised by value (by domain for e-mails); fit and BANT reasons are "
+    "prebuilt and shared, with their sort keys and compact-text items; policy outcomes are "
+    "memoised by the facts they read; HubSpot's ISO dates are parsed directly; rescore_at "
+    "reuses the points and outputs already computed and confirms the change by galloping "
+    "back one millisecond at a time instead of bisecting.",
+    "",
+    "A sync run is bound by HubSpot's rate limits (100 contacts per search page, about 10 "
+    "calls/s), so scoring is well under 1 % of a run's wall time either way.",
+]
 
 
 def _write(report: str) -> None:
