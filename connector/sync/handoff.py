@@ -110,7 +110,8 @@ class HandoffService:
         self.unassigned: list[tuple[str, str]] = []
         # What this run knows about the handoffs it reserved: the contact, the decision and why
         # the owner was chosen (handoffs recovered from earlier runs have none of it).
-        self._context: dict[str, tuple[CrmRecord, Decision, str]] = {}
+        # Kept slim (owner, company, the task text's values): a big run has thousands.
+        self._context: dict[str, tuple[CrmRecord, dict[str, object], str]] = {}
         self._fresh: set[str] = set()  # keys reserved new in this run: no task can exist yet
         # The ledger as this run sees it, loaded once (the portal's lease makes this run its only
         # writer): open handoffs per owner, contacts with an open or recent handoff, and the
@@ -225,7 +226,14 @@ class HandoffService:
         self._rr_state, self._rr_dirty = assignment.state, True
         self._open_counts[assignment.owner_id] += 1
         self._busy.add(record.id)
-        self._context[record_.key] = (record, decision, assignment.reason)
+        slim = CrmRecord(
+            id=record.id,
+            properties={
+                "hubspot_owner_id": record.get("hubspot_owner_id"),
+                "associatedcompanyid": record.get("associatedcompanyid"),
+            },
+        )
+        self._context[record_.key] = (slim, _task_values(decision), assignment.reason)
         if not recovered:
             # Recovered handoffs are looked up through the contact's tasks before any creation.
             self._fresh.add(record_.key)
@@ -328,7 +336,6 @@ class HandoffService:
         self, handoff: HandoffRecord, contact: CrmRecord | None, now: datetime
     ) -> NewTask:
         context = self._context.get(handoff.key)
-        decision = context[1] if context else None
         tier = self._rules.sla_tiers[handoff.sla_tier]
         values: dict[str, object] = {
             "contact_id": handoff.contact_id,
@@ -339,15 +346,8 @@ class HandoffService:
             "response_hours": f"{tier.response_hours:g}",
             "due_local": handoff.due_at.astimezone(self._calendar.tz).strftime("%a %d %b %H:%M"),
         }
-        if decision is not None:
-            values.update(
-                score=decision.score,
-                label=decision.label,
-                grade=decision.grade,
-                temperature=decision.temperature,
-                reasons=decision.compact_reasons,
-                bant_summary=decision.bant.summary,
-            )
+        if context is not None:
+            values.update(context[1])
         templates = self._sla.templates
         company = (contact.get("associatedcompanyid") if contact else None) or None
         body = render_template(templates.handoff_body, values)
@@ -503,3 +503,15 @@ def _match_tasks(records: Sequence[CrmRecord], keys: Sequence[str]) -> dict[str,
                 matched[key] = record.id
                 break
     return matched
+
+
+def _task_values(decision: Decision) -> dict[str, object]:
+    """What the task's subject and body need from the decision."""
+    return {
+        "score": decision.score,
+        "label": decision.label,
+        "grade": decision.grade,
+        "temperature": decision.temperature,
+        "reasons": decision.compact_reasons,
+        "bant_summary": decision.bant.summary,
+    }

@@ -107,18 +107,19 @@ class Pipeline:
         self._uncached: dict[str, None] = {}  # insertion-ordered set
         self._buffer: list[_Scored] = []
         self._jobs: list[_WriteJob] = []
-        self._seen: set[str] = set()
         self.tracker = CheckpointTracker()
         self.counters = RunCounters()
         self.changes: list[ChangeRow] = []
+        self.changed_ids: set[str] = set()  # dry runs only: memory is not saved there
 
     # -- feeding -----------------------------------------------------------------------------
 
     def feed(self, records: Sequence[CrmRecord], checkpoint: datetime | None) -> None:
-        """Take one page; contacts already handled in this run are skipped."""
+        """Take one page of contacts (each contact at most once per run)."""
         seq = self.tracker.open_page(checkpoint)
-        fresh = [r for r in records if r.id not in self._seen]
-        self._seen.update(r.id for r in fresh)
+        # The pull yields each contact once; the revisit step skips what this run scored (see
+        # SyncRun._revisit), so no per-run set of ids is kept: memory stays flat at any size.
+        fresh = list(records)
         self.counters.pulled += len(fresh)
         if not fresh:
             return
@@ -132,9 +133,6 @@ class Pipeline:
             self._read_companies(BATCH_MAX)
         self._score_ready()
         self._collect_finished(block=len(self._jobs) >= MAX_WRITES_IN_FLIGHT)
-
-    def already_handled(self, contact_id: str) -> bool:
-        return contact_id in self._seen
 
     def flush(self) -> None:
         """Read the remaining companies, write the remaining buffer, wait for every write."""
@@ -215,6 +213,7 @@ class Pipeline:
                 continue
             self.counters.changed += 1
             if self._dry_run:
+                self.changed_ids.add(item.record.id)
                 self._record_changes(item.plan)
                 self.tracker.release(item.seq)
                 continue

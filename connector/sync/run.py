@@ -170,6 +170,7 @@ class SyncRun:
             else:
                 pull_stats = self._incremental(pipeline, properties, cursor.ts, until)
             if not self._stop.is_set():
+                pipeline.flush()  # every pulled contact's memory is saved before revisiting
                 self._revisit(pipeline, properties, now)
             pipeline.flush()
             self._commit(pipeline, backfill_done=True)
@@ -270,7 +271,13 @@ class SyncRun:
         due = self._store.due_for_rescore(self._opt.portal, now=now, limit=RESCORE_LIMIT)
         letters = self._store.due_dead_letters(self._opt.portal, now=now, limit=DEAD_LETTER_LIMIT)
         ids = list(dict.fromkeys([*due, *(d.contact_id for d in letters)]))
-        ids = [i for i in ids if not pipeline.already_handled(i)]
+        # Contacts this run already scored (modified and due at once) are not scored twice.
+        scored_now = {
+            cid
+            for cid, m in self._store.get_memory(self._opt.portal, ids).items()
+            if m.scored_at >= now
+        }
+        ids = [i for i in ids if i not in scored_now and i not in pipeline.changed_ids]
         for chunk in _chunks(ids, BATCH_MAX):
             if self._stop.is_set():
                 return
