@@ -23,7 +23,11 @@ HIT_KEY = itemgetter(0, 1, 2)
 
 
 def hit_of(reason: Reason) -> Hit:
-    """The hit for one reason (sort key and compact item computed once)."""
+    """The hit for one reason (sort key and compact item computed once).
+
+    Reasons sort with disqualifiers and policy notes first, then by |points| (largest first),
+    then by kind; the sort is stable, so equal reasons keep the order they were found in.
+    """
     kind = reason.kind
     return (
         0 if kind in ("disqualifier", "policy") else 1,
@@ -31,20 +35,6 @@ def hit_of(reason: Reason) -> Hit:
         _KIND_ORDER.get(kind, 9),
         reason,
         compact_item(reason),
-    )
-
-
-def order_reasons(reasons: list[Reason]) -> tuple[Reason, ...]:
-    """Disqualifiers and policy notes first, then by |points| (largest first), stable."""
-    return tuple(
-        sorted(
-            reasons,
-            key=lambda r: (
-                0 if r.kind in ("disqualifier", "policy") else 1,
-                -abs(r.points),
-                _KIND_ORDER.get(r.kind, 9),
-            ),
-        )
     )
 
 
@@ -99,7 +89,7 @@ def compact_item(r: Reason) -> str | None:
 def ordered_hits(hits: list[Hit]) -> tuple[tuple[Reason, ...], str]:
     """Sort hits in place; the ordered reasons and the compact text.
 
-    Same result as `order_reasons` then `compact_text`, without formatting any reason twice.
+    The compact text is `compact_text` of the ordered reasons, without formatting any twice.
     """
     hits.sort(key=HIT_KEY)
     reasons = tuple([h[3] for h in hits])

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from connector.rules.schema import MatchSpec, Scalar
 from connector.rules.values import (
     MAX_TEXT_CHARS,
-    clean_text,
     domain_matches,
     email_domain,
     parse_number,
@@ -24,9 +23,6 @@ from connector.rules.values import (
 #: (read from the company?, property name)
 PropertyRef = tuple[bool, str]
 
-#: Per-matcher memo size (entries). Enough for every industry, country or title a portal has;
-#: unique values (e-mails) stop being cached when it is full, which only costs the recompute.
-_MEMO_MAX_ENTRIES = 20_000
 
 #: Properties whose values are contact PII: reasons show an e-mail's domain only, and never
 #: show names or phone numbers (reasons are printed by the CLI and may reach logs).
@@ -198,38 +194,16 @@ class Matcher:
     test: _Test
     negated: bool
     observe: str
-    #: raw value → result. Real portals repeat values (industries, countries, titles, form
-    #: names), so most checks are one dict lookup. Bounded; a pure cache of a pure function.
-    memo: dict[str, tuple[bool, str | None]] = field(default_factory=dict, compare=False)
-
-    def check(self, contact: Properties, company: Properties | None) -> tuple[bool, str | None]:
-        """Whether the test holds, and the observed value (None when unknown).
-
-        Args:
-            contact: the contact's properties.
-            company: the company's properties, or None.
-
-        Returns:
-            (matched, observed value as shown to a rep).
-        """
-        refs = self.refs
-        if len(refs) == 1:
-            on_company, name = refs[0]
-            source = company if on_company else contact
-            raw = None if source is None else source.get(name)
-            if raw is None or raw.__class__ is not str:
-                return self.op == "missing", None
-            hit = self.memo.get(raw)
-            if hit is not None:
-                return hit
-            result = self.decide(clean_text(raw))
-            if len(self.memo) < _MEMO_MAX_ENTRIES:
-                self.memo[raw] = result
-            return result
-        return self.decide(read_first(refs, contact, company))
 
     def decide(self, value: str | None) -> tuple[bool, str | None]:
-        """`check` on a value already read (trimmed and bounded), or None when unknown."""
+        """Whether the test holds for a value already read, and the observed value to show.
+
+        Args:
+            value: the trimmed, length-bounded value (see `read_first`), or None (unknown).
+
+        Returns:
+            (matched, observed value as shown to a rep, or None).
+        """
         op = self.op
         if value is None:
             return op == "missing", None
