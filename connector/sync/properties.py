@@ -61,72 +61,62 @@ class ScoreProperties:
 
     def definitions(self, group: str) -> list[NewProperty]:
         """What `connector setup` creates, with labels a rep understands."""
-
-        def options(*values: str) -> tuple[PropertyOption, ...]:
-            return tuple(
-                PropertyOption(label=v.capitalize(), value=v, display_order=i)
-                for i, v in enumerate(values)
-            )
-
         return [
             NewProperty(
-                name=self.score,
-                label="Qualification score",
-                type="number",
-                field_type="number",
+                name=name,
+                label=label,
+                type=kind,
+                field_type=field_type,
                 group_name=group,
-                description="0–100 from ICP fit, BANT and engagement.",
-            ),
-            NewProperty(
-                name=self.grade,
-                label="Qualification grade",
-                type="enumeration",
-                field_type="select",
-                group_name=group,
-                description="A–D from ICP fit; D when a disqualifier applies.",
+                description=description,
                 options=tuple(
-                    PropertyOption(label=g, value=g, display_order=i) for i, g in enumerate("ABCD")
+                    PropertyOption(label=v.capitalize(), value=v, display_order=i)
+                    for i, v in enumerate(options)
                 ),
-            ),
-            NewProperty(
-                name=self.temperature,
-                label="Qualification temperature",
-                type="enumeration",
-                field_type="select",
-                group_name=group,
-                description="Engagement with decay: cold, warm or hot.",
-                options=options("cold", "warm", "hot"),
-            ),
-            NewProperty(
-                name=self.reasons,
-                label="Qualification reasons",
-                type="string",
-                field_type="textarea",
-                group_name=group,
-                description="Why this score: each criterion with its points, strongest first.",
-            ),
-            NewProperty(
-                name=self.rules_version,
-                label="Qualification rules version",
-                type="string",
-                field_type="text",
-                group_name=group,
-                description="Hash of the rules file that produced the score.",
-            ),
-            NewProperty(
-                name=self.scored_at,
-                label="Qualification scored at",
-                type="datetime",
-                field_type="date",
-                group_name=group,
-                description="When the score last changed.",
-            ),
-            NewProperty(
-                name=self.handoff,
-                label="Qualification handoff",
-                type="string",
-                field_type="text",
-                group_name=group,
-                description="Proof of the last SDR handoff: key, task id and time (do not edit).",
-            ),
+            )
+            for name, (label, kind, field_type, options, description) in zip(
+                self.all(), _DEFINITIONS, strict=True
+            )
         ]
+
+
+# (label, type, fieldType, enumeration options, description), in the order of `all()`.
+_DEFINITIONS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
+    ("Qualification score", "number", "number", (), "0–100 from ICP fit, BANT and engagement."),
+    (
+        "Qualification grade",
+        "enumeration",
+        "select",
+        ("A", "B", "C", "D"),
+        "A–D from ICP fit; D when a disqualifier applies.",
+    ),
+    (
+        "Qualification temperature",
+        "enumeration",
+        "select",
+        ("cold", "warm", "hot"),
+        "Engagement with decay: cold, warm or hot.",
+    ),
+    (
+        "Qualification reasons",
+        "string",
+        "textarea",
+        (),
+        "Why this score: each criterion with its points, strongest first.",
+    ),
+    (
+        "Qualification rules version",
+        "string",
+        "text",
+        (),
+        "Hash of the rules file that produced the score.",
+    ),
+    ("Qualification scored at", "datetime", "date", (), "When the score last changed."),
+    (
+        "Qualification handoff",
+        "string",
+        "text",
+        (),
+        "Proof of the last SDR handoff: key, task id and time (do not edit).",
+    ),
+)
