@@ -4,7 +4,7 @@ Without new data only two things move with time: engagement credit decays (engag
 continuous and non-increasing), and the recycling clock runs out. So the outputs can only change
 when engagement points fall below one of a few thresholds (the next rounding boundary of the
 score, the warm/hot bars, engagement bars in policy conditions) or at the recycling due time.
-We solve "engagement points = threshold" with a safeguarded Newton iteration, then confirm on
+We solve "engagement points < threshold" with a safeguarded Newton iteration, then confirm on
 the real outputs at millisecond resolution: the outputs are unchanged 1 ms before `rescore_at`
 and changed at it.
 
@@ -46,29 +46,38 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _solve(terms: list[Term], start: float, target: float) -> float | None:
-    """The earliest t ≥ start with engagement points ≤ target (within the tolerance), or None.
+    """The earliest t ≥ start with engagement points strictly below target (within the
+    tolerance), or None.
 
-    Newton steps from the left never overshoot a convex decreasing curve (sums of half-life
-    and lifespan decays are convex once every signal is in the past), so each step is kept
-    when it stays inside the bracket; otherwise the bracket is halved.
+    Strictly below, because every output changes only once the points are *below* its bar
+    (temperature and policy bars are minimums, a score boundary rounds half up): an instant
+    where the points equal the bar exactly has not crossed it yet.
+
+    Newton's method on the logarithm of the points: a sum of half-life decays is a sum of
+    exponentials, whose logarithm is convex (log-sum-exp) and for a single signal a straight
+    line, so steps from the left never overshoot and usually land in one or two. Linear
+    (lifespan) decays can make a step overshoot; a step that leaves the bracket is replaced by
+    halving it, so the answer is found either way.
     """
     end = start + _HORIZON_S
-    if total(terms, end) > target:
+    if total(terms, end) >= target:
         return None
+    log_target = math.log(target)
     lo, hi = start, end
     t = start
     for _ in range(_MAX_ITERATIONS):
         value, derivative = total_and_slope(terms, t)
-        gap = value - target
-        if gap <= 0.0:
-            hi = t
-        else:
+        above = value >= target
+        if above:
             lo = t
+        else:
+            hi = t
         if hi - lo <= _TOLERANCE_S:
             break
         step = math.nan
-        if gap > 0.0 and derivative < 0.0:
-            step = t - gap / derivative
+        if above and derivative < 0.0:
+            # d(log points)/dt = derivative / value; value ≥ target > 0 here.
+            step = t - (math.log(value) - log_target) * value / derivative
             if step - t < _TOLERANCE_S:
                 step = t + _TOLERANCE_S  # converged from the left: probe just past the root
         t = step if lo < step < hi else (lo + hi) / 2.0
