@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from connector.sandbox import Sandbox, SandboxConfig  # noqa: E402
 from connector.state import StateStore  # noqa: E402
+from connector.sync.demo import rate_limit_floor  # noqa: E402
 
 PRO_BURST_PER_S = 19.0
 PRO_SEARCH_PER_S = 5.0
@@ -187,7 +188,7 @@ def main() -> None:
         main_run = measure_sync(args.contacts, "professional", work)
         search, other = split(main_run.calls)
         min_search, min_other = minimum_calls(main_run)
-        bound = max(min_search / PRO_SEARCH_PER_S, min_other / PRO_BURST_PER_S)
+        bound = rate_limit_floor(min_search, min_other)
         ratio_calls = (search + other) / (min_search + min_other)
         ratio_time = main_run.wall_s / bound
         summary = main_run.summary

@@ -35,6 +35,17 @@ PRO_BURST_PER_SECOND = 19.0
 PRO_SEARCH_PER_SECOND = 5.0
 
 
+def rate_limit_floor(search_calls: int, other_calls: int) -> float:
+    """Seconds HubSpot's Professional limits force on these calls at the very least.
+
+    The k-th search cannot start before ⌊(k−1)/5⌋ s, the k-th other call before
+    ⌊(k−1)/190⌋ × 10 s; the two budgets run in parallel.
+    """
+    search = (search_calls - 1) // int(PRO_SEARCH_PER_SECOND) if search_calls else 0
+    other = (other_calls - 1) // 190 * 10 if other_calls else 0
+    return float(max(search, other))
+
+
 def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     config = SandboxConfig(
         seed=args.seed, contacts=args.contacts, token=DEMO_TOKEN, tier="professional", port=0
@@ -151,7 +162,7 @@ def _print_summary(
         )
     search = sum(n for name, n in stats.calls_by_endpoint.items() if "search" in name)
     other = stats.total_calls - search
-    bound = max(search / PRO_SEARCH_PER_SECOND, other / PRO_BURST_PER_SECOND)
+    bound = rate_limit_floor(search, other)
     print(
         f"\nAPI calls: {stats.total_calls} ({search} search, {other} other; "
         f"{stats.retries} retries, {stats.rate_limited} rate-limited). At Professional limits "

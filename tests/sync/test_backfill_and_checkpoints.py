@@ -78,3 +78,19 @@ def test_proof_round_trips() -> None:
     pending = Proof("hq-5-1700000000000", None, T0)
     assert pending.render().split("|")[1] == "pending"
     assert Proof.parse(pending.render()) == pending
+
+
+@pytest.mark.parametrize(
+    ("search", "other", "expected"),
+    [
+        pytest.param(0, 0, 0.0, id="nothing"),
+        pytest.param(5, 190, 0.0, id="first-window-free"),
+        pytest.param(6, 0, 1.0, id="sixth-search-waits-a-second"),
+        pytest.param(0, 191, 10.0, id="191st-call-waits-a-window"),
+        pytest.param(500, 1136, 99.0, id="100k-portal"),
+    ],
+)
+def test_rate_limit_floor(search: int, other: int, expected: float) -> None:
+    from connector.sync.demo import rate_limit_floor
+
+    assert rate_limit_floor(search, other) == expected
