@@ -245,6 +245,9 @@ class BantOutcome:
     hits: tuple[Hit, ...]
 
 
+#: The outcome when the rules have no BANT section: no dimensions, no points.
+NO_BANT = BantOutcome(BantResult(()), 0, 0, frozenset(), ())
+
 _Part = Budget | Authority | Need | Timeline
 #: (dimension, the properties its answer is read from, how it is decided)
 
@@ -295,46 +298,23 @@ def _answer(part: _Part, key: object, name: str, status: str, observed: str | No
     return answer
 
 
-def bant_outcome(bant: Bant, contact: Properties, company: Properties | None) -> BantOutcome:
-    """Evaluate each configured dimension (memoised per answer and per set of answers).
+def answer_for(
+    part: _Part, key: object, name: str, contact: Properties, company: Properties | None
+) -> _Answer:
+    """One dimension's answer for a contact the dimension's memo has not seen (memoised)."""
+    return _answer(part, key, name, *_decide(part, contact, company))
 
-    An answer is memoised by the raw values it is read from (one value, or a tuple for
-    dimensions reading several properties), and a whole outcome by its answers.
 
-    Args:
-        bant: the compiled BANT section.
-        contact: contact properties.
-        company: company properties or None.
-
-    Returns:
-        The per-dimension results with their points and a reason for each non-zero one.
-    """
-    answers: list[_Answer] = []
-    for part, refs, name in bant.dimensions:
-        key: object
-        if len(refs) == 1:
-            on_company, prop = refs[0]
-            source = company if on_company else contact
-            key = None if source is None else source.get(prop)
-        else:
-            key = tuple(
-                [None if (s := company if c else contact) is None else s.get(n) for c, n in refs]
-            )
-        answer = part.memo.get(key)
-        if answer is None:
-            answer = _answer(part, key, name, *_decide(part, contact, company))
-        answers.append(answer)
-    ids = tuple([a[2] for a in answers])
-    outcome = bant.memo.get(ids)
-    if outcome is None:
-        result = BantResult(tuple(a[0] for a in answers))
-        outcome = BantOutcome(
-            result=result,
-            points=result.points,
-            met_count=result.met_count,
-            met=result.met,
-            hits=tuple(a[1] for a in answers if a[1] is not None),
-        )
-        if len(bant.memo) < _MEMO_MAX_ENTRIES:
-            bant.memo[ids] = outcome
+def outcome_of(bant: Bant, answers: tuple[_Answer, ...]) -> BantOutcome:
+    """The outcome of a set of answers `Bant.memo` has not seen (memoised by answer ids)."""
+    result = BantResult(tuple(a[0] for a in answers))
+    outcome = BantOutcome(
+        result=result,
+        points=result.points,
+        met_count=result.met_count,
+        met=result.met,
+        hits=tuple(a[1] for a in answers if a[1] is not None),
+    )
+    if len(bant.memo) < _MEMO_MAX_ENTRIES:
+        bant.memo[tuple([a[2] for a in answers])] = outcome
     return outcome

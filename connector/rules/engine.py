@@ -6,18 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from connector.rules.bant import BantOutcome, bant_outcome
 from connector.rules.conditions import Facts
-from connector.rules.explain import Hit, hit_of, ordered_hits
-from connector.rules.model import BantResult, Decision, LeadInput, PriorState, Reason
-from connector.rules.plan import first_disqualifier, outcomes, score_engagement, score_fit
+from connector.rules.construct import positional_constructor
+from connector.rules.explain import hit_of, ordered_hits
+from connector.rules.model import Decision, LeadInput, PriorState, Reason
 from connector.rules.policy import MQL, decide_handoff, decide_lead_status, decide_lifecycle
 from connector.rules.rescore import next_change
 from connector.rules.ruleset import RuleSet
 from connector.rules.scoring import grade_of, score_of, temperature_of
 from connector.rules.values import to_datetime
 
-_NO_BANT = BantOutcome(BantResult(()), 0, 0, frozenset(), ())
+#: `Decision(...)` without the frozen dataclass's per-field `object.__setattr__` (see construct.py).
+_new_decision = positional_constructor(Decision)
 #: Memoised policy outcomes per rule set (entries); a pure cache, bounded.
 _OUTPUTS_MEMO_MAX_ENTRIES = 20_000
 _NO_MEMORY: MappingProxyType[str, datetime] = MappingProxyType({})
@@ -164,40 +164,25 @@ def evaluate(
     if now.tzinfo is None:
         raise ValueError("evaluate() needs a timezone-aware `now`")
     contact = lead.contact
-    company = lead.company
     now_s = now.timestamp()
-    plan = rules.plan
-    hits: list[Hit] = []
-
-    outs = outcomes(plan, contact, company)
-    disqualifier = first_disqualifier(plan, outs)
-    if disqualifier is not None:
-        hits.append(disqualifier)
-    disqualified = disqualifier is not None
-    fit_points = score_fit(plan, outs, hits)
-    if rules.bant is None:
-        bant = _NO_BANT
-    else:
-        bant = bant_outcome(rules.bant, contact, company)
-        hits.extend(bant.hits)
-        fit_points += bant.points
     memory = prior.signal_memory if prior is not None else _NO_MEMORY
-    terms, engagement_points, memory_s = score_engagement(
-        plan, outs, contact, company, memory, now_s, hits
+    disqualifier, fit_points, bant, terms, engagement_points, memory_s, hits = rules.kernel.run(
+        contact, lead.company, memory, now_s
     )
+    disqualified = disqualifier is not None
 
     fit_share = fit_points / rules.fit_max
     fit_share = 0.0 if fit_share < 0.0 else (1.0 if fit_share > 1.0 else fit_share)
     grade = grade_of(rules, fit_points, disqualified)
     static = Static(
-        fit_points=fit_points,
-        fit_part=100.0 * rules.fit_weight * fit_share,
-        grade=grade,
-        bant_met_count=bant.met_count,
-        bant_met=bant.met,
-        disqualified=disqualified,
-        stage=contact.get("lifecyclestage"),
-        status=contact.get("hs_lead_status"),
+        fit_points,
+        100.0 * rules.fit_weight * fit_share,
+        grade,
+        bant.met_count,
+        bant.met,
+        disqualified,
+        contact.get("lifecyclestage"),
+        contact.get("hs_lead_status"),
     )
     out = outputs_at(rules, static, engagement_points, now, prior)
     if out.note is not None:
@@ -221,25 +206,25 @@ def evaluate(
     )
 
     ordered, compact = ordered_hits(hits)
-    return Decision(
-        contact_id=lead.contact_id,
-        score=out.score,
-        fit_points=fit_points,
-        engagement_points=engagement_points,
-        grade=grade,
-        temperature=out.temperature,
-        label=f"{grade}-{out.temperature}",
-        disqualified=None if disqualifier is None else disqualifier[3],
-        bant=bant.result,
-        reasons=ordered,
-        compact_reasons=compact,
-        lifecycle_target=out.lifecycle_target,
-        lifecycle_clear_first=out.lifecycle_clear_first,
-        lead_status_target=out.lead_status_target,
-        handoff_condition=out.handoff,
-        sla_tier=out.sla_tier,
-        rescore_at=rescore,
-        below_bar_since=out.below_bar_since,
-        rules_version=rules.version,
-        signal_memory=new_memory,
+    return _new_decision(
+        lead.contact_id,
+        out.score,
+        fit_points,
+        engagement_points,
+        grade,
+        out.temperature,
+        f"{grade}-{out.temperature}",
+        None if disqualifier is None else disqualifier[3],
+        bant.result,
+        ordered,
+        compact,
+        out.lifecycle_target,
+        out.lifecycle_clear_first,
+        out.lead_status_target,
+        out.handoff,
+        out.sla_tier,
+        rescore,
+        out.below_bar_since,
+        rules.version,
+        new_memory,
     )

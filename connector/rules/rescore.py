@@ -53,33 +53,48 @@ def _solve(terms: list[Term], start: float, target: float) -> float | None:
     (temperature and policy bars are minimums, a score boundary rounds half up): an instant
     where the points equal the bar exactly has not crossed it yet.
 
-    Newton's method on the logarithm of the points: a sum of half-life decays is a sum of
-    exponentials, whose logarithm is convex (log-sum-exp) and for a single signal a straight
-    line, so steps from the left never overshoot and usually land in one or two. Linear
-    (lifespan) decays can make a step overshoot; a step that leaves the bracket is replaced by
-    halving it, so the answer is found either way.
+    Newton steps from the last instant known to be above the target. The points are convex
+    there (decays of past signals), so a plain Newton step never passes the root. Once only
+    half-lives are left (every signal in the past, every lifespan decay over) the step is
+    taken on the logarithm of the points instead: log-sum-exp is convex too, so it never
+    passes the root either, it is exact for a single half-life, and it goes at least as far
+    (ln x ≥ 1 − 1/x), which saves most steps when the target is far below. A step that lands
+    past the root (usually by a rounding error) is followed by a probe just before it, and a
+    second one in a row, or a step that leaves the bracket, halves the bracket instead (a
+    signal dated in the future bends the curve the other way).
     """
     end = start + _HORIZON_S
     if total(terms, end) >= target:
         return None
     log_target = math.log(target)
+    # Until this instant some term is in the future or decays linearly (log points may be
+    # concave there).
+    log_safe_from = max(at + lifespan if lifespan else at for _, at, _, lifespan, _, _ in terms)
     lo, hi = start, end
+    lo_value = lo_slope = 0.0
     t = start
+    overshoots = 0  # steps in a row that landed below the target
     for _ in range(_MAX_ITERATIONS):
         value, derivative = total_and_slope(terms, t)
-        above = value >= target
-        if above:
-            lo = t
+        if value >= target:
+            lo, lo_value, lo_slope = t, value, derivative
+            overshoots = 0
         else:
             hi = t
+            overshoots += t != start
         if hi - lo <= _TOLERANCE_S:
             break
-        step = math.nan
-        if above and derivative < 0.0:
-            # d(log points)/dt = derivative / value; value ≥ target > 0 here.
-            step = t - (math.log(value) - log_target) * value / derivative
-            if step - t < _TOLERANCE_S:
-                step = t + _TOLERANCE_S  # converged from the left: probe just past the root
+        step = math.nan  # halve the bracket after a second overshoot in a row
+        if overshoots == 1:
+            step = hi - _TOLERANCE_S
+        elif not overshoots and lo_slope < 0.0:
+            if lo >= log_safe_from:
+                # d(ln points)/dt = slope / points, and points ≥ target > 0 here.
+                step = lo - (math.log(lo_value) - log_target) * lo_value / lo_slope
+            else:
+                step = lo - (lo_value - target) / lo_slope
+            if step - lo < _TOLERANCE_S:
+                step = lo + _TOLERANCE_S  # converged from the left: probe just past the root
         t = step if lo < step < hi else (lo + hi) / 2.0
     return hi
 

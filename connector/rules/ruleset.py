@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from connector.rules.bant import Bant, compile_bant
+from connector.rules.bant import NO_BANT, Bant, compile_bant
+from connector.rules.codegen import Kernel, compile_kernel
 from connector.rules.conditions import Condition
 from connector.rules.engagement import Engagement, compile_engagement
 from connector.rules.fit import FitGroup, compile_disqualifiers, compile_fit
@@ -75,6 +76,8 @@ class RuleSet:
     hot: float
     condition_thresholds: frozenset[float]
     plan: Plan
+    #: the plan and BANT as one function specialised to this file (see codegen.py)
+    kernel: Kernel
     recycles: bool
     policy_reads_fit: bool
     policy_reads_engagement: bool
@@ -159,6 +162,7 @@ def compile_rules(spec: RulesFile, *, source: str) -> RuleSet:
     contact = frozenset(name for on_company, name in refs if not on_company) | ALWAYS_READ
     company = frozenset(name for on_company, name in refs if on_company)
     tiers = MappingProxyType({tier.name: tier for tier, _ in handoff.tiers})
+    plan = compile_plan(fit, disqualifiers, engagement)
     return RuleSet(
         version=version_of(spec),
         name=spec.name,
@@ -183,7 +187,8 @@ def compile_rules(spec: RulesFile, *, source: str) -> RuleSet:
         warm=spec.temperature.warm,
         hot=spec.temperature.hot,
         condition_thresholds=_condition_thresholds(lifecycle, handoff),
-        plan=compile_plan(fit, disqualifiers, engagement),
+        plan=plan,
+        kernel=compile_kernel(plan, bant, NO_BANT),
         recycles=lifecycle.recycle_after is not None,
         policy_reads_fit=any(c.reads_fit_points() for c in _conditions(lifecycle, handoff)),
         policy_reads_engagement=any(

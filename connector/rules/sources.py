@@ -37,6 +37,19 @@ Make = Callable[[bool, str | None], object]
 Outcome = tuple[object, ...]
 
 
+def domain_key(raw: str | None) -> str | None:
+    """The memo key of an e-mail/website value for a by-domain source (as `Source.outcome`).
+
+    None when there is no value, "" for a value without a domain, else the domain.
+    """
+    if raw.__class__ is not str:
+        return None
+    value = clean_text(raw)
+    if value is None:
+        return None
+    return email_domain(value) or ""
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """Every matcher that reads one property reference, evaluated together.

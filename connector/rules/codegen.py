@@ -1,0 +1,332 @@
+"""The per-contact hot path as Python source specialised to one rule set, compiled once.
+
+`compile_kernel` writes one function for a rule set, `kernel(contact, company, memory, now_s)`,
+that reads each property the rules need once into a local, looks its outcome up in the
+property source's memo (see `sources.py`), and does the fit groups, disqualifiers, BANT and
+engagement signals as straight-line code with the rule set's points, caps, half-lives and
+lifespans written in as constants: no loop over criteria, no per-criterion object dispatch,
+and a date is parsed only when a signal that fired needs it. The general code in `plan.py`,
+`sources.py` and `bant.py` is still what computes an outcome the memos have not seen, so the
+kernel only decides *how fast*, never *what*: it takes the same decisions, float for float
+(tests/rules/test_rules_equivalence.py).
+
+The source is kept on the `Kernel` (`RuleSet.kernel.source`) for reading and debugging;
+`python bench/bench_rules.py --dump-kernel PATH` writes it out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from connector.rules.bant import Bant, BantOutcome, answer_for, outcome_of
+from connector.rules.engagement import FORGET_BELOW_POINTS, LIST_FROM_POINTS, count_of
+from connector.rules.explain import Hit
+from connector.rules.matchers import Properties, PropertyRef
+from connector.rules.plan import Plan, count_memoised, engagement_hit, stamp_of
+from connector.rules.sources import domain_key
+from connector.rules.values import MAX_TEXT_CHARS
+
+#: What the kernel returns: the first disqualifier's hit (or None), fit points (BANT
+#: included), the BANT outcome, the engagement terms, engagement points, the remembered
+#: signals to carry (name → epoch seconds), and the hits in the order they were found.
+KernelResult = tuple[Hit | None, float, BantOutcome, list[Any], float, dict[str, float], list[Hit]]
+KernelFn = Callable[[Properties, Properties | None, Mapping[str, datetime], float], KernelResult]
+
+#: Stands for "not computed yet" (a date) and "not in the memo" (a count, whose memo holds None).
+_UNSET = object()
+#: `.get` of a company that is not there: every property reads as None.
+_NO_COMPANY: dict[str, str | None] = {}
+_NO_COMPANY_GET = _NO_COMPANY.get
+
+
+@dataclass(frozen=True, slots=True)
+class Kernel:
+    """A rule set's compiled hot path.
+
+    Attributes:
+        run: the compiled function (see `KernelResult`).
+        source: its Python source, for reading and debugging.
+    """
+
+    run: KernelFn
+    source: str
+
+
+def _lit(value: float) -> str:
+    """A float as a literal that reads back as exactly the same float."""
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r}")  # the schema rules this out
+    return repr(float(value))
+
+
+class _Emitter:
+    """Collects source lines and the constants they refer to."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.names: dict[str, object] = {}
+        self._ids: dict[int, str] = {}
+        self.raw: dict[PropertyRef, str] = {}
+
+    def line(self, text: str, depth: int = 1) -> None:
+        self.lines.append("    " * depth + text)
+
+    def const(self, prefix: str, value: object) -> str:
+        """The global name the source uses for `value` (one name per object)."""
+        found = self._ids.get(id(value))
+        if found is None:
+            found = f"{prefix}{len(self.names)}"
+            self._ids[id(value)] = found
+            self.names[found] = value
+        return found
+
+    def read(self, ref: PropertyRef) -> str:
+        """The local holding a property's raw value, read on first use."""
+        local = self.raw.get(ref)
+        if local is None:
+            on_company, name = ref
+            local = f"{'k' if on_company else 'c'}_{name}"
+            self.raw[ref] = local
+            self.line(f"{local} = {'kget' if on_company else 'cget'}({name!r})")
+        return local
+
+
+def _emit_read_first(e: _Emitter, refs: tuple[PropertyRef, ...], into: str) -> None:
+    """`into` = `read_first(refs, …)`: the first non-blank value, trimmed and cut."""
+    e.line(f"{into} = None")
+    for index, ref in enumerate(refs):
+        raw = e.read(ref)
+        depth = 1
+        if index:
+            e.line(f"if {into} is None:")
+            depth = 2
+        e.line(f"if {raw}.__class__ is str:", depth)
+        e.line(f"{into} = {raw}.strip()[:{MAX_TEXT_CHARS}] or None", depth + 1)
+
+
+def _emit_sources(e: _Emitter, plan: Plan) -> None:
+    for index, source in enumerate(plan.sources):
+        memo = e.const("MEMO", source.memo)
+        general = e.const("SOURCE", source)
+        out = f"o{index}"
+        names = ", ".join(("company." if c else "") + n for c, n in source.refs)
+        ops = ", ".join(m.op for m in source.matchers)
+        e.line(f"# source {index}: {names} ({ops})")
+        if len(source.refs) == 1:
+            raw = e.read(source.refs[0])
+            if source.by_presence:
+                key = f'"" if {raw}.__class__ is str and {raw}.strip() else None'
+            elif source.by_domain:
+                key = f"{e.const('domain_key', domain_key)}({raw})"
+            else:
+                key = f"{raw} if {raw}.__class__ is str else None"
+        else:
+            _emit_read_first(e, source.refs, "v")
+            if source.by_presence:
+                key = '"" if v is not None else None'
+            elif source.by_domain:
+                key = f"{e.const('domain_key', domain_key)}(v)"
+            else:
+                key = "v"
+        e.line(f"{out} = {memo}.get({key})")
+        e.line(f"if {out} is None:")
+        e.line(f"{out} = {general}.outcome(contact, company)", 2)
+
+
+def _emit_disqualifiers(e: _Emitter, plan: Plan) -> None:
+    e.line("# disqualifiers: the first that holds")
+    slots = [f"o{i}[{p}]" for i, p in plan.disqualifiers]
+    e.line(f"dq = {' or '.join(slots) or 'None'}")
+    if slots:
+        e.line("if dq is not None:")
+        e.line("ha(dq)", 2)
+
+
+def _emit_fit(e: _Emitter, plan: Plan) -> None:
+    e.line("fit = 0.0")
+    for group in plan.groups:
+        mode = "first match" if group.first_only else "sum"
+        e.line(f"# fit group {group.name!r} ({mode})")
+        e.line("g = 0.0")
+        for number, ((i, p), points) in enumerate(group.criteria):
+            keyword = "elif" if group.first_only and number else "if"
+            e.line(f"{keyword} (h := o{i}[{p}]) is not None:")
+            e.line(f"g += {_lit(points)}", 2)
+            e.line("ha(h)", 2)
+        for bound, test, word in ((group.cap, ">", "capped"), (group.floor, "<", "floored")):
+            if bound is None:
+                continue
+            name = e.const("GROUP", group.name)
+            e.line(f"if g {test} {_lit(bound)}:")
+            e.line(f"ha(bound_hit({name}, {word!r}, {_lit(bound)}, g))", 2)
+            e.line(f"g = {_lit(bound)}", 2)
+        e.line("fit += g")
+
+
+def _emit_bant(e: _Emitter, bant: Bant | None) -> None:
+    if bant is None:
+        e.line("bant = NO_BANT")
+        return
+    e.line("# BANT: each answer memoised by its raw values, the outcome by its answers")
+    answers: list[str] = []
+    for number, (part, refs, name) in enumerate(bant.dimensions):
+        raws = [e.read(ref) for ref in refs]
+        key = raws[0] if len(raws) == 1 else f"({', '.join(raws)},)"
+        part_name = e.const("PART", part)
+        e.line(f"a{number} = {e.const('MEMO', part.memo)}.get({key})")
+        e.line(f"if a{number} is None:")
+        e.line(f"a{number} = answer_for({part_name}, {key}, {name!r}, contact, company)", 2)
+        answers.append(f"a{number}")
+    ids = ", ".join(f"{a}[2]" for a in answers)
+    e.line(f"bant = {e.const('MEMO', bant.memo)}.get(({ids},))")
+    e.line("if bant is None:")
+    e.line(f"bant = outcome_of({e.const('BANT', bant)}, ({', '.join(answers)},))", 2)
+    e.line("hits.extend(bant.hits)")
+    e.line("fit += bant.points")
+
+
+def _emit_stamp(e: _Emitter, plan: Plan, slot: int, depth: int) -> None:
+    """Parse the slot's date(s) on first use: `t{slot}` = latest timestamp or None."""
+    e.line(f"if t{slot} is UNSET:", depth)
+    refs = plan.at_refs[slot]
+    if len(refs) == 1:
+        e.line(f"t{slot} = stamp_of({_read_lazy(e, refs[0])})", depth + 1)
+        return
+    e.line(f"t{slot} = None", depth + 1)
+    for ref in refs:
+        e.line(f"ts = stamp_of({_read_lazy(e, ref)})", depth + 1)
+        e.line(f"if ts is not None and (t{slot} is None or ts > t{slot}):", depth + 1)
+        e.line(f"t{slot} = ts", depth + 2)
+
+
+def _read_lazy(e: _Emitter, ref: PropertyRef) -> str:
+    local = e.raw.get(ref)
+    if local is not None:
+        return local
+    on_company, name = ref
+    return f"{'kget' if on_company else 'cget'}({name!r})"
+
+
+def _emit_signals(e: _Emitter, plan: Plan) -> None:
+    e.line("# engagement signals, in file order (points summed in that order)")
+    e.line("terms = []")
+    e.line("ta = terms.append")
+    e.line("points = 0.0")
+    e.line("kept = {}")
+    e.line("has_memory = bool(memory)")
+    for slot in range(len(plan.at_refs)):
+        e.line(f"t{slot} = UNSET")
+    for ps in plan.signals:
+        s = ps.signal
+        sig = e.const("SIGNAL", s)
+        decay = (
+            f"half-life {s.half_life_s / 86_400:g} d"
+            if s.half_life_s
+            else (f"lifespan {s.lifespan_s / 86_400:g} d" if s.lifespan_s else "no decay")
+        )
+        e.line(f"# signal {s.name!r} ({s.stage}, {_lit(s.points)} points, {decay})")
+        if ps.when is None:
+            _emit_stamp(e, plan, s.at_slot, 1)
+            e.line(f"at = t{s.at_slot}")
+        else:
+            e.line("at = None")
+            e.line(f"if o{ps.when[0]}[{ps.when[1]}]:")
+            _emit_stamp(e, plan, s.at_slot, 2)
+            e.line(f"at = t{s.at_slot}", 2)
+        e.line(f"base = {_lit(s.points)}")
+        e.line("count = None")
+        if s.count_refs:
+            e.line("if at is not None:")
+            if len(s.count_refs) == 1:
+                raw = _read_lazy(e, s.count_refs[0])
+                e.line(f"count = count_memoised({e.const('PS', ps)}, {raw}, contact, company)", 2)
+            else:
+                refs = e.const("REFS", s.count_refs)
+                e.line(f"count = count_of({refs}, contact, company)", 2)
+            e.line("if count is None:", 2)
+            e.line("at = None", 3)
+            e.line("else:", 2)
+            e.line("base = count * base", 3)
+            if s.cap is not None:
+                e.line(f"if base > {_lit(s.cap)}:", 3)
+                e.line(f"base = {_lit(s.cap)}", 4)
+        if s.remember:
+            e.line("if has_memory:")
+            e.line(f"remembered = memory.get({s.name!r})", 2)
+            e.line("if remembered is not None:", 2)
+            e.line("ts = remembered.timestamp()", 3)
+            e.line("if at is None:", 3)
+            e.line(f"at = ts; base = {_lit(s.points)}; count = None", 4)
+            e.line("elif ts > at:", 3)
+            e.line("at = ts", 4)
+        e.line("if at is not None:")
+        e.line("age = now_s - at", 2)
+        if s.lifespan_s:
+            e.line(f"if age < {_lit(s.lifespan_s)}:", 2)
+            depth = 3
+        else:
+            depth = 2
+        hl, ls = _lit(s.half_life_s), _lit(s.lifespan_s)
+        e.line(f"ta((base, at, {hl}, {ls}, {sig}, count))", depth)
+        e.line("if age < 0.0:", depth)
+        e.line("age = 0.0", depth + 1)
+        if s.half_life_s:
+            e.line(f"value = base * 2.0 ** (-age / {hl})", depth)
+        elif s.lifespan_s:
+            e.line(f"value = base * (1.0 - age / {ls})", depth)
+        else:
+            e.line("value = base", depth)
+        e.line("points += value", depth)
+        if s.remember:
+            e.line(f"if value >= {_lit(FORGET_BELOW_POINTS)}:", depth)
+            e.line(f"kept[{s.name!r}] = at", depth + 1)
+        e.line(f"if value >= {_lit(LIST_FROM_POINTS)}:", depth)
+        e.line(f"ha(engagement_hit({sig}, value, age, count))", depth + 1)
+
+
+def compile_kernel(plan: Plan, bant: Bant | None, no_bant: BantOutcome) -> Kernel:
+    """Write, compile and return the kernel for one rule set's plan and BANT section.
+
+    Args:
+        plan: the compiled fit groups, disqualifiers and signals.
+        bant: the compiled BANT section, or None.
+        no_bant: the outcome to use when the rules have no BANT section.
+
+    Returns:
+        The kernel (function and source).
+    """
+    from connector.rules.plan import bound_hit  # the general code's cap/floor reasons
+
+    e = _Emitter()
+    e.lines.append("def kernel(contact, company, memory, now_s):")
+    e.line("cget = contact.get")
+    e.line("kget = NO_COMPANY_GET if company is None else company.get")
+    e.line("hits = []")
+    e.line("ha = hits.append")
+    _emit_sources(e, plan)
+    _emit_disqualifiers(e, plan)
+    _emit_fit(e, plan)
+    _emit_bant(e, bant)
+    _emit_signals(e, plan)
+    e.line("return dq, fit, bant, terms, points, kept, hits")
+    source = "\n".join(e.lines) + "\n"
+    namespace: dict[str, Any] = {
+        **e.names,
+        "UNSET": _UNSET,
+        "NO_COMPANY_GET": _NO_COMPANY_GET,
+        "NO_BANT": no_bant,
+        "answer_for": answer_for,
+        "outcome_of": outcome_of,
+        "bound_hit": bound_hit,
+        "stamp_of": stamp_of,
+        "count_memoised": count_memoised,
+        "count_of": count_of,
+        "engagement_hit": engagement_hit,
+    }
+    exec(compile(source, "<rules kernel>", "exec"), namespace)  # our own source
+    run: KernelFn = namespace["kernel"]
+    return Kernel(run=run, source=source)
