@@ -38,65 +38,95 @@ _MS_PER_S = 1000
 _HORIZON_S = 5 * 365 * 86_400.0
 #: Newton iterations before giving up (it converges in a handful for sums of decays).
 _MAX_ITERATIONS = 60
-#: The solver's time tolerance (seconds); the final answer is refined to the millisecond.
-_TOLERANCE_S = 0.0005
 
 _Key = tuple[Any, ...]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _solve(terms: list[Term], start: float, target: float) -> float | None:
-    """The earliest t ≥ start with engagement points strictly below target (within the
-    tolerance), or None.
+#: What `_first_ms_below` found: the millisecond, the points and slope there, and the points
+#: one millisecond earlier when that was probed (None otherwise).
+_Found = tuple[int, float, float, float | None]
+
+
+def _first_ms_below(
+    terms: list[Term],
+    start: tuple[float, float, float],
+    target: float,
+    min_ms: int,
+) -> _Found | None:
+    """The first whole millisecond ≥ `min_ms` at which the engagement points are strictly
+    below `target`, or None when that is more than the horizon after the start.
 
     Strictly below, because every output changes only once the points are *below* its bar
-    (temperature and policy bars are minimums, a score boundary rounds half up): an instant
-    where the points equal the bar exactly has not crossed it yet.
+    (temperature and policy bars are minimums, a score boundary rounds half up): a
+    millisecond where the points equal the bar exactly has not crossed it yet.
 
-    Newton steps from the last instant known to be above the target. The points are convex
-    there (decays of past signals), so a plain Newton step never passes the root. Once only
-    half-lives are left (every signal in the past, every lifespan decay over) the step is
-    taken on the logarithm of the points instead: log-sum-exp is convex too, so it never
-    passes the root either, it is exact for a single half-life, and it goes at least as far
-    (ln x ≥ 1 − 1/x), which saves most steps when the target is far below. A step that lands
-    past the root (usually by a rounding error) is followed by a probe just before it, and a
-    second one in a row, or a step that leaves the bracket, halves the bracket instead (a
-    signal dated in the future bends the curve the other way).
+    The search probes whole milliseconds only, so its last two probes are the answer and the
+    millisecond before it: the caller reads the outputs off them without evaluating the curve
+    again. Newton steps go from the last probe known to be at or above the target. The points
+    are convex there (decays of past signals), so a plain Newton step never passes the root.
+    Once only half-lives are left (every signal in the past, every lifespan decay over) the
+    step is taken on the logarithm of the points instead: log-sum-exp is convex too, the step
+    is exact for a single half-life, and it goes at least as far (ln x ≥ 1 − 1/x), which saves
+    most steps when the target is far below. Rounding a step up to the millisecond may pass
+    the root: the millisecond before is probed next; a second miss in a row, or a step that
+    leaves the bracket, halves the bracket instead (a signal dated in the future bends the
+    curve the other way).
+
+    Args:
+        terms: the engagement terms.
+        start: (instant, points, slope) known to be at or above the target, in seconds.
+        target: the engagement-point bar.
+        min_ms: the earliest millisecond that counts.
+
+    Returns:
+        (millisecond, points there, slope there, points a millisecond earlier or None).
     """
-    end = start + _HORIZON_S
-    if total(terms, end) >= target:
-        return None
+    lo_s, lo_value, lo_slope = start
+    if lo_value < target:  # already below at the start (a whole millisecond ≥ min_ms)
+        return round(lo_s * _MS_PER_S), lo_value, lo_slope, None
+    end_ms = _ceil_ms(lo_s + _HORIZON_S)
     log_target = math.log(target)
     # Until this instant some term is in the future or decays linearly (log points may be
     # concave there).
     log_safe_from = max(at + lifespan if lifespan else at for _, at, _, lifespan, _, _ in terms)
-    lo, hi = start, end
-    lo_value = lo_slope = 0.0
-    t = start
-    overshoots = 0  # steps in a row that landed below the target
+    floor_ms = min_ms - 1  # the last millisecond known not to be the answer
+    lo_ms = -1  # the millisecond `lo_s` is, once a probe moved it (-1: still the start)
+    hi: tuple[int, float, float] | None = None
+    misses = 0  # probes in a row that landed below the target
     for _ in range(_MAX_ITERATIONS):
-        value, derivative = total_and_slope(terms, t)
-        if value >= target:
-            lo, lo_value, lo_slope = t, value, derivative
-            overshoots = 0
-        else:
-            hi = t
-            overshoots += t != start
-        if hi - lo <= _TOLERANCE_S:
-            break
-        step = math.nan  # halve the bracket after a second overshoot in a row
-        if overshoots == 1:
-            step = hi - _TOLERANCE_S
-        elif not overshoots and lo_slope < 0.0:
-            if lo >= log_safe_from:
+        if hi is not None and hi[0] - 1 <= floor_ms:
+            return hi[0], hi[1], hi[2], lo_value if lo_ms == hi[0] - 1 else None
+        if misses == 1 and hi is not None:
+            probe = hi[0] - 1
+        elif not misses and lo_slope < 0.0:
+            if lo_s >= log_safe_from:
                 # d(ln points)/dt = slope / points, and points ≥ target > 0 here.
-                step = lo - (math.log(lo_value) - log_target) * lo_value / lo_slope
+                step = lo_s - (math.log(lo_value) - log_target) * lo_value / lo_slope
             else:
-                step = lo - (lo_value - target) / lo_slope
-            if step - lo < _TOLERANCE_S:
-                step = lo + _TOLERANCE_S  # converged from the left: probe just past the root
-        t = step if lo < step < hi else (lo + hi) / 2.0
-    return hi
+                step = lo_s - (lo_value - target) / lo_slope
+            probe = _ceil_ms(step) if step < end_ms / _MS_PER_S else end_ms
+        else:
+            probe = -1
+        upper = end_ms + 1 if hi is None else hi[0]
+        if not floor_ms < probe < upper:
+            probe = (floor_ms + upper) // 2 if hi is not None else end_ms
+        if probe <= floor_ms:
+            probe = floor_ms + 1
+        t = probe / _MS_PER_S
+        value, slope = total_and_slope(terms, t)
+        if value < target:
+            hi = (probe, value, slope)
+            misses += 1
+        else:
+            if probe >= end_ms:
+                return None
+            floor_ms = lo_ms = probe
+            lo_s, lo_value, lo_slope = t, value, slope
+            misses = 0
+    if hi is None:
+        return None
+    return hi[0], hi[1], hi[2], None
 
 
 def _thresholds(
@@ -199,10 +229,9 @@ def next_change(
     return _EPOCH + timedelta(milliseconds=round(best * _MS_PER_S))
 
 
-def _ceil_ms(t: float) -> float:
-    # k / 1000 (not k * 0.001) is the correctly rounded float, the same one
-    # datetime.timestamp() returns for that millisecond.
-    return math.ceil(round(t * _MS_PER_S, 6)) / _MS_PER_S
+def _ceil_ms(t: float) -> int:
+    """The first whole millisecond at or after `t` (seconds), as an integer."""
+    return math.ceil(round(t * _MS_PER_S, 6))
 
 
 def _engagement_change(
@@ -215,36 +244,61 @@ def _engagement_change(
     best: float | None,
     points_now: float,
 ) -> float | None:
-    def cheap(t: float) -> _Key:
-        points = total(terms, t)
-        score = score_of(rules, static.fit_part, points, static.disqualified)
-        return (score, temperature_of(rules, points))
-
     targets = _thresholds(rules, static, current, points_now)
     if not targets:
         return best
+    fit_part = static.fit_part
+    disqualified = static.disqualified
+
+    def cheap_of(points: float) -> _Key:
+        return (score_of(rules, fit_part, points, disqualified), temperature_of(rules, points))
+
+    def cheap(t: float) -> _Key:
+        return cheap_of(total(terms, t))
+
     cheap_now = (current.score, current.temperature)  # what cheap(now_s) gives
     full: tuple[Callable[[float], _Key], _Key] | None = None
     lo = now_s
+    min_ms = _ceil_ms(now_s + _RESOLUTION_S)
+    start: tuple[float, float, float] | None = None
     for target, needs_full in targets:
-        solved = _solve(terms, lo, target)
-        if solved is None:
+        if start is None:
+            start = (now_s, points_now, total_and_slope(terms, now_s)[1])
+        found = _first_ms_below(terms, start, target, min_ms)
+        if found is None:
             break
-        t = max(_ceil_ms(solved), _ceil_ms(now_s + _RESOLUTION_S))
+        ms, points, slope, before = found
+        t = ms / _MS_PER_S
         if best is not None and t >= best:
             break
-        check: Callable[[float], _Key] = cheap
-        reference = cheap_now
         if needs_full:
             if full is None:
                 key = make_key()
                 full = (key, key(now_s))
             check, reference = full
-        if check(t) == reference:
+            changed = check(t) != reference
+        else:
+            check, reference = cheap, cheap_now
+            changed = cheap_of(points) != reference
+            if not changed:
+                # Points below a score boundary can still round to the same score for a
+                # rounding error's worth of time: the next millisecond settles it.
+                after = (ms + 1) / _MS_PER_S
+                if (best is None or after < best) and cheap(after) != reference:
+                    return after if best is None else min(best, after)
+        if not changed:
             lo = t
+            start = (t, points, slope)
+            min_ms = ms
             continue
-        found = _refine(check, reference, lo, t)
-        return found if best is None else min(best, found)
+        if (
+            before is not None
+            and t - _RESOLUTION_S > lo
+            and (check(t - _RESOLUTION_S) if needs_full else cheap_of(before)) == reference
+        ):
+            return t if best is None else min(best, t)  # the millisecond before is unchanged
+        found_t = _refine(check, reference, lo, t)
+        return found_t if best is None else min(best, found_t)
     return best
 
 

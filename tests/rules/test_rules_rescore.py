@@ -10,13 +10,14 @@ there, and used to skip the real change one millisecond later (rescore_at None o
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from rules_helpers import NOW, build_rules, lead
 
 from connector.rules import RuleSet, evaluate
-from connector.rules.engagement import total
-from connector.rules.rescore import _solve
+from connector.rules.engagement import total, total_and_slope
+from connector.rules.rescore import _first_ms_below
 
 MS = timedelta(milliseconds=1)
 DAY_S = 86_400.0
@@ -63,23 +64,72 @@ def test_rescore_at_is_one_ms_after_the_points_equal_the_bar(
     assert decision.rescore_at == bar + MS
 
 
-def test_solver_lands_strictly_below_the_target() -> None:
-    start = 1_700_000_000.0
-    terms = [(30.0, start, 0.0, 60 * DAY_S, None, None)]  # lifespan decay, no half-life
-    solved = _solve(terms, start, 15.0)  # type: ignore[arg-type]  # signal unused by the sums
-    assert solved is not None
-    assert total(terms, solved) < 15.0  # type: ignore[arg-type]
-    assert solved - (start + 30 * DAY_S) <= 0.001  # within the tolerance of the exact root
+def _brute_force(terms: list[Any], first_ms: int, target: float) -> int:
+    """The first millisecond ≥ first_ms with points < target, by bisection on the exact sum."""
+    lo, hi = first_ms - 1, first_ms + int(5 * 365 * DAY_S * 1000)
+    assert total(terms, hi / 1000) < target
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if total(terms, mid / 1000) < target:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
-def test_solver_on_a_sum_of_half_lives_is_within_a_millisecond() -> None:
+def _start(terms: list[Any], t: float) -> tuple[float, float, float]:
+    return (t, *total_and_slope(terms, t))
+
+
+def test_solver_finds_the_millisecond_after_an_exact_hit() -> None:
     start = 1_700_000_000.0
-    terms = [
-        (35.0, start - 3 * DAY_S, 21 * DAY_S, 0.0, None, None),
-        (20.0, start - 10 * DAY_S, 14 * DAY_S, 0.0, None, None),
-        (5.0, start, 0.0, 30 * DAY_S, None, None),
-    ]
-    solved = _solve(terms, start, 15.0)  # type: ignore[arg-type]
-    assert solved is not None
-    assert total(terms, solved) < 15.0  # type: ignore[arg-type]
-    assert total(terms, solved - 0.001) >= 15.0  # type: ignore[arg-type]
+    terms: list[Any] = [(30.0, start, 0.0, 60 * DAY_S, None, None)]  # lifespan decay only
+    found = _first_ms_below(terms, _start(terms, start), 15.0, int(start * 1000) + 1)
+    assert found is not None
+    ms, points, _, before = found
+    exact = int((start + 30 * DAY_S) * 1000)
+    assert total(terms, exact / 1000) == 15.0  # on the bar: not crossed yet
+    assert ms == exact + 1
+    assert points == total(terms, ms / 1000) < 15.0
+    assert before is None or before == total(terms, (ms - 1) / 1000) >= 15.0
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [
+        pytest.param(
+            [
+                (35.0, -3 * DAY_S, 21 * DAY_S, 0.0, None, None),
+                (20.0, -10 * DAY_S, 14 * DAY_S, 0.0, None, None),
+                (5.0, 0.0, 0.0, 30 * DAY_S, None, None),
+            ],
+            id="half-lives-and-a-lifespan",
+        ),
+        pytest.param([(100.0, 0.0, 10 * DAY_S, 0.0, None, None)], id="one-half-life"),
+        pytest.param(
+            [
+                (10.0, 2 * DAY_S, 7 * DAY_S, 0.0, None, None),
+                (10.0, 0.0, 0.0, 9 * DAY_S, None, None),
+            ],
+            id="a-signal-dated-in-the-future",
+        ),
+        pytest.param(
+            [(40.0, -400 * DAY_S, 30 * DAY_S, 0.0, None, None), (3.0, 0.0, 0.0, 0.0, None, None)],
+            id="negligible-old-signal-and-no-decay",
+        ),
+    ],
+)
+@pytest.mark.parametrize("target", [0.5, 2.9, 7.25, 15.0, 30.0])
+def test_solver_agrees_with_brute_force(terms: list[Any], target: float) -> None:
+    start = 1_700_000_000.0
+    shifted = [(b, start + a, h, ls, s, c) for b, a, h, ls, s, c in terms]
+    first_ms = int(start * 1000) + 1
+    begin = _start(shifted, start)
+    if begin[1] < target:
+        return  # the engine only solves for bars at or below the points now
+    found = _first_ms_below(shifted, begin, target, first_ms)
+    if total(shifted, start + 5 * 365 * DAY_S) >= target:
+        assert found is None
+        return
+    assert found is not None
+    assert found[0] == _brute_force(shifted, first_ms, target)
