@@ -23,12 +23,12 @@ from datetime import datetime
 from typing import Any
 
 from connector.rules.bant import Bant, BantOutcome, answer_for, outcome_of
-from connector.rules.engagement import FORGET_BELOW_POINTS, LIST_FROM_POINTS, count_of
+from connector.rules.engagement import FORGET_BELOW_POINTS, LIST_FROM_POINTS, Signal, count_of
 from connector.rules.explain import Hit
 from connector.rules.matchers import Properties, PropertyRef
-from connector.rules.plan import Plan, count_memoised, engagement_hit, stamp_of
+from connector.rules.plan import Plan, PlanSignal, count_memoised, engagement_hit, stamp_of
 from connector.rules.sources import domain_key
-from connector.rules.values import MAX_TEXT_CHARS
+from connector.rules.values import HUBSPOT_ISO_CHARS, MAX_EPOCH_S, MAX_TEXT_CHARS, MIN_EPOCH_S
 
 #: What the kernel returns: the first disqualifier's hit (or None), fit points (BANT
 #: included), the BANT outcome, the engagement terms, engagement points, the remembered
@@ -71,6 +71,8 @@ class _Emitter:
         self.names: dict[str, object] = {}
         self._ids: dict[int, str] = {}
         self.raw: dict[PropertyRef, str] = {}
+        #: date slots the code emitted so far may have parsed (on some path)
+        self.maybe_parsed: set[int] = set()
 
     def line(self, text: str, depth: int = 1) -> None:
         self.lines.append("    " * depth + text)
@@ -189,18 +191,50 @@ def _emit_bant(e: _Emitter, bant: Bant | None) -> None:
     e.line("fit += bant.points")
 
 
-def _emit_stamp(e: _Emitter, plan: Plan, slot: int, depth: int) -> None:
-    """Parse the slot's date(s) on first use: `t{slot}` = latest timestamp or None."""
-    e.line(f"if t{slot} is UNSET:", depth)
+def _emit_stamp(e: _Emitter, plan: Plan, slot: int, depth: int, known: set[int] | None) -> None:
+    """Parse the slot's date(s) on first use: `t{slot}` = latest timestamp or None.
+
+    `known` holds the slots already parsed on every path to this point (no test needed); a
+    slot parsed here unconditionally (`known` given) joins it.
+    """
+    if known is not None and slot in known:
+        return
+    if known is None or slot in e.maybe_parsed:
+        e.line(f"if t{slot} is UNSET:", depth)
+        depth += 1
+    e.maybe_parsed.add(slot)
+    if known is not None:
+        known.add(slot)
     refs = plan.at_refs[slot]
     if len(refs) == 1:
-        e.line(f"t{slot} = stamp_of({_read_lazy(e, refs[0])})", depth + 1)
+        _emit_parse(e, f"t{slot}", _read_lazy(e, refs[0]), depth)
         return
-    e.line(f"t{slot} = None", depth + 1)
+    e.line(f"t{slot} = None", depth)
     for ref in refs:
-        e.line(f"ts = stamp_of({_read_lazy(e, ref)})", depth + 1)
-        e.line(f"if ts is not None and (t{slot} is None or ts > t{slot}):", depth + 1)
-        e.line(f"t{slot} = ts", depth + 2)
+        e.line(f"ts = stamp_of({_read_lazy(e, ref)})", depth)
+        e.line(f"if ts is not None and (t{slot} is None or ts > t{slot}):", depth)
+        e.line(f"t{slot} = ts", depth + 1)
+
+
+def _emit_parse(e: _Emitter, into: str, raw: str, depth: int) -> None:
+    """`into` = `stamp_of(raw)`, with HubSpot's own format parsed in line (most dates)."""
+    e.line(f"r = {raw}", depth)
+    e.line(
+        f"if r.__class__ is str and len(r) == {HUBSPOT_ISO_CHARS} and r[23] == 'Z' "
+        "and r[0] in DIGITS:",
+        depth,
+    )
+    e.line("try:", depth + 1)
+    e.line(f"{into} = FROM_ISO(r).timestamp()", depth + 2)
+    e.line("except ValueError:", depth + 1)
+    e.line(f"{into} = None", depth + 2)
+    e.line(
+        f"if {into} is not None and not {_lit(MIN_EPOCH_S)} <= {into} <= {_lit(MAX_EPOCH_S)}:",
+        depth + 1,
+    )
+    e.line(f"{into} = None", depth + 2)
+    e.line("else:", depth)
+    e.line(f"{into} = None if r is None else stamp_of(r)", depth + 1)
 
 
 def _read_lazy(e: _Emitter, ref: PropertyRef) -> str:
@@ -211,81 +245,144 @@ def _read_lazy(e: _Emitter, ref: PropertyRef) -> str:
     return f"{'kget' if on_company else 'cget'}({name!r})"
 
 
+def _emit_credit(
+    e: _Emitter, s: Signal, sig: str, at: str, base: str, count: str, depth: int
+) -> None:
+    """A fired signal's term, decayed credit, memory and reason (`at` is not None here)."""
+    e.line(f"age = now_s - {at}", depth)
+    if s.lifespan_s:
+        e.line(f"if age < {_lit(s.lifespan_s)}:", depth)  # a credit over for good is left out
+        depth += 1
+    hl, ls = _lit(s.half_life_s), _lit(s.lifespan_s)
+    e.line(f"ta(({base}, {at}, {hl}, {ls}, {sig}, {count}))", depth)
+    e.line("if age < 0.0:", depth)
+    e.line("age = 0.0", depth + 1)
+    if s.half_life_s:
+        e.line(f"value = {base} * 2.0 ** (-age / {hl})", depth)
+    elif s.lifespan_s:
+        e.line(f"value = {base} * (1.0 - age / {ls})", depth)
+    else:
+        e.line(f"value = {base}", depth)
+    e.line("points += value", depth)
+    if s.remember:
+        e.line(f"if value >= {_lit(FORGET_BELOW_POINTS)}:", depth)
+        e.line(f"kept[{s.name!r}] = {at}", depth + 1)
+    e.line(f"if value >= {_lit(LIST_FROM_POINTS)}:", depth)
+    e.line(f"ha(engagement_hit({sig}, value, age, {count}))", depth + 1)
+
+
+def _emit_count(e: _Emitter, ps: PlanSignal, depth: int) -> None:
+    """`count` = the signal's count (None when unreadable)."""
+    refs = ps.signal.count_refs
+    if len(refs) == 1:
+        e.line(f"r = {_read_lazy(e, refs[0])}", depth)
+        e.line(
+            f"count = {e.const('MEMO', ps.counts)}.get(r, UNSET) if r.__class__ is str else None",
+            depth,
+        )
+        e.line("if count is UNSET:", depth)
+        e.line(f"count = count_memoised({e.const('PS', ps)}, r, contact, company)", depth + 1)
+    else:
+        e.line(f"count = count_of({e.const('REFS', refs)}, contact, company)", depth)
+
+
+def _emit_base(e: _Emitter, s: Signal, depth: int) -> None:
+    """`base` = count × points, capped (after `count` is known not to be None)."""
+    e.line(f"base = count * {_lit(s.points)}", depth)
+    if s.cap is not None:
+        e.line(f"if base > {_lit(s.cap)}:", depth)
+        e.line(f"base = {_lit(s.cap)}", depth + 1)
+
+
+def _signal_comment(e: _Emitter, s: Signal, depth: int) -> None:
+    decay = (
+        f"half-life {s.half_life_s / 86_400:g} d"
+        if s.half_life_s
+        else (f"lifespan {s.lifespan_s / 86_400:g} d" if s.lifespan_s else "no decay")
+    )
+    memory = ", remembered" if s.remember else ""
+    e.line(f"# signal {s.name!r} ({s.stage}, {_lit(s.points)} points, {decay}{memory})", depth)
+
+
+def _emit_signal_fresh(
+    e: _Emitter, plan: Plan, ps: PlanSignal, depth: int, known: set[int]
+) -> None:
+    """One signal when nothing is remembered: a signal that did not fire costs one test."""
+    s = ps.signal
+    _signal_comment(e, s, depth)
+    if ps.when is not None:
+        e.line(f"if o{ps.when[0]}[{ps.when[1]}]:", depth)
+        depth += 1
+    _emit_stamp(e, plan, s.at_slot, depth, known if ps.when is None else None)
+    at = f"t{s.at_slot}"
+    e.line(f"if {at} is not None:", depth)
+    depth += 1
+    sig = e.const("SIGNAL", s)
+    if not s.count_refs:
+        _emit_credit(e, s, sig, at, _lit(s.points), "None", depth)
+        return
+    _emit_count(e, ps, depth)
+    e.line("if count is not None:", depth)
+    _emit_base(e, s, depth + 1)
+    _emit_credit(e, s, sig, at, "base", "count", depth + 1)
+
+
+def _emit_signal_remembering(
+    e: _Emitter, plan: Plan, ps: PlanSignal, depth: int, known: set[int]
+) -> None:
+    """One signal when the prior state remembers some (`remember` signals may use it)."""
+    s = ps.signal
+    _signal_comment(e, s, depth)
+    e.line("at = None", depth)
+    inner = depth
+    if ps.when is not None:
+        e.line(f"if o{ps.when[0]}[{ps.when[1]}]:", depth)
+        inner += 1
+    _emit_stamp(e, plan, s.at_slot, inner, known if ps.when is None else None)
+    e.line(f"at = t{s.at_slot}", inner)
+    e.line(f"base = {_lit(s.points)}", depth)
+    e.line("count = None", depth)
+    if s.count_refs:
+        e.line("if at is not None:", depth)
+        _emit_count(e, ps, depth + 1)
+        e.line("if count is None:", depth + 1)
+        e.line("at = None", depth + 2)
+        e.line("else:", depth + 1)
+        _emit_base(e, s, depth + 2)
+    if s.remember:
+        e.line(f"remembered = memory.get({s.name!r})", depth)
+        e.line("if remembered is not None:", depth)
+        e.line("ts = remembered.timestamp()", depth + 1)
+        e.line("if at is None:", depth + 1)
+        e.line(f"at = ts; base = {_lit(s.points)}; count = None", depth + 2)
+        e.line("elif ts > at:", depth + 1)
+        e.line("at = ts", depth + 2)
+    e.line("if at is not None:", depth)
+    _emit_credit(e, s, e.const("SIGNAL", s), "at", "base", "count", depth + 1)
+
+
 def _emit_signals(e: _Emitter, plan: Plan) -> None:
     e.line("# engagement signals, in file order (points summed in that order)")
     e.line("terms = []")
     e.line("ta = terms.append")
     e.line("points = 0.0")
     e.line("kept = {}")
-    e.line("has_memory = bool(memory)")
-    for slot in range(len(plan.at_refs)):
-        e.line(f"t{slot} = UNSET")
+    lazy = {ps.signal.at_slot for ps in plan.signals if ps.when is not None}
+    for slot in sorted(lazy):
+        e.line(f"t{slot} = UNSET  # parsed once, when a signal that fired needs it")
+    if any(ps.signal.remember for ps in plan.signals):
+        e.line("if memory:")
+        known: set[int] = set()
+        for ps in plan.signals:
+            _emit_signal_remembering(e, plan, ps, 2, known)
+        e.line("else:")
+        depth = 2
+    else:
+        depth = 1
+    e.maybe_parsed = set()
+    known = set()
     for ps in plan.signals:
-        s = ps.signal
-        sig = e.const("SIGNAL", s)
-        decay = (
-            f"half-life {s.half_life_s / 86_400:g} d"
-            if s.half_life_s
-            else (f"lifespan {s.lifespan_s / 86_400:g} d" if s.lifespan_s else "no decay")
-        )
-        e.line(f"# signal {s.name!r} ({s.stage}, {_lit(s.points)} points, {decay})")
-        if ps.when is None:
-            _emit_stamp(e, plan, s.at_slot, 1)
-            e.line(f"at = t{s.at_slot}")
-        else:
-            e.line("at = None")
-            e.line(f"if o{ps.when[0]}[{ps.when[1]}]:")
-            _emit_stamp(e, plan, s.at_slot, 2)
-            e.line(f"at = t{s.at_slot}", 2)
-        e.line(f"base = {_lit(s.points)}")
-        e.line("count = None")
-        if s.count_refs:
-            e.line("if at is not None:")
-            if len(s.count_refs) == 1:
-                raw = _read_lazy(e, s.count_refs[0])
-                e.line(f"count = count_memoised({e.const('PS', ps)}, {raw}, contact, company)", 2)
-            else:
-                refs = e.const("REFS", s.count_refs)
-                e.line(f"count = count_of({refs}, contact, company)", 2)
-            e.line("if count is None:", 2)
-            e.line("at = None", 3)
-            e.line("else:", 2)
-            e.line("base = count * base", 3)
-            if s.cap is not None:
-                e.line(f"if base > {_lit(s.cap)}:", 3)
-                e.line(f"base = {_lit(s.cap)}", 4)
-        if s.remember:
-            e.line("if has_memory:")
-            e.line(f"remembered = memory.get({s.name!r})", 2)
-            e.line("if remembered is not None:", 2)
-            e.line("ts = remembered.timestamp()", 3)
-            e.line("if at is None:", 3)
-            e.line(f"at = ts; base = {_lit(s.points)}; count = None", 4)
-            e.line("elif ts > at:", 3)
-            e.line("at = ts", 4)
-        e.line("if at is not None:")
-        e.line("age = now_s - at", 2)
-        if s.lifespan_s:
-            e.line(f"if age < {_lit(s.lifespan_s)}:", 2)
-            depth = 3
-        else:
-            depth = 2
-        hl, ls = _lit(s.half_life_s), _lit(s.lifespan_s)
-        e.line(f"ta((base, at, {hl}, {ls}, {sig}, count))", depth)
-        e.line("if age < 0.0:", depth)
-        e.line("age = 0.0", depth + 1)
-        if s.half_life_s:
-            e.line(f"value = base * 2.0 ** (-age / {hl})", depth)
-        elif s.lifespan_s:
-            e.line(f"value = base * (1.0 - age / {ls})", depth)
-        else:
-            e.line("value = base", depth)
-        e.line("points += value", depth)
-        if s.remember:
-            e.line(f"if value >= {_lit(FORGET_BELOW_POINTS)}:", depth)
-            e.line(f"kept[{s.name!r}] = at", depth + 1)
-        e.line(f"if value >= {_lit(LIST_FROM_POINTS)}:", depth)
-        e.line(f"ha(engagement_hit({sig}, value, age, count))", depth + 1)
+        _emit_signal_fresh(e, plan, ps, depth, known)
 
 
 def compile_kernel(plan: Plan, bant: Bant | None, no_bant: BantOutcome) -> Kernel:
@@ -326,6 +423,8 @@ def compile_kernel(plan: Plan, bant: Bant | None, no_bant: BantOutcome) -> Kerne
         "count_memoised": count_memoised,
         "count_of": count_of,
         "engagement_hit": engagement_hit,
+        "DIGITS": "0123456789",
+        "FROM_ISO": datetime.fromisoformat,
     }
     exec(compile(source, "<rules kernel>", "exec"), namespace)  # our own source
     run: KernelFn = namespace["kernel"]

@@ -13,7 +13,7 @@ from connector.rules.model import Decision, LeadInput, PriorState, Reason
 from connector.rules.policy import MQL, decide_handoff, decide_lead_status, decide_lifecycle
 from connector.rules.rescore import next_change
 from connector.rules.ruleset import RuleSet
-from connector.rules.scoring import grade_of, score_of, temperature_of
+from connector.rules.scoring import score_of, temperature_of
 from connector.rules.values import to_datetime
 
 #: `Decision(...)` without the frozen dataclass's per-field `object.__setattr__` (see construct.py).
@@ -165,26 +165,59 @@ def evaluate(
         raise ValueError("evaluate() needs a timezone-aware `now`")
     contact = lead.contact
     now_s = now.timestamp()
-    memory = prior.signal_memory if prior is not None else _NO_MEMORY
-    disqualifier, fit_points, bant, terms, engagement_points, memory_s, hits = rules.kernel.run(
-        contact, lead.company, memory, now_s
+    disqualifier, fit_points, bant, terms, points, memory_s, hits = rules.kernel.run(
+        contact, lead.company, _NO_MEMORY if prior is None else prior.signal_memory, now_s
     )
+    # score_of, grade_of and temperature_of, inlined (the same arithmetic, in the same order).
     disqualified = disqualifier is not None
+    share = fit_points / rules.fit_max
+    share = 0.0 if share < 0.0 else (1.0 if share > 1.0 else share)
+    fit_part = 100.0 * rules.fit_weight * share
+    grade = "D"
+    if not disqualified:
+        for name, bar in rules.grade_bars:
+            if fit_points >= bar:
+                grade = name
+                break
+    share = points / rules.engagement_max
+    if share > 1.0:
+        share = 1.0
+    raw = fit_part + 100.0 * rules.engagement_weight * share
+    score = int(raw + 0.5) if raw > 0.0 else 0
+    if score > 100:
+        score = 100
+    if disqualified and score > rules.disqualified_max_score:
+        score = rules.disqualified_max_score
+    temperature = "hot" if points >= rules.hot else ("warm" if points >= rules.warm else "cold")
+    stage = contact.get("lifecyclestage")
+    status = contact.get("hs_lead_status")
 
-    fit_share = fit_points / rules.fit_max
-    fit_share = 0.0 if fit_share < 0.0 else (1.0 if fit_share > 1.0 else fit_share)
-    grade = grade_of(rules, fit_points, disqualified)
-    static = Static(
-        fit_points,
-        100.0 * rules.fit_weight * fit_share,
-        grade,
-        bant.met_count,
-        bant.met,
-        disqualified,
-        contact.get("lifecyclestage"),
-        contact.get("hs_lead_status"),
-    )
-    out = outputs_at(rules, static, engagement_points, now, prior)
+    # outputs_at, inlined: policy outcomes memoised by the facts they read.
+    static: Static | None = None
+    key: tuple[object, ...] | None = None
+    out: Outputs | None = None
+    if not (rules.recycles and stage is not None and stage.strip().lower() == MQL):
+        key = (
+            score,
+            temperature,
+            points if rules.policy_reads_engagement else None,
+            fit_points if rules.policy_reads_fit else None,
+            grade,
+            bant.met_count,
+            bant.met,
+            disqualified,
+            stage,
+            status,
+            None if prior is None else (prior.in_handoff, prior.last_written_lead_status),
+        )
+        out = rules.outputs_memo.get(key)
+    if out is None:
+        static = Static(
+            fit_points, fit_part, grade, bant.met_count, bant.met, disqualified, stage, status
+        )
+        out = _outputs(rules, static, score, points, now, prior)
+        if key is not None and len(rules.outputs_memo) < _OUTPUTS_MEMO_MAX_ENTRIES:
+            rules.outputs_memo[key] = out
     if out.note is not None:
         hits.append(hit_of(out.note))
 
@@ -193,30 +226,45 @@ def evaluate(
         if memory_s
         else _NO_MEMORY
     )
-    rescore = next_change(
-        rules=rules,
-        static=static,
-        terms=terms,
-        now=now,
-        current=out,
-        prior=prior,
-        memory=new_memory,
-        outputs_at=outputs_at,
-        points_now=engagement_points,
-    )
+    rescore: datetime | None = None
+    if terms and (
+        points >= rules.lowest_bar
+        or (
+            score > 0
+            and rules.engagement_weight > 0.0
+            and 0.0 < _boundary(rules, score, fit_part) <= points
+        )
+    ):
+        # Some engagement bar is at or below the points now: find when they fall under it.
+        rescore = next_change(
+            rules=rules,
+            static=static
+            or Static(
+                fit_points, fit_part, grade, bant.met_count, bant.met, disqualified, stage, status
+            ),
+            terms=terms,
+            now=now,
+            current=out,
+            prior=prior,
+            memory=new_memory,
+            outputs_at=outputs_at,
+            points_now=points,
+        )
+    elif out.recycle_due is not None:
+        rescore = to_datetime(out.recycle_due.timestamp())  # as next_change gives it
 
-    ordered, compact = ordered_hits(hits)
+    reasons, compact = ordered_hits(hits)
     return _new_decision(
         lead.contact_id,
-        out.score,
+        score,
         fit_points,
-        engagement_points,
+        points,
         grade,
-        out.temperature,
-        f"{grade}-{out.temperature}",
+        temperature,
+        f"{grade}-{temperature}",
         None if disqualifier is None else disqualifier[3],
         bant.result,
-        ordered,
+        reasons,
         compact,
         out.lifecycle_target,
         out.lifecycle_clear_first,
@@ -228,3 +276,8 @@ def evaluate(
         rules.version,
         new_memory,
     )
+
+
+def _boundary(rules: RuleSet, score: int, fit_part: float) -> float:
+    """The engagement points below which the score rounds to less (as rescore's threshold)."""
+    return (score - 0.5 - fit_part) / (100.0 * rules.engagement_weight) * rules.engagement_max

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from connector.rules.construct import positional_constructor
 from connector.rules.engagement import (
     Engagement,
     Signal,
@@ -37,6 +38,8 @@ _COUNT_MEMO_MAX_ENTRIES = 20_000
 _DIGITS = "0123456789"
 _MISSING = object()
 _FROM_ISO = datetime.fromisoformat
+#: `Reason(...)` by its slots (see construct.py): listed signals build one per contact.
+_new_reason = positional_constructor(Reason)
 #: Sort rank of engagement reasons among kinds (as `explain._KIND_ORDER`).
 _ENGAGEMENT_ORDER = 4
 
@@ -169,5 +172,5 @@ def engagement_hit(signal: Signal, points: float, age: float, count: float | Non
     rounded = round(points)
     # compact_item for an engagement reason: observed is short and has no newline.
     item = None if not rounded else f"+{rounded} {signal.label} {observed}"
-    reason = Reason("engagement", signal.label, observed, points, signal.stage)
+    reason = _new_reason("engagement", signal.label, observed, points, signal.stage)
     return (1, -points, _ENGAGEMENT_ORDER, reason, item)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -75,6 +76,9 @@ class RuleSet:
     warm: float
     hot: float
     condition_thresholds: frozenset[float]
+    #: the lowest positive temperature or policy engagement bar (inf: none): below it, only
+    #: the score's rounding boundary can change as credit decays
+    lowest_bar: float
     plan: Plan
     #: the plan and BANT as one function specialised to this file (see codegen.py)
     kernel: Kernel
@@ -187,6 +191,18 @@ def compile_rules(spec: RulesFile, *, source: str) -> RuleSet:
         warm=spec.temperature.warm,
         hot=spec.temperature.hot,
         condition_thresholds=_condition_thresholds(lifecycle, handoff),
+        lowest_bar=min(
+            (
+                bar
+                for bar in (
+                    spec.temperature.warm,
+                    spec.temperature.hot,
+                    *_condition_thresholds(lifecycle, handoff),
+                )
+                if bar > 0.0
+            ),
+            default=math.inf,
+        ),
         plan=plan,
         kernel=compile_kernel(plan, bant, NO_BANT),
         recycles=lifecycle.recycle_after is not None,

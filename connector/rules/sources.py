@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from connector.rules.matchers import Matcher, Properties, PropertyRef, read_first
-from connector.rules.values import clean_text, email_domain
+from connector.rules.values import MAX_TEXT_CHARS, clean_text, email_domain
 
 #: Per-source memo size (entries), as the matchers' own memo: bounded, a pure cache.
 _MEMO_MAX_ENTRIES = 20_000
@@ -40,14 +40,19 @@ Outcome = tuple[object, ...]
 def domain_key(raw: str | None) -> str | None:
     """The memo key of an e-mail/website value for a by-domain source (as `Source.outcome`).
 
-    None when there is no value, "" for a value without a domain, else the domain.
+    None when there is no value, "" for a value without a domain, else the domain: what
+    `email_domain(clean_text(raw)) or ""` gives, with the common case (an e-mail address)
+    done in one pass.
     """
     if raw.__class__ is not str:
         return None
-    value = clean_text(raw)
-    if value is None:
+    text = raw.strip()
+    if not text:
         return None
-    return email_domain(value) or ""
+    if "@" in text and len(text) <= MAX_TEXT_CHARS:
+        domain = text.lower().rpartition("@")[2].strip().strip(".")
+        return domain if domain and " " not in domain else ""
+    return email_domain(text[:MAX_TEXT_CHARS]) or ""
 
 
 @dataclass(frozen=True, slots=True)
