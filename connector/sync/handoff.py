@@ -104,7 +104,7 @@ class HandoffService:
         self._dry_run = dry_run
         self._pool: ResolvedPool | None = None
         self._owners: list[Owner] | None = None
-        self.planned: list[HandoffRecord] = []
+        self.planned = 0
         self.created: list[HandoffRecord] = []
         self.escalated: list[str] = []
         self.unassigned: list[tuple[str, str]] = []
@@ -218,7 +218,7 @@ class HandoffService:
             created_at=now,
             due_at=self._calendar.add_business_hours(now, tier.response_hours).astimezone(UTC),
         )
-        self.planned.append(record_)
+        self.planned += 1
         if self._dry_run:
             return True
         if not self._store.reserve_handoff(self._portal, record_):
@@ -257,7 +257,7 @@ class HandoffService:
             )
         return {
             "handoffs_unassigned": len(self.unassigned),
-            "handoffs_planned": len(self.planned),
+            "handoffs_planned": self.planned,
             "handoffs_created": len(self.created),
             "handoffs_escalated": len(self.escalated),
         }

@@ -9,7 +9,8 @@ calls the API does not require.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,8 @@ from connector.sync.properties import ScoreProperties
 
 #: HubSpot's batch endpoints take at most 100 inputs.
 BATCH_MAX = 100
+#: Companies kept per run (~1 KB each): enough for most portals' working set of accounts.
+COMPANY_CACHE_MAX = 20_000
 #: Pages of contacts allowed to wait for writes before the pull pauses (keeps memory flat).
 MAX_WRITES_IN_FLIGHT = 8
 
@@ -102,7 +105,8 @@ class Pipeline:
         # Resolving dead letters after every batch costs a transaction; skip it when none exist.
         self._dead_letters_exist = dead_letters_exist
         self._pool = ThreadPoolExecutor(max_workers=write_threads, thread_name_prefix="writer")
-        self._companies: dict[str, CrmRecord | None] = {}
+        # Companies read this run, least recently used first; None = gone from HubSpot.
+        self._companies: OrderedDict[str, Mapping[str, str | None] | None] = OrderedDict()
         self._waiting: list[tuple[int, CrmRecord]] = []
         self._uncached: dict[str, None] = {}  # insertion-ordered set
         self._buffer: list[_Scored] = []
@@ -151,9 +155,12 @@ class Pipeline:
     def _read_companies(self, count: int) -> None:
         ids = list(self._uncached)[:count]
         for company in self._port.read_companies(ids, sorted(self._rules.company_properties)):
-            self._companies[company.id] = company
+            self._companies[company.id] = dict(company.properties)
         for company_id in ids:
             self._companies.setdefault(company_id, None)  # deleted or unreadable: fit data missing
+        # Bounded, so memory does not grow with the portal; an evicted company is read again.
+        while len(self._companies) > COMPANY_CACHE_MAX:
+            self._companies.popitem(last=False)
             del self._uncached[company_id]
         self.counters.companies_read += len(ids)
 
@@ -173,12 +180,14 @@ class Pipeline:
         for seq, record in ready:
             company_id = (record.get("associatedcompanyid") or "").strip()
             company = self._companies.get(company_id) if company_id else None
+            if company_id:
+                self._companies.move_to_end(company_id)
             prior = memory.get(record.id)
             decision = evaluate(
                 LeadInput(
                     contact_id=record.id,
                     contact=record.properties,
-                    company=company.properties if company is not None else None,
+                    company=company,
                 ),
                 rules=self._rules,
                 now=self._now,
