@@ -31,9 +31,12 @@ from connector.rules.sources import domain_key
 from connector.rules.values import HUBSPOT_ISO_CHARS, MAX_EPOCH_S, MAX_TEXT_CHARS, MIN_EPOCH_S
 
 #: What the kernel returns: the first disqualifier's hit (or None), fit points (BANT
-#: included), the BANT outcome, the engagement terms, engagement points, the remembered
-#: signals to carry (name → epoch seconds), and the hits in the order they were found.
-KernelResult = tuple[Hit | None, float, BantOutcome, list[Any], float, dict[str, float], list[Hit]]
+#: included), the BANT outcome, the engagement terms, engagement points and their slope
+#: (points per second), the remembered signals to carry (name → epoch seconds), and the
+#: hits in the order they were found.
+KernelResult = tuple[
+    Hit | None, float, BantOutcome, list[Any], float, float, dict[str, float], list[Hit]
+]
 KernelFn = Callable[[Properties, Properties | None, Mapping[str, datetime], float], KernelResult]
 
 #: Stands for "not computed yet" (a date) and "not in the memo" (a count, whose memo holds None).
@@ -255,14 +258,22 @@ def _emit_credit(
         depth += 1
     hl, ls = _lit(s.half_life_s), _lit(s.lifespan_s)
     e.line(f"ta(({base}, {at}, {hl}, {ls}, {sig}, {count}))", depth)
-    e.line("if age < 0.0:", depth)
-    e.line("age = 0.0", depth + 1)
     if s.half_life_s:
-        e.line(f"value = {base} * 2.0 ** (-age / {hl})", depth)
+        value = f"{base} * 2.0 ** (-age / {hl})"
+        slope = f"value * {_lit(math.log(2.0) / s.half_life_s)}"
     elif s.lifespan_s:
-        e.line(f"value = {base} * (1.0 - age / {ls})", depth)
+        value = f"{base} * (1.0 - age / {ls})"
+        slope = f"{base} / {ls}"
     else:
-        e.line(f"value = {base}", depth)
+        value = base
+        slope = ""
+    e.line("if age < 0.0:  # dated in the future: full credit, not decaying yet", depth)
+    e.line("age = 0.0", depth + 1)
+    e.line(f"value = {value}", depth + 1)
+    e.line("else:", depth)
+    e.line(f"value = {value}", depth + 1)
+    if slope:
+        e.line(f"slope -= {slope}", depth + 1)
     e.line("points += value", depth)
     if s.remember:
         e.line(f"if value >= {_lit(FORGET_BELOW_POINTS)}:", depth)
@@ -366,6 +377,7 @@ def _emit_signals(e: _Emitter, plan: Plan) -> None:
     e.line("terms = []")
     e.line("ta = terms.append")
     e.line("points = 0.0")
+    e.line("slope = 0.0  # d points / dt now, for rescore_at's first Newton step")
     e.line("kept = {}")
     lazy = {ps.signal.at_slot for ps in plan.signals if ps.when is not None}
     for slot in sorted(lazy):
@@ -409,7 +421,7 @@ def compile_kernel(plan: Plan, bant: Bant | None, no_bant: BantOutcome) -> Kerne
     _emit_fit(e, plan)
     _emit_bant(e, bant)
     _emit_signals(e, plan)
-    e.line("return dq, fit, bant, terms, points, kept, hits")
+    e.line("return dq, fit, bant, terms, points, slope, kept, hits")
     source = "\n".join(e.lines) + "\n"
     namespace: dict[str, Any] = {
         **e.names,

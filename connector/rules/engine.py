@@ -165,7 +165,7 @@ def evaluate(
         raise ValueError("evaluate() needs a timezone-aware `now`")
     contact = lead.contact
     now_s = now.timestamp()
-    disqualifier, fit_points, bant, terms, points, memory_s, hits = rules.kernel.run(
+    disqualifier, fit_points, bant, terms, points, slope, memory_s, hits = rules.kernel.run(
         contact, lead.company, _NO_MEMORY if prior is None else prior.signal_memory, now_s
     )
     # score_of, grade_of and temperature_of, inlined (the same arithmetic, in the same order).
@@ -249,6 +249,7 @@ def evaluate(
             memory=new_memory,
             outputs_at=outputs_at,
             points_now=points,
+            slope_now=slope,
         )
     elif out.recycle_due is not None:
         rescore = to_datetime(out.recycle_due.timestamp())  # as next_change gives it

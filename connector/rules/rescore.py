@@ -43,8 +43,16 @@ _Key = tuple[Any, ...]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+#: `_first_ms_below`'s "points a millisecond earlier" when they are known to be above the
+#: target (by at least the step's margin) without having been computed.
+ABOVE = math.inf
+#: How far past the millisecond before a probe a root-safe Newton step must land (ms) for
+#: that millisecond to count as above the target: far more than the step's rounding error
+#: (~1e-4 ms at today's epoch seconds), so no tie can go the wrong way.
+_MARGIN_MS = 0.001
 #: What `_first_ms_below` found: the millisecond, the points and slope there, and the points
-#: one millisecond earlier when that was probed (None otherwise).
+#: one millisecond earlier when that was probed (`ABOVE` when known to be above, None when
+#: unknown).
 _Found = tuple[int, float, float, float | None]
 
 
@@ -68,10 +76,12 @@ def _first_ms_below(
     Once only half-lives are left (every signal in the past, every lifespan decay over) the
     step is taken on the logarithm of the points instead: log-sum-exp is convex too, the step
     is exact for a single half-life, and it goes at least as far (ln x ≥ 1 − 1/x), which saves
-    most steps when the target is far below. Rounding a step up to the millisecond may pass
-    the root: the millisecond before is probed next; a second miss in a row, or a step that
-    leaves the bracket, halves the bracket instead (a signal dated in the future bends the
-    curve the other way).
+    most steps when the target is far below. When such a step lands more than a margin past
+    the millisecond before its probe, and the probe is below, that millisecond is above the
+    target without being probed. Rounding a step up to the millisecond may pass the root: the
+    millisecond before is probed next; a second miss in a row, or a step that leaves the
+    bracket, halves the bracket instead (a signal dated in the future bends the curve the
+    other way).
 
     Args:
         terms: the engagement terms.
@@ -80,7 +90,8 @@ def _first_ms_below(
         min_ms: the earliest millisecond that counts.
 
     Returns:
-        (millisecond, points there, slope there, points a millisecond earlier or None).
+        (millisecond, points there, slope there, points a millisecond earlier: a number when
+        probed, `ABOVE` when known to be above the target, None when unknown).
     """
     lo_s, lo_value, lo_slope = start
     if lo_value < target:  # already below at the start (a whole millisecond ≥ min_ms)
@@ -90,6 +101,7 @@ def _first_ms_below(
     # Until this instant some term is in the future or decays linearly (log points may be
     # concave there).
     log_safe_from = max(at + lifespan if lifespan else at for _, at, _, lifespan, _, _ in terms)
+    past_from = max(at for _, at, _, _, _, _ in terms)  # from then on every signal is past
     floor_ms = min_ms - 1  # the last millisecond known not to be the answer
     lo_ms = -1  # the millisecond `lo_s` is, once a probe moved it (-1: still the start)
     hi: tuple[int, float, float] | None = None
@@ -97,6 +109,7 @@ def _first_ms_below(
     for _ in range(_MAX_ITERATIONS):
         if hi is not None and hi[0] - 1 <= floor_ms:
             return hi[0], hi[1], hi[2], lo_value if lo_ms == hi[0] - 1 else None
+        safe_ms = -math.inf  # a Newton step known not to pass the root (ms), if any
         if misses == 1 and hi is not None:
             probe = hi[0] - 1
         elif not misses and lo_slope < 0.0:
@@ -105,7 +118,9 @@ def _first_ms_below(
                 step = lo_s - (math.log(lo_value) - log_target) * lo_value / lo_slope
             else:
                 step = lo_s - (lo_value - target) / lo_slope
-            probe = _ceil_ms(step) if step < end_ms / _MS_PER_S else end_ms
+            if lo_s >= past_from:
+                safe_ms = step * _MS_PER_S
+            probe = math.ceil(step * _MS_PER_S) if step < end_ms / _MS_PER_S else end_ms
         else:
             probe = -1
         upper = end_ms + 1 if hi is None else hi[0]
@@ -116,6 +131,9 @@ def _first_ms_below(
         t = probe / _MS_PER_S
         value, slope = total_and_slope(terms, t)
         if value < target:
+            if probe - 1 > floor_ms and safe_ms - (probe - 1) >= _MARGIN_MS:
+                # The step did not pass the root, so the millisecond before it is above.
+                return probe, value, slope, ABOVE
             hi = (probe, value, slope)
             misses += 1
         else:
@@ -166,6 +184,7 @@ def next_change(
     memory: Mapping[str, datetime],
     outputs_at: Callable[[RuleSet, Static, float, datetime, PriorState | None], Outputs],
     points_now: float,
+    slope_now: float,
 ) -> datetime | None:
     """The earliest future instant at which the outputs would change, or None.
 
@@ -179,6 +198,7 @@ def next_change(
         memory: the signal memory the sync will store.
         outputs_at: the engine's output function (passed in to avoid an import cycle).
         points_now: the engagement points at `now` (the same float as `total(terms, now)`).
+        slope_now: their time derivative at `now` (points per second, as `total_and_slope`).
 
     Returns:
         A whole-millisecond UTC instant after `now`, or None when nothing changes within
@@ -218,7 +238,7 @@ def next_change(
     best = recycle_s
     if terms:
         best = _engagement_change(
-            rules, static, terms, now.timestamp(), current, make_key, best, points_now
+            rules, static, terms, now.timestamp(), current, make_key, best, points_now, slope_now
         )
     if best is None:
         return None
@@ -243,6 +263,7 @@ def _engagement_change(
     make_key: Callable[[], Callable[[float], _Key]],
     best: float | None,
     points_now: float,
+    slope_now: float,
 ) -> float | None:
     targets = _thresholds(rules, static, current, points_now)
     if not targets:
@@ -263,7 +284,7 @@ def _engagement_change(
     start: tuple[float, float, float] | None = None
     for target, needs_full in targets:
         if start is None:
-            start = (now_s, points_now, total_and_slope(terms, now_s)[1])
+            start = (now_s, points_now, slope_now)
         found = _first_ms_below(terms, start, target, min_ms)
         if found is None:
             break
@@ -291,6 +312,9 @@ def _engagement_change(
             start = (t, points, slope)
             min_ms = ms
             continue
+        if before == ABOVE and not needs_full:
+            # No higher bar is left, so nothing but this crossing changes score or temperature.
+            return t if best is None else min(best, t)
         if (
             before is not None
             and t - _RESOLUTION_S > lo
