@@ -193,31 +193,36 @@ def evaluate(
     status = contact.get("hs_lead_status")
 
     # outputs_at, inlined: policy outcomes memoised by the facts they read.
+    key: tuple[object, ...] = (
+        score,
+        temperature,
+        points if rules.policy_reads_engagement else None,
+        fit_points if rules.policy_reads_fit else None,
+        grade,
+        bant.met_count,
+        bant.met,
+        disqualified,
+        stage,
+        status,
+        None if prior is None else (prior.in_handoff, prior.last_written_lead_status),
+    )
+    memo = rules.outputs_memo
+    if rules.recycles and stage is not None and stage.strip().lower() == MQL:
+        # On the recycling clock the outcome also depends on the instant and the clock's
+        # start; a run scores all its contacts at one instant, so they share entries.
+        key = (*key, now, None if prior is None else prior.below_bar_since)
+        memo = rules.recycling_memo
+        if len(memo) >= _OUTPUTS_MEMO_MAX_ENTRIES:
+            memo.clear()  # entries of past runs' instants are never read again
     static: Static | None = None
-    key: tuple[object, ...] | None = None
-    out: Outputs | None = None
-    if not (rules.recycles and stage is not None and stage.strip().lower() == MQL):
-        key = (
-            score,
-            temperature,
-            points if rules.policy_reads_engagement else None,
-            fit_points if rules.policy_reads_fit else None,
-            grade,
-            bant.met_count,
-            bant.met,
-            disqualified,
-            stage,
-            status,
-            None if prior is None else (prior.in_handoff, prior.last_written_lead_status),
-        )
-        out = rules.outputs_memo.get(key)
+    out = memo.get(key)
     if out is None:
         static = Static(
             fit_points, fit_part, grade, bant.met_count, bant.met, disqualified, stage, status
         )
         out = _outputs(rules, static, score, points, now, prior)
-        if key is not None and len(rules.outputs_memo) < _OUTPUTS_MEMO_MAX_ENTRIES:
-            rules.outputs_memo[key] = out
+        if len(memo) < _OUTPUTS_MEMO_MAX_ENTRIES:
+            memo[key] = out
     if out.note is not None:
         hits.append(hit_of(out.note))
 

@@ -20,6 +20,8 @@ _KIND_ORDER = {"disqualifier": 0, "policy": 1, "fit": 2, "bant": 3, "engagement"
 #: contacts (fit criteria, BANT answers) are built once as hits and shared.
 Hit = tuple[int, float, int, Reason, str | None]
 HIT_KEY = itemgetter(0, 1, 2)
+_REASON_OF = itemgetter(3)
+_ITEM_OF = itemgetter(4)
 
 
 def hit_of(reason: Reason) -> Hit:
@@ -92,8 +94,9 @@ def ordered_hits(hits: list[Hit]) -> tuple[tuple[Reason, ...], str]:
     The compact text is `compact_text` of the ordered reasons, without formatting any twice.
     """
     hits.sort(key=HIT_KEY)
-    reasons = tuple([h[3] for h in hits])
-    items = [h[4] for h in hits if h[4] is not None]
+    reasons = tuple(map(_REASON_OF, hits))
+    # filter(None, …) drops the None items; an item is never "" (it starts with its points).
+    items = list(filter(None, map(_ITEM_OF, hits)))
     joined = _SEPARATOR.join(items)
     # Everything fits with room for a "+N more" tail: no reason is cut (see compact_text).
     if len(joined) <= COMPACT_MAX_CHARS - len(f"{_SEPARATOR}+{len(items)} more"):

@@ -87,6 +87,8 @@ class RuleSet:
     policy_reads_engagement: bool
     #: policy outcomes memoised by `engine.outputs_at` (a pure cache).
     outputs_memo: dict[tuple[object, ...], Outputs] = field(default_factory=dict, compare=False)
+    #: the same for MQLs on the recycling clock, keyed also by the instant (see `evaluate`).
+    recycling_memo: dict[tuple[object, ...], Outputs] = field(default_factory=dict, compare=False)
 
 
 def _refs_of(matchers: Iterable[Matcher]) -> Iterable[PropertyRef]:
