@@ -11,7 +11,7 @@ from connector.rules.explain import Hit, hit_of
 from connector.rules.matchers import Properties, PropertyRef, parse_refs, read_first
 from connector.rules.model import BantDimensionResult, BantResult, Reason
 from connector.rules.schema import SENIORITY_LEVELS, BantPointsSpec, BantSpec
-from connector.rules.values import parse_number
+from connector.rules.values import MAX_TEXT_CHARS, parse_number
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 
@@ -82,6 +82,9 @@ class Need:
     points: Points
     memo: dict[object, _Answer] = field(default_factory=dict, compare=False)
     answers: dict[tuple[str, str | None], _Answer] = field(default_factory=dict, compare=False)
+    #: answers by the product-interest value alone, for values that decide need by
+    #: themselves (the challenge text, unique per contact, is then irrelevant)
+    by_interest: dict[object, _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +306,22 @@ def answer_for(
 ) -> _Answer:
     """One dimension's answer for a contact the dimension's memo has not seen (memoised)."""
     return _answer(part, key, name, *_decide(part, contact, company))
+
+
+def interest_decides(need: Need, raw: object) -> bool:
+    """Whether a product-interest value decides need by itself (as `_need` reads it)."""
+    if raw.__class__ is not str:
+        return False
+    text = raw.strip()
+    if not text:
+        return False
+    return not need.interest_values or text[:MAX_TEXT_CHARS].lower() in need.interest_values
+
+
+def remember_by_interest(need: Need, raw: object, answer: _Answer) -> None:
+    """Memoise a need answer by its interest value when that value alone decided it."""
+    if len(need.by_interest) < _MEMO_MAX_ENTRIES and interest_decides(need, raw):
+        need.by_interest[raw] = answer
 
 
 def outcome_of(bant: Bant, answers: tuple[_Answer, ...]) -> BantOutcome:

@@ -22,7 +22,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from connector.rules.bant import Bant, BantOutcome, answer_for, outcome_of
+from connector.rules.bant import (
+    Bant,
+    BantOutcome,
+    Need,
+    answer_for,
+    outcome_of,
+    remember_by_interest,
+)
 from connector.rules.engagement import FORGET_BELOW_POINTS, LIST_FROM_POINTS, Signal, count_of
 from connector.rules.explain import Hit
 from connector.rules.matchers import Properties, PropertyRef
@@ -182,10 +189,21 @@ def _emit_bant(e: _Emitter, bant: Bant | None) -> None:
         raws = [e.read(ref) for ref in refs]
         key = raws[0] if len(raws) == 1 else f"({', '.join(raws)},)"
         part_name = e.const("PART", part)
-        e.line(f"a{number} = {e.const('MEMO', part.memo)}.get({key})")
-        e.line(f"if a{number} is None:")
-        e.line(f"a{number} = answer_for({part_name}, {key}, {name!r}, contact, company)", 2)
-        answers.append(f"a{number}")
+        a = f"a{number}"
+        answers.append(a)
+        if isinstance(part, Need) and len(part.interest_refs) == 1 and part.text_refs:
+            # A product interest that decides need makes the (unique) challenge text moot.
+            interest = raws[0]
+            e.line(f"{a} = {e.const('MEMO', part.by_interest)}.get({interest})")
+            e.line(f"if {a} is None:")
+            e.line(f"{a} = {e.const('MEMO', part.memo)}.get({key})", 2)
+            e.line(f"if {a} is None:", 2)
+            e.line(f"{a} = answer_for({part_name}, {key}, {name!r}, contact, company)", 3)
+            e.line(f"remember_by_interest({part_name}, {interest}, {a})", 2)
+            continue
+        e.line(f"{a} = {e.const('MEMO', part.memo)}.get({key})")
+        e.line(f"if {a} is None:")
+        e.line(f"{a} = answer_for({part_name}, {key}, {name!r}, contact, company)", 2)
     ids = ", ".join(f"{a}[2]" for a in answers)
     e.line(f"bant = {e.const('MEMO', bant.memo)}.get(({ids},))")
     e.line("if bant is None:")
@@ -249,9 +267,10 @@ def _read_lazy(e: _Emitter, ref: PropertyRef) -> str:
 
 
 def _emit_credit(
-    e: _Emitter, s: Signal, sig: str, at: str, base: str, count: str, depth: int
+    e: _Emitter, ps: PlanSignal, sig: str, at: str, base: str, count: str, depth: int
 ) -> None:
     """A fired signal's term, decayed credit, memory and reason (`at` is not None here)."""
+    s = ps.signal
     e.line(f"age = now_s - {at}", depth)
     if s.lifespan_s:
         e.line(f"if age < {_lit(s.lifespan_s)}:", depth)  # a credit over for good is left out
@@ -279,7 +298,8 @@ def _emit_credit(
         e.line(f"if value >= {_lit(FORGET_BELOW_POINTS)}:", depth)
         e.line(f"kept[{s.name!r}] = {at}", depth + 1)
     e.line(f"if value >= {_lit(LIST_FROM_POINTS)}:", depth)
-    e.line(f"ha(engagement_hit({sig}, value, age, {count}))", depth + 1)
+    texts = e.const("TEXTS", ps.texts)
+    e.line(f"ha(engagement_hit({sig}, {texts}, value, age, {count}))", depth + 1)
 
 
 def _emit_count(e: _Emitter, ps: PlanSignal, depth: int) -> None:
@@ -330,12 +350,12 @@ def _emit_signal_fresh(
     depth += 1
     sig = e.const("SIGNAL", s)
     if not s.count_refs:
-        _emit_credit(e, s, sig, at, _lit(s.points), "None", depth)
+        _emit_credit(e, ps, sig, at, _lit(s.points), "None", depth)
         return
     _emit_count(e, ps, depth)
     e.line("if count is not None:", depth)
     _emit_base(e, s, depth + 1)
-    _emit_credit(e, s, sig, at, "base", "count", depth + 1)
+    _emit_credit(e, ps, sig, at, "base", "count", depth + 1)
 
 
 def _emit_signal_remembering(
@@ -369,7 +389,7 @@ def _emit_signal_remembering(
         e.line("elif ts > at:", depth + 1)
         e.line("at = ts", depth + 2)
     e.line("if at is not None:", depth)
-    _emit_credit(e, s, e.const("SIGNAL", s), "at", "base", "count", depth + 1)
+    _emit_credit(e, ps, e.const("SIGNAL", s), "at", "base", "count", depth + 1)
 
 
 def _emit_signals(e: _Emitter, plan: Plan) -> None:
@@ -429,6 +449,7 @@ def compile_kernel(plan: Plan, bant: Bant | None, no_bant: BantOutcome) -> Kerne
         "NO_COMPANY_GET": _NO_COMPANY_GET,
         "NO_BANT": no_bant,
         "answer_for": answer_for,
+        "remember_by_interest": remember_by_interest,
         "outcome_of": outcome_of,
         "bound_hit": bound_hit,
         "stamp_of": stamp_of,

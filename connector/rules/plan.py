@@ -34,6 +34,8 @@ from connector.rules.values import (
 
 #: Per-signal memo of counts (raw value → occurrences); counts repeat (small integers).
 _COUNT_MEMO_MAX_ENTRIES = 20_000
+#: Per-signal memo of reason texts by (days, count, rounded points): a pure cache, bounded.
+_TEXTS_MEMO_MAX_ENTRIES = 20_000
 
 _DIGITS = "0123456789"
 _MISSING = object()
@@ -65,6 +67,9 @@ class PlanSignal:
     signal: Signal
     when: Slot | None
     counts: dict[str | None, float | None] = field(default_factory=dict, compare=False)
+    texts: dict[tuple[int, float | None, int], tuple[str, str | None]] = field(
+        default_factory=dict, compare=False
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,13 +169,29 @@ def bound_hit(group: str, word: str, bound: float, subtotal: float) -> Hit:
 _AGE_TEXTS = tuple(age_text(days * 86_400.0) for days in range(10_000))
 
 
-def engagement_hit(signal: Signal, points: float, age: float, count: float | None) -> Hit:
-    """The hit for a listed signal: `hit_of(Reason(...))` without its general checks."""
+def engagement_hit(
+    signal: Signal,
+    texts: dict[tuple[int, float | None, int], tuple[str, str | None]],
+    points: float,
+    age: float,
+    count: float | None,
+) -> Hit:
+    """The hit for a listed signal: `hit_of(Reason(...))` without its general checks.
+
+    Its texts (observed value and compact item) depend only on the age in whole days, the
+    count and the rounded points, which repeat across contacts: they are memoised in `texts`
+    (one dict per signal).
+    """
     days = int(age // 86_400.0)
-    when = _AGE_TEXTS[days] if days < len(_AGE_TEXTS) else age_text(age)
-    observed = when if count is None else f"×{count:g}, last {when}"
     rounded = round(points)
-    # compact_item for an engagement reason: observed is short and has no newline.
-    item = None if not rounded else f"+{rounded} {signal.label} {observed}"
-    reason = _new_reason("engagement", signal.label, observed, points, signal.stage)
-    return (1, -points, _ENGAGEMENT_ORDER, reason, item)
+    key = (days, count, rounded)
+    found = texts.get(key)
+    if found is None:
+        when = _AGE_TEXTS[days] if days < len(_AGE_TEXTS) else age_text(age)
+        observed = when if count is None else f"×{count:g}, last {when}"
+        # compact_item for an engagement reason: observed is short and has no newline.
+        found = (observed, None if not rounded else f"+{rounded} {signal.label} {observed}")
+        if len(texts) < _TEXTS_MEMO_MAX_ENTRIES:
+            texts[key] = found
+    reason = _new_reason("engagement", signal.label, found[0], points, signal.stage)
+    return (1, -points, _ENGAGEMENT_ORDER, reason, found[1])
