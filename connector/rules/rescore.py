@@ -98,10 +98,14 @@ def _first_ms_below(
         return round(lo_s * _MS_PER_S), lo_value, lo_slope, None
     end_ms = _ceil_ms(lo_s + _HORIZON_S)
     log_target = math.log(target)
-    # Until this instant some term is in the future or decays linearly (log points may be
-    # concave there).
-    log_safe_from = max(at + lifespan if lifespan else at for _, at, _, lifespan, _, _ in terms)
-    past_from = max(at for _, at, _, _, _, _ in terms)  # from then on every signal is past
+    # From `past_from` on every signal is in the past (the curve is convex); until
+    # `log_safe_from` some lifespan decay is still running too (log points may be concave).
+    past_from = log_safe_from = -math.inf
+    for _, at, _, lifespan, _, _ in terms:
+        if at > past_from:
+            past_from = at
+        if at + lifespan > log_safe_from:
+            log_safe_from = at + lifespan
     floor_ms = min_ms - 1  # the last millisecond known not to be the answer
     lo_ms = -1  # the millisecond `lo_s` is, once a probe moved it (-1: still the start)
     hi: tuple[int, float, float] | None = None
