@@ -35,7 +35,7 @@ from connector.rules.explain import Hit
 from connector.rules.matchers import Properties, PropertyRef
 from connector.rules.plan import Plan, PlanSignal, count_memoised, engagement_hit, stamp_of
 from connector.rules.sources import domain_key
-from connector.rules.values import HUBSPOT_ISO_CHARS, MAX_EPOCH_S, MAX_TEXT_CHARS, MIN_EPOCH_S
+from connector.rules.values import MAX_EPOCH_S, MAX_TEXT_CHARS, MIN_EPOCH_S
 
 #: What the kernel returns: the first disqualifier's hit (or None), fit points (BANT
 #: included), the BANT outcome, the engagement terms, engagement points and their slope
@@ -238,24 +238,25 @@ def _emit_stamp(e: _Emitter, plan: Plan, slot: int, depth: int, known: set[int] 
 
 
 def _emit_parse(e: _Emitter, into: str, raw: str, depth: int) -> None:
-    """`into` = `stamp_of(raw)`, with HubSpot's own format parsed in line (most dates)."""
+    """`into` = `stamp_of(raw)`: an ISO value with a time zone read in line (most dates).
+
+    `datetime.fromisoformat` rejects surrounding blanks and epoch digits, so a value it
+    reads with a time zone is one `parse_timestamp` would read the same way; anything
+    else (naive dates, epoch strings, blanks, garbage) goes to `stamp_of`.
+    """
     e.line(f"r = {raw}", depth)
-    e.line(
-        f"if r.__class__ is str and len(r) == {HUBSPOT_ISO_CHARS} and r[23] == 'Z' "
-        "and r[0] in DIGITS:",
-        depth,
-    )
-    e.line("try:", depth + 1)
-    e.line(f"{into} = FROM_ISO(r).timestamp()", depth + 2)
-    e.line("except ValueError:", depth + 1)
-    e.line(f"{into} = None", depth + 2)
-    e.line(
-        f"if {into} is not None and not {_lit(MIN_EPOCH_S)} <= {into} <= {_lit(MAX_EPOCH_S)}:",
-        depth + 1,
-    )
-    e.line(f"{into} = None", depth + 2)
+    e.line("if r is None:", depth)
+    e.line(f"{into} = None", depth + 1)
     e.line("else:", depth)
-    e.line(f"{into} = None if r is None else stamp_of(r)", depth + 1)
+    e.line("try:", depth + 1)
+    e.line("d = FROM_ISO(r)", depth + 2)
+    e.line(f"{into} = stamp_of(r) if d.tzinfo is None else d.timestamp()", depth + 2)
+    e.line("except (TypeError, ValueError, OverflowError, OSError):", depth + 1)
+    e.line(f"{into} = stamp_of(r)", depth + 2)
+    e.line("else:", depth + 1)
+    bounds = f"{_lit(MIN_EPOCH_S)} <= {into} <= {_lit(MAX_EPOCH_S)}"
+    e.line(f"if {into} is not None and not {bounds}:", depth + 2)
+    e.line(f"{into} = None", depth + 3)
 
 
 def _read_lazy(e: _Emitter, ref: PropertyRef) -> str:
@@ -456,7 +457,6 @@ def compile_kernel(plan: Plan, bant: Bant | None, no_bant: BantOutcome) -> Kerne
         "count_memoised": count_memoised,
         "count_of": count_of,
         "engagement_hit": engagement_hit,
-        "DIGITS": "0123456789",
         "FROM_ISO": datetime.fromisoformat,
     }
     exec(compile(source, "<rules kernel>", "exec"), namespace)  # our own source

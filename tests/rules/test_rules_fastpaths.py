@@ -8,12 +8,12 @@ decisions taken on cold ones.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rules_helpers import NOW
+from rules_helpers import NOW, build_rules, lead
 
 from connector.rules import LeadInput, evaluate, load_rules
 from connector.rules.values import MAX_EPOCH_S, MIN_EPOCH_S, parse_timestamp
@@ -79,3 +79,35 @@ def test_decisions_do_not_depend_on_what_the_memos_saw_before() -> None:
     backward = backward[len(leads) :][::-1] + backward[: len(leads)][::-1]
     assert forward == again
     assert forward == backward
+
+
+_DATE_TEXT = st.one_of(
+    _INSTANTS.map(lambda t: t.isoformat(timespec="milliseconds").replace("+00:00", "Z")),
+    _INSTANTS.map(lambda t: t.isoformat()),
+    _INSTANTS.map(lambda t: t.astimezone(timezone(timedelta(hours=-5))).isoformat()),
+    _INSTANTS.map(lambda t: t.date().isoformat()),
+    _INSTANTS.map(lambda t: t.replace(tzinfo=None).isoformat()),
+    _INSTANTS.map(lambda t: str(int(t.timestamp() * 1000))),
+    st.text(max_size=30),
+)
+_ONE_SIGNAL = build_rules(
+    engagement={
+        "signals": [
+            {"name": "s", "stage": "top", "at": "t", "points": 50, "decay": {"half_life_days": 9}}
+        ]
+    }
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_DATE_TEXT, pad=st.sampled_from(["", " ", "\t"]))
+def test_the_kernel_reads_dates_like_parse_timestamp(text: str, pad: str) -> None:
+    """The generated code reads aware ISO values itself and hands the rest to the parser."""
+    raw = pad + text + pad
+    decision = evaluate(lead({"t": raw}), rules=_ONE_SIGNAL, now=NOW)
+    at = parse_timestamp(raw)
+    if at is None:
+        assert decision.engagement_points == 0.0
+    else:
+        age = max(0.0, NOW.timestamp() - at)
+        assert decision.engagement_points == 50.0 * 2.0 ** (-age / (9 * 86_400.0))
