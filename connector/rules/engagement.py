@@ -129,24 +129,30 @@ def total(terms: list[Term], now_s: float) -> float:
 
 
 def total_and_slope(terms: list[Term], now_s: float) -> tuple[float, float]:
-    """Engagement points at `now_s` and their time derivative (points per second, ≤ 0)."""
+    """Engagement points at `now_s` (the same float as `total`) and their time derivative.
+
+    The derivative (points per second, ≤ 0) is the one to the right of `now_s`: a signal
+    dated exactly `now_s` starts decaying there. A signal still in the future has full
+    credit and no slope yet.
+    """
     points = 0.0
     derivative = 0.0
     for base, at, half_life, lifespan, _, _ in terms:
         age = now_s - at
-        future = age < 0.0
-        if future:
-            age = 0.0
         if half_life:
-            value = base * 2.0 ** (-age / half_life)
-            points += value
-            if not future:
+            if age >= 0.0:
+                value = base * 2.0 ** (-age / half_life)
+                points += value
                 derivative -= value * _LN2 / half_life
+            else:
+                points += base  # = base · 2^(−0/half_life), as `total` computes it
         elif lifespan:
-            if age < lifespan:
-                points += base * (1.0 - age / lifespan)
-                if not future:
+            if age >= 0.0:
+                if age < lifespan:
+                    points += base * (1.0 - age / lifespan)
                     derivative -= base / lifespan
+            else:
+                points += base  # = base · (1 − 0/lifespan)
         else:
             points += base
     return points, derivative

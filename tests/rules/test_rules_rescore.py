@@ -13,6 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rules_helpers import NOW, build_rules, lead
 
 from connector.rules import RuleSet, evaluate
@@ -133,3 +135,21 @@ def test_solver_agrees_with_brute_force(terms: list[Any], target: float) -> None
         return
     assert found is not None
     assert found[0] == _brute_force(shifted, first_ms, target)
+
+
+_TERM = st.tuples(
+    st.floats(0.01, 1000),
+    st.floats(-400 * DAY_S, 30 * DAY_S),
+    st.sampled_from([0.0, 7 * DAY_S, 21 * DAY_S]),
+    st.sampled_from([0.0, 30 * DAY_S, 60 * DAY_S]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=st.lists(_TERM, max_size=8), offset=st.floats(0, 400 * DAY_S))
+def test_points_with_slope_are_exactly_the_points(raw: list[Any], offset: float) -> None:
+    """The solver reads outputs off its probes: they must be the very floats `total` gives."""
+    start = 1_700_000_000.0
+    terms = [(b, start + a, h, 0.0 if h else ls, None, None) for b, a, h, ls in raw]
+    t = start + offset
+    assert total_and_slope(terms, t)[0] == total(terms, t)  # type: ignore[arg-type]
