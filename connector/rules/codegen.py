@@ -80,6 +80,7 @@ class _Emitter:
         self.lines: list[str] = []
         self.names: dict[str, object] = {}
         self._ids: dict[int, str] = {}
+        self._counts: dict[str, int] = {}
         self.raw: dict[PropertyRef, str] = {}
         #: date slots the code emitted so far may have parsed (on some path)
         self.maybe_parsed: set[int] = set()
@@ -91,7 +92,9 @@ class _Emitter:
         """The global name the source uses for `value` (one name per object)."""
         found = self._ids.get(id(value))
         if found is None:
-            found = f"{prefix}{len(self.names)}"
+            number = self._counts.get(prefix, 0)
+            self._counts[prefix] = number + 1
+            found = f"{prefix}{number}" if prefix.isupper() else prefix
             self._ids[id(value)] = found
             self.names[found] = value
         return found
