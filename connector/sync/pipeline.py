@@ -158,10 +158,10 @@ class Pipeline:
             self._companies[company.id] = dict(company.properties)
         for company_id in ids:
             self._companies.setdefault(company_id, None)  # deleted or unreadable: fit data missing
+            del self._uncached[company_id]
         # Bounded, so memory does not grow with the portal; an evicted company is read again.
         while len(self._companies) > COMPANY_CACHE_MAX:
             self._companies.popitem(last=False)
-            del self._uncached[company_id]
         self.counters.companies_read += len(ids)
 
     def _score_ready(self) -> None:

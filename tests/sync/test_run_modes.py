@@ -154,3 +154,64 @@ def test_run_stops_cleanly_on_sigterm(make_sandbox: MakeSandbox, tmp_path: Path)
         if (sandbox.store.get("contacts", cid) or {}).get("qualification_score")
     )
     assert scored == written  # nothing half-done: every write made is accounted for
+
+
+def test_recycling_clears_then_sets_the_stage_in_two_requests(
+    make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = make_sandbox(contacts=1_500, seed=12)
+    _point_at(sandbox, tmp_path / "state.sqlite3", monkeypatch)
+    services = Services.from_settings(load_settings())
+    from connector.sync.setup import run_setup_steps
+
+    run_setup_steps(
+        services.gateway, rules=services.rules, names=services.names, group="g", create=True
+    )
+    now = datetime.now(UTC)
+    build_run(services, dry_run=False, clock=lambda: now).execute()
+    mqls = [
+        cid
+        for cid in sandbox.store.all_ids("contacts")
+        if (sandbox.store.get("contacts", cid) or {}).get("lifecyclestage")
+        == "marketingqualifiedlead"
+    ]
+    memory = services.store.get_memory("default", mqls)
+    below = [cid for cid in mqls if memory[cid].below_bar_since is not None]
+    assert below, "the seeded portal has MQLs below the MQL bar"
+    time.sleep(0.01)
+    settled = datetime.now(UTC) + timedelta(milliseconds=5)
+    build_run(services, dry_run=False, clock=lambda: settled).execute()  # our own echoes
+    sandbox.reset_counts()
+
+    later = settled + timedelta(days=91)
+    result = build_run(services, dry_run=False, clock=lambda: later).execute()
+
+    assert result.status == "ok"
+    recycled = [
+        cid
+        for cid in below
+        if (sandbox.store.get("contacts", cid) or {}).get("lifecyclestage") == "lead"
+    ]
+    assert recycled, "MQLs 91 days below the bar go back to lead"
+    updates = sum(
+        n for (_, path, _), n in sandbox.request_counts().items() if path.endswith("batch/update")
+    )
+    assert updates >= 2  # the clear and the set are separate requests
+    services.close()
+
+
+def test_a_small_company_cache_evicts_and_still_scores_every_contact(
+    make_sandbox: MakeSandbox, make_connector: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import connector.sync.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "COMPANY_CACHE_MAX", 150)
+    sandbox = make_sandbox(contacts=2_000, seed=5)
+    connector = make_connector(sandbox)
+    assert connector.run("setup").code == 0
+    assert connector.run("sync").code == 0
+    store = connector.store()
+    summary = dict(store.recent_runs("default", 1)[0].summary)
+    store.close()
+    assert summary["written"] == 2_000
+    assert summary["companies_read"] >= len(sandbox.store.all_ids("companies")) - 10
