@@ -10,7 +10,10 @@ import pytest
 
 from connector.cli import main
 from connector.sandbox import Sandbox
+from connector.settings import load_settings
 from connector.state import StateStore
+from connector.sync.services import Services
+from connector.sync.setup import run_setup_steps
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -63,3 +66,29 @@ def _make_connector(
         return Connector(sandbox, state_url, run)
 
     return make
+
+
+def sandbox_env(sandbox: Sandbox, state: Path) -> dict[str, str]:
+    """The settings that point the connector at `sandbox`, with its state in `state`."""
+    return {
+        "HUBSPOT_BASE_URL": sandbox.base_url,
+        "HUBSPOT_ACCESS_TOKEN": sandbox.token,
+        "CONNECTOR_STATE_URL": f"sqlite:///{state}",
+        "CONNECTOR_RULES_FILE": str(REPO / "config" / "rules.yaml"),
+        "CONNECTOR_SLA_FILE": str(REPO / "config" / "sla.yaml"),
+        "CONNECTOR_SEARCH_LAG_SECONDS": "0",
+    }
+
+
+def ready_services(
+    sandbox: Sandbox, state: Path, monkeypatch: pytest.MonkeyPatch, *, setup: bool = True
+) -> Services:
+    """Services built from settings aimed at `sandbox`, with the score properties created."""
+    for name, value in sandbox_env(sandbox, state).items():
+        monkeypatch.setenv(name, value)
+    services = Services.from_settings(load_settings())
+    if setup:
+        run_setup_steps(
+            services.gateway, rules=services.rules, names=services.names, group="g", create=True
+        )
+    return services

@@ -16,11 +16,10 @@ from typing import Any
 import pytest
 
 from connector.sandbox import Sandbox
-from connector.settings import load_settings
 from connector.sync.handoff import Proof
-from connector.sync.services import Services, build_run
+from connector.sync.services import build_run
 from tests.conftest import MakeSandbox
-from tests.sync.conftest import REPO
+from tests.sync.conftest import REPO, ready_services, sandbox_env
 
 HANDOFF = "qualification_handoff"
 
@@ -59,16 +58,7 @@ def assert_exactly_one_task_per_handoff(sandbox: Sandbox) -> int:
 
 
 def _env(sandbox: Sandbox, state: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "HUBSPOT_BASE_URL": sandbox.base_url,
-        "HUBSPOT_ACCESS_TOKEN": sandbox.token,
-        "CONNECTOR_STATE_URL": f"sqlite:///{state}",
-        "CONNECTOR_RULES_FILE": str(REPO / "config" / "rules.yaml"),
-        "CONNECTOR_SLA_FILE": str(REPO / "config" / "sla.yaml"),
-        "CONNECTOR_SEARCH_LAG_SECONDS": "0",
-        "CONNECTOR_LOG_LEVEL": "WARNING",
-    }
+    return {**os.environ, **sandbox_env(sandbox, state), "CONNECTOR_LOG_LEVEL": "WARNING"}
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
@@ -110,24 +100,11 @@ def test_sigkill_at_random_points_leaves_exactly_one_task_per_handoff(
     assert handed_off >= trials
 
 
-def _services(sandbox: Sandbox, state: Path, monkeypatch: pytest.MonkeyPatch) -> Services:
-    for name, value in _env(sandbox, state).items():
-        if name.startswith(("HUBSPOT_", "CONNECTOR_")):
-            monkeypatch.setenv(name, value)
-    return Services.from_settings(load_settings())
-
-
 def test_a_handoff_happens_on_the_crossing_not_on_every_run(
     make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox = make_sandbox(contacts=800, seed=3)
-    services = _services(sandbox, tmp_path / "state.sqlite3", monkeypatch)
-    services.remember_setup()
-    from connector.sync.setup import run_setup_steps
-
-    run_setup_steps(
-        services.gateway, rules=services.rules, names=services.names, group="g", create=True
-    )
+    services = ready_services(sandbox, tmp_path / "state.sqlite3", monkeypatch)
     now = datetime.now(UTC)
     first = build_run(services, dry_run=False, clock=lambda: now).execute()
     created = first.summary["handoffs_created"]
@@ -153,12 +130,7 @@ def test_each_breached_task_is_escalated_exactly_once_across_restarts(
 ) -> None:
     sandbox = make_sandbox(contacts=800, seed=3)
     state = tmp_path / "state.sqlite3"
-    services = _services(sandbox, state, monkeypatch)
-    from connector.sync.setup import run_setup_steps
-
-    run_setup_steps(
-        services.gateway, rules=services.rules, names=services.names, group="g", create=True
-    )
+    services = ready_services(sandbox, state, monkeypatch)
     now = datetime.now(UTC)
     build_run(services, dry_run=False, clock=lambda: now).execute()
     ledger = services.store.open_handoffs("default")
@@ -170,7 +142,7 @@ def test_each_breached_task_is_escalated_exactly_once_across_restarts(
     month_later = now + timedelta(days=30)
     escalated_total = 0
     for _restart in range(3):
-        services = _services(sandbox, state, monkeypatch)
+        services = ready_services(sandbox, state, monkeypatch, setup=False)
         result = build_run(services, dry_run=False, clock=lambda: month_later).execute()
         escalated_total += result.summary["handoffs_escalated"]
         services.close()
@@ -191,12 +163,7 @@ def test_sla_report_counts_handoffs_per_owner(
     make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
     sandbox = make_sandbox(contacts=800, seed=3)
-    services = _services(sandbox, tmp_path / "state.sqlite3", monkeypatch)
-    from connector.sync.setup import run_setup_steps
-
-    run_setup_steps(
-        services.gateway, rules=services.rules, names=services.names, group="g", create=True
-    )
+    services = ready_services(sandbox, tmp_path / "state.sqlite3", monkeypatch)
     result = build_run(services, dry_run=False, clock=lambda: datetime.now(UTC)).execute()
     created = result.summary["handoffs_created"]
     first = services.store.open_handoffs("default")[0]

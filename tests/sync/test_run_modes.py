@@ -13,37 +13,17 @@ from typing import Any
 
 import pytest
 
-from connector.settings import load_settings
 from connector.state import StateStore
-from connector.sync.services import Services, build_run
+from connector.sync.services import build_run
 from tests.conftest import MakeSandbox
-from tests.sync.conftest import REPO
-
-
-def _point_at(sandbox: Any, state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    env = {
-        "HUBSPOT_BASE_URL": sandbox.base_url,
-        "HUBSPOT_ACCESS_TOKEN": sandbox.token,
-        "CONNECTOR_STATE_URL": f"sqlite:///{state}",
-        "CONNECTOR_RULES_FILE": str(REPO / "config" / "rules.yaml"),
-        "CONNECTOR_SLA_FILE": str(REPO / "config" / "sla.yaml"),
-        "CONNECTOR_SEARCH_LAG_SECONDS": "0",
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+from tests.sync.conftest import REPO, ready_services
 
 
 def test_scores_that_change_with_time_alone_are_rescored_when_due(
     make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox = make_sandbox(contacts=600, seed=8)
-    _point_at(sandbox, tmp_path / "state.sqlite3", monkeypatch)
-    services = Services.from_settings(load_settings())
-    from connector.sync.setup import run_setup_steps
-
-    run_setup_steps(
-        services.gateway, rules=services.rules, names=services.names, group="g", create=True
-    )
+    services = ready_services(sandbox, tmp_path / "state.sqlite3", monkeypatch)
     now = datetime.now(UTC)
     build_run(services, dry_run=False, clock=lambda: now).execute()
     memory = services.store.get_memory("default", sandbox.store.all_ids("contacts"))
@@ -160,13 +140,7 @@ def test_recycling_clears_then_sets_the_stage_in_two_requests(
     make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox = make_sandbox(contacts=1_500, seed=12)
-    _point_at(sandbox, tmp_path / "state.sqlite3", monkeypatch)
-    services = Services.from_settings(load_settings())
-    from connector.sync.setup import run_setup_steps
-
-    run_setup_steps(
-        services.gateway, rules=services.rules, names=services.names, group="g", create=True
-    )
+    services = ready_services(sandbox, tmp_path / "state.sqlite3", monkeypatch)
     now = datetime.now(UTC)
     build_run(services, dry_run=False, clock=lambda: now).execute()
     mqls = [
