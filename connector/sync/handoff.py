@@ -296,11 +296,13 @@ class HandoffService:
             return
         tasks = [self._task_for(h, contacts.get(h.contact_id), now) for h in batch]
         outcome = self._port.create_tasks(tasks)
-        by_key = _match_tasks(outcome.records, [h.key for h in batch])
-        done = [(h, by_key[h.key]) for h in batch if h.key in by_key]
-        for handoff in batch:
-            if handoff.key not in by_key:
+        # The gateway maps each created task back to its input (created_ids[i] is tasks[i]'s).
+        done = []
+        for handoff, task_id in zip(batch, outcome.created_ids, strict=True):
+            if task_id is None:
                 log.warning("handoff_task_not_created", contact_id=handoff.contact_id)
+            else:
+                done.append((handoff, task_id))
         self._finish(done, contacts, now)
 
     def _finish(
@@ -456,9 +458,9 @@ class HandoffService:
                 )
             ]
         )
-        if created.records:
+        if created.created_ids and created.created_ids[0] is not None:
             stored = self._store.get_blob(self._portal, ESCALATION_BLOB) or {}
-            stored[handoff.key] = created.records[0].id
+            stored[handoff.key] = created.created_ids[0]
             self._store.save_blob(self._portal, ESCALATION_BLOB, stored)
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -491,18 +493,6 @@ class HandoffService:
                     if key in (task.get("hs_task_body") or ""):
                         found.setdefault(key, task.id)
         return found
-
-
-def _match_tasks(records: Sequence[CrmRecord], keys: Sequence[str]) -> dict[str, str]:
-    """Created tasks back to their handoff keys, by the key written into each task's body."""
-    matched: dict[str, str] = {}
-    for record in records:
-        body = record.get("hs_task_body") or ""
-        for key in keys:
-            if key in body and key not in matched:
-                matched[key] = record.id
-                break
-    return matched
 
 
 def _task_values(decision: Decision) -> dict[str, object]:
