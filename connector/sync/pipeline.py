@@ -59,7 +59,6 @@ class ChangeRow:
 class _Scored:
     seq: int
     record: CrmRecord
-    decision: Decision
     plan: PlannedWrite | None
     memory: ContactMemory
 
@@ -209,7 +208,7 @@ class Pipeline:
                 or (prior is not None and prior.in_handoff)
             )
             memory_row = _memory_row(record.id, decision, plan, prior, self._now, in_handoff)
-            scored.append(_Scored(seq, record, decision, plan, memory_row))
+            scored.append(_Scored(seq, record, plan, memory_row))
         self.counters.scored += len(scored)
         unchanged = [s for s in scored if s.plan is None]
         self.counters.unchanged += len(unchanged)
