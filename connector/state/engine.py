@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+import time
 from collections.abc import Set as AbstractSet
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -23,6 +25,7 @@ from sqlalchemy.pool import StaticPool
 
 SQLITE_BUSY_TIMEOUT_S: Final = 30.0  # a writer waits this long for another one to commit
 PG_CONNECT_TIMEOUT_S: Final = 5  # fail fast with a clear message when PostgreSQL is down
+_WAL_RETRY_SLEEP_S: Final = 0.005
 _REASON_MAX_CHARS: Final = 200  # keeps StateStoreError messages to one readable line
 
 
@@ -104,16 +107,31 @@ def _sqlite_engine(url: URL) -> Engine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see module doc)
         if not memory:
-            cursor = dbapi_connection.cursor()
-            # WAL lets readers (e.g. `connector status`) run while a sync writes.
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.close()
+            _enable_wal(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _enable_wal(dbapi_connection: sqlite3.Connection) -> None:
+    """Switch the file to WAL, which lets readers (`connector status`) run while a sync writes.
+
+    The switch needs an exclusive lock, and SQLite answers `database is locked` at once instead of
+    waiting on the busy timeout when another connection holds one; two workers (or threads) opening
+    a new state file together hit that. So wait here, up to the same busy timeout.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL").close()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(_WAL_RETRY_SLEEP_S)
 
 
 def describe_error(exc: BaseException, url: str | URL) -> str:
