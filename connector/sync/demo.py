@@ -153,12 +153,11 @@ def _print_summary(
     if statuses:
         print("Lead status set: " + ", ".join(f"{k}: {v}" for k, v in statuses.most_common()))
     handoff = run.handoff
-    if handoff.created:
-        owners = Counter(h.owner_id for h in handoff.created)
+    if handoff.created and handoff.first_due is not None:
         print(
-            f"SDR tasks created: {len(handoff.created)} (by owner: "
-            + ", ".join(f"{o}: {n}" for o, n in owners.most_common())
-            + f"); first due {min(h.due_at for h in handoff.created).isoformat(timespec='minutes')}"
+            f"SDR tasks created: {handoff.created} (by owner: "
+            + ", ".join(f"{o}: {n}" for o, n in handoff.created_by_owner.most_common())
+            + f"); first due {handoff.first_due.isoformat(timespec='minutes')}"
         )
     search = sum(n for name, n in stats.calls_by_endpoint.items() if "search" in name)
     other = stats.total_calls - search

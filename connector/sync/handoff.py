@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from connector.hubspot.models import CrmRecord, NewTask, Owner, RecordUpdate, TaskPriority, TaskType
@@ -105,14 +105,18 @@ class HandoffService:
         self._pool: ResolvedPool | None = None
         self._owners: list[Owner] | None = None
         self.planned = 0
-        self.created: list[HandoffRecord] = []
+        # Counts, not records: a run over a big portal creates thousands of tasks.
+        self.created_by_owner: Counter[str] = Counter()
+        self.first_due: datetime | None = None
         self.escalated: list[str] = []
         self.unassigned: list[tuple[str, str]] = []
         # What this run knows about the handoffs it reserved: the contact, the decision and why
         # the owner was chosen (handoffs recovered from earlier runs have none of it).
         # Kept slim (owner, company, the task text's values): a big run has thousands.
+        # Dropped once the task exists, so what the run holds is bounded by a batch, not the run.
         self._context: dict[str, tuple[CrmRecord, dict[str, object], str]] = {}
         self._fresh: set[str] = set()  # keys reserved new in this run: no task can exist yet
+        self._ready: list[HandoffRecord] = []  # fresh reservations whose task is not created yet
         # The ledger as this run sees it, loaded once (the portal's lease makes this run its only
         # writer): open handoffs per owner, contacts with an open or recent handoff, and the
         # round-robin state. Per-crossing queries would grow with the ledger, per page.
@@ -120,6 +124,11 @@ class HandoffService:
         self._busy: set[str] = set()
         self._rr_state = RoundRobinState()
         self._rr_dirty = False
+
+    @property
+    def created(self) -> int:
+        """Handoff tasks this run created."""
+        return self.created_by_owner.total()
 
     # -- during scoring --------------------------------------------------------------------------
 
@@ -237,13 +246,28 @@ class HandoffService:
         if not recovered:
             # Recovered handoffs are looked up through the contact's tasks before any creation.
             self._fresh.add(record_.key)
+            self._ready.append(record_)
         return True
+
+    def create_ready(self, now: datetime) -> None:
+        """Create the tasks of full batches of this run's new reservations (between pages).
+
+        Safe at any point after the reservation: the ledger entry exists, and `_create_batch`
+        puts the proof on the contact before the task. Doing it as batches fill, not once at the
+        end, keeps a big run from holding every handoff's context until then; only full batches,
+        so the number of calls stays what the end-of-run step would make.
+        """
+        while len(self._ready) >= BATCH:
+            batch = self._ready[:BATCH]
+            del self._ready[:BATCH]
+            self._create_batch(batch, now)
 
     # -- after the writes ------------------------------------------------------------------------
 
     def after_writes(self, now: datetime) -> Mapping[str, int]:
         """Create the reserved tasks and escalate breaches; returns counts for the summary."""
         if not self._dry_run:
+            self._ready.clear()  # still open in the ledger, so in `pending` below
             pending = [h for h in self._store.open_handoffs(self._portal) if h.task_id is None]
             if pending:
                 self._create_tasks(pending, now)
@@ -258,7 +282,7 @@ class HandoffService:
         return {
             "handoffs_unassigned": len(self.unassigned),
             "handoffs_planned": self.planned,
-            "handoffs_created": len(self.created),
+            "handoffs_created": self.created,
             "handoffs_escalated": len(self.escalated),
         }
 
@@ -325,7 +349,11 @@ class HandoffService:
             self._port.update_contacts(updates)
         for handoff, task_id in done:
             self._store.complete_handoff(self._portal, handoff.key, task_id)
-            self.created.append(replace(handoff, task_id=task_id, status="created"))
+            self._context.pop(handoff.key, None)
+            self._fresh.discard(handoff.key)
+            self.created_by_owner[handoff.owner_id] += 1
+            if self.first_due is None or handoff.due_at < self.first_due:
+                self.first_due = handoff.due_at
             log.info(
                 "handoff_created",
                 contact_id=handoff.contact_id,

@@ -95,6 +95,7 @@ class SyncRun:
         stop: threading.Event | None = None,
         on_decisions: DecisionHook | None = None,
         after_writes: Callable[[datetime], Mapping[str, int]] | None = None,
+        between_pages: Callable[[datetime], None] | None = None,
     ) -> None:
         self._port = port
         self._store = store
@@ -104,6 +105,7 @@ class SyncRun:
         self._stop = stop or threading.Event()
         self._on_decisions = on_decisions
         self._after_writes = after_writes
+        self._between_pages = between_pages
         self._cursor_after: datetime | None = None
         self._backfill_method: str | None = None
         self._worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
@@ -166,9 +168,9 @@ class SyncRun:
         pull_stats: dict[str, int] = {}
         try:
             if cursor is None:
-                pull_stats = self._backfill(pipeline, properties, until)
+                pull_stats = self._backfill(pipeline, properties, until, now)
             else:
-                pull_stats = self._incremental(pipeline, properties, cursor.ts, until)
+                pull_stats = self._incremental(pipeline, properties, cursor.ts, until, now)
             if not self._stop.is_set():
                 pipeline.flush()  # every pulled contact's memory is saved before revisiting
                 self._revisit(pipeline, properties, now)
@@ -200,7 +202,12 @@ class SyncRun:
     # -- pulling ---------------------------------------------------------------------------------
 
     def _incremental(
-        self, pipeline: Pipeline, properties: list[str], cursor_ts: datetime, until: datetime
+        self,
+        pipeline: Pipeline,
+        properties: list[str],
+        cursor_ts: datetime,
+        until: datetime,
+        now: datetime,
     ) -> dict[str, int]:
         pull = ModifiedContactsPull(
             self._port,
@@ -215,6 +222,7 @@ class SyncRun:
             pipeline.feed(page.records, page.checkpoint)
             progress.advance(len(page.records))
             self._commit(pipeline, backfill_done=True)
+            self._after_page(now)
             if self._stop.is_set():
                 break
         if progress is not None:
@@ -227,7 +235,7 @@ class SyncRun:
         }
 
     def _backfill(
-        self, pipeline: Pipeline, properties: list[str], until: datetime
+        self, pipeline: Pipeline, properties: list[str], until: datetime, now: datetime
     ) -> dict[str, int]:
         method = self._opt.backfill
         if method == "auto":
@@ -245,7 +253,7 @@ class SyncRun:
         self._backfill_method = method
         if method == BackfillMethod.SEARCH.value:
             stats = self._incremental(
-                pipeline, properties, EPOCH - timedelta(milliseconds=1), until
+                pipeline, properties, EPOCH - timedelta(milliseconds=1), until, now
             )
             return stats
         progress = Progress(label="backfill", total=None)
@@ -259,6 +267,7 @@ class SyncRun:
             records = [r for r in page.results if r.updated_at is None or r.updated_at <= until]
             pipeline.feed(records, None)
             progress.advance(len(records))
+            self._after_page(now)
             if page.next_after is None:
                 pipeline.feed([], until)
                 break
@@ -289,8 +298,13 @@ class SyncRun:
                 self._store.resolve_dead_letters(self._opt.portal, gone)
                 self._store.forget_memory(self._opt.portal, gone)
             pipeline.feed(records, None)
+            self._after_page(now)
 
     # -- bookkeeping -----------------------------------------------------------------------------
+
+    def _after_page(self, now: datetime) -> None:
+        if self._between_pages is not None and not self._stop.is_set():
+            self._between_pages(now)
 
     def _commit(self, pipeline: Pipeline, *, backfill_done: bool) -> None:
         point = pipeline.tracker.committable()

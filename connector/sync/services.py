@@ -139,5 +139,6 @@ def build_run(
         stop=stop,
         on_decisions=on_decisions,
         after_writes=handoff.after_writes,
+        between_pages=handoff.create_ready,
     )
     return WiredRun(run, handoff)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from connector.sandbox import Sandbox
-from connector.sync.handoff import Proof
+from connector.sync.handoff import BATCH, Proof
 from connector.sync.services import build_run
 from tests.conftest import MakeSandbox
 from tests.sync.conftest import REPO, ready_services, sandbox_env
@@ -122,6 +122,35 @@ def test_a_handoff_happens_on_the_crossing_not_on_every_run(
         owner = (sandbox.store.get("contacts", cid) or {}).get("hubspot_owner_id")
         assert owner in owners and not owners[owner].archived, cid
         assert proof.task_id is not None
+    services.close()
+
+
+def test_tasks_are_created_as_batches_fill_not_all_at_the_end(
+    make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A run holds a handoff's context only until its batch of 100 is created; the proof-first
+    # order and the call count are the same as creating everything after the last page.
+    sandbox = make_sandbox(contacts=8000, seed=5)
+    monkeypatch.setenv("CONNECTOR_REQUESTS_PER_10S", "1000")
+    monkeypatch.setenv("CONNECTOR_SEARCH_PER_SECOND", "50")
+    services = ready_services(sandbox, tmp_path / "state.sqlite3", monkeypatch)
+    tasks_before_each_scoring: list[int] = []
+
+    def observe(items: object) -> None:
+        tasks_before_each_scoring.append(len(sandbox.store.all_ids("tasks")))
+
+    now = datetime.now(UTC)
+    result = build_run(services, dry_run=False, clock=lambda: now, observe=observe).execute()
+    created = result.summary["handoffs_created"]
+    assert isinstance(created, int) and created > BATCH
+    assert tasks_before_each_scoring[-1] >= BATCH  # tasks existed before the last page scored
+    assert assert_exactly_one_task_per_handoff(sandbox) == created
+    create_calls = sum(
+        n
+        for (method, path, _), n in sandbox.request_counts().items()
+        if method == "POST" and path.endswith("/tasks/batch/create")
+    )
+    assert create_calls == -(-created // BATCH)  # full batches, then the rest once
     services.close()
 
 
