@@ -26,8 +26,12 @@ from connector.sync.properties import ScoreProperties
 
 #: HubSpot's batch endpoints take at most 100 inputs.
 BATCH_MAX = 100
-#: Companies kept per run (~1 KB each): enough for most portals' working set of accounts.
+#: Companies kept per run: enough for most portals' working set of accounts. Each holds only
+#: the properties the rules read, as shared strings (~300 bytes), so a full cache is ~6 MB.
 COMPANY_CACHE_MAX = 20_000
+#: Distinct company property values shared between cached companies (industries, countries and
+#: size bands repeat; revenues and the like mostly do not, and stop being shared past this).
+SHARED_VALUES_MAX = 20_000
 #: Pages of contacts allowed to wait for writes before the pull pauses (keeps memory flat).
 MAX_WRITES_IN_FLIGHT = 8
 
@@ -106,6 +110,8 @@ class Pipeline:
         self._pool = ThreadPoolExecutor(max_workers=write_threads, thread_name_prefix="writer")
         # Companies read this run, least recently used first; None = gone from HubSpot.
         self._companies: OrderedDict[str, Mapping[str, str | None] | None] = OrderedDict()
+        self._company_names = sorted(rules.company_properties)
+        self._shared_values: dict[str, str] = {}
         self._waiting: list[tuple[int, CrmRecord]] = []
         self._uncached: dict[str, None] = {}  # insertion-ordered set
         self._buffer: list[_Scored] = []
@@ -153,8 +159,8 @@ class Pipeline:
 
     def _read_companies(self, count: int) -> None:
         ids = list(self._uncached)[:count]
-        for company in self._port.read_companies(ids, sorted(self._rules.company_properties)):
-            self._companies[company.id] = dict(company.properties)
+        for company in self._port.read_companies(ids, self._company_names):
+            self._companies[company.id] = self._slim(company.properties)
         for company_id in ids:
             self._companies.setdefault(company_id, None)  # deleted or unreadable: fit data missing
             del self._uncached[company_id]
@@ -162,6 +168,22 @@ class Pipeline:
         while len(self._companies) > COMPANY_CACHE_MAX:
             self._companies.popitem(last=False)
         self.counters.companies_read += len(ids)
+
+    def _slim(self, properties: Mapping[str, str | None]) -> dict[str, str | None]:
+        """Only what the rules read (HubSpot adds its own timestamps), values shared."""
+        shared = self._shared_values
+        slim: dict[str, str | None] = {}
+        for name in self._company_names:
+            value = properties.get(name)
+            if value is None:
+                continue
+            known = shared.get(value)
+            if known is None:
+                if len(shared) < SHARED_VALUES_MAX:
+                    shared[value] = value
+                known = value
+            slim[name] = known
+        return slim
 
     def _score_ready(self) -> None:
         ready: list[tuple[int, CrmRecord]] = []
