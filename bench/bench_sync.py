@@ -178,7 +178,7 @@ def naive(contacts: int, workdir: Path) -> tuple[int, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contacts", type=int, default=100_000)
-    parser.add_argument("--memory-sizes", default="25000,50000,100000")
+    parser.add_argument("--memory-sizes", default="25000,50000,100000,200000,400000")
     parser.add_argument("--naive-contacts", type=int, default=400)
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
@@ -216,16 +216,27 @@ def main() -> None:
         print("\n".join(lines))
         sizes = [int(x) for x in args.memory_sizes.split(",") if x]
         mem_rows = []
+        previous: SyncMeasure | None = None
         for size in sizes:
             m = main_run if size == args.contacts else measure_sync(size, "unlimited", work)
-            mem_rows.append(f"| {size:,} | {m.peak_rss_mb:.0f} MB | {m.wall_s:.1f} s |")
+            growth = per_contact = ""
+            if previous is not None:
+                added_mb = m.peak_rss_mb - previous.peak_rss_mb
+                growth = f"{added_mb:+.1f} MB"
+                per_contact = f"{added_mb * 1e6 / (size - previous.contacts):.0f}"
+            mem_rows.append(
+                f"| {size:,} | {m.peak_rss_mb:.1f} MB | {growth} | {per_contact} | "
+                f"{m.summary.get('companies_read', 0):,} | {m.wall_s:.1f} s |"
+            )
             print(mem_rows[-1])
+            previous = m
         lines += [
             "Peak memory of the sync process as the portal grows (other sizes on the unlimited "
             "tier, which changes timing, not what is held in memory):",
             "",
-            "| contacts | peak RSS | wall |",
-            "| ---: | ---: | ---: |",
+            "| contacts | peak RSS | vs previous row | bytes per added contact | companies "
+            "| wall |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: |",
             *mem_rows,
             "",
         ]
