@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from connector.rules.explain import Hit, hit_of
+from connector.rules.explain import RANK_BANT, Hit, hit_of
 from connector.rules.matchers import Properties, PropertyRef, parse_refs, read_first
 from connector.rules.model import BantDimensionResult, BantResult, Reason
 from connector.rules.schema import SENIORITY_LEVELS, BantPointsSpec, BantSpec
@@ -235,6 +235,11 @@ def _timeline(
 
 
 _LABELS = {MET: "met", NOT_MET: "not met", UNKNOWN: "unknown"}
+#: Where each dimension's reason is found in a decision (see explain.Hit): in this order.
+_RANKS = {
+    name: RANK_BANT + index
+    for index, name in enumerate(("budget", "authority", "need", "timeline"))
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +296,7 @@ def _answer(part: _Part, key: object, name: str, status: str, observed: str | No
         )
         answer = (
             BantDimensionResult(name, status, observed, points),
-            None if reason is None else hit_of(reason),
+            None if reason is None else hit_of(reason, _RANKS[name]),
             next(_answer_ids),
         )
         if len(part.answers) < _MEMO_MAX_ENTRIES:

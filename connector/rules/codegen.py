@@ -1,14 +1,16 @@
 """The per-contact hot path as Python source specialised to one rule set, compiled once.
 
-`compile_kernel` writes one function for a rule set, `kernel(contact, company, memory, now_s)`,
-that reads each property the rules need once into a local, looks its outcome up in the
-property source's memo (see `sources.py`), and does the fit groups, disqualifiers, BANT and
-engagement signals as straight-line code with the rule set's points, caps, half-lives and
-lifespans written in as constants: no loop over criteria, no per-criterion object dispatch,
-and a date is parsed only when a signal that fired needs it. The general code in `plan.py`,
-`sources.py` and `bant.py` is still what computes an outcome the memos have not seen, so the
-kernel only decides *how fast*, never *what*: it takes the same decisions, float for float
-(tests/rules/test_rules_equivalence.py).
+`compile_kernel` writes one function for a rule set, `kernel(lead, rules, now, prior)`, that
+returns the contact's `Decision`. It reads each property the rules need once into a local,
+looks its outcome up in the property source's memo (see `sources.py`), and does the fit
+groups, disqualifiers, BANT and engagement signals as straight-line code with the rule set's
+points, caps, half-lives and lifespans written in as constants: no loop over criteria, no
+per-criterion object dispatch, and a date is parsed only when a signal that fired needs it.
+The decision around the scoring (score, policies, rescore_at, reasons, the `Decision`) is
+written into the same function by codegen_decision.py. The general code in `plan.py`,
+`sources.py`, `bant.py` and `engine.py` is still what computes an outcome the memos have not
+seen, so the kernel only decides *how fast*, never *what*: it takes the same decisions, float
+for float (tests/rules/test_rules_equivalence.py).
 
 The source is kept on the `Kernel` (`RuleSet.kernel.source`) for reading and debugging;
 `python bench/bench_rules.py --dump-kernel PATH` writes it out.
@@ -17,10 +19,11 @@ The source is kept on the `Kernel` (`RuleSet.kernel.source`) for reading and deb
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from connector.rules.bant import (
     Bant,
@@ -30,27 +33,27 @@ from connector.rules.bant import (
     outcome_of,
     remember_by_interest,
 )
+from connector.rules.codegen_decision import Scoring, decision_names, emit_decision
 from connector.rules.engagement import FORGET_BELOW_POINTS, LIST_FROM_POINTS, Signal, count_of
-from connector.rules.explain import Hit
-from connector.rules.matchers import Properties, PropertyRef
-from connector.rules.plan import Plan, PlanSignal, count_memoised, engagement_hit, stamp_of
+from connector.rules.explain import KIND_ORDER, RANK_SIGNAL
+from connector.rules.matchers import PropertyRef
+from connector.rules.model import Decision, LeadInput, PriorState
+from connector.rules.plan import Plan, PlanSignal, count_memoised, engagement_texts, stamp_of
 from connector.rules.sources import domain_key
 from connector.rules.values import MAX_EPOCH_S, MAX_TEXT_CHARS, MIN_EPOCH_S
 
-#: What the kernel returns: the first disqualifier's hit (or None), fit points (BANT
-#: included), the BANT outcome, the engagement terms, engagement points and their slope
-#: (points per second), the remembered signals to carry (name → epoch seconds), and the
-#: hits in the order they were found.
-KernelResult = tuple[
-    Hit | None, float, BantOutcome, list[Any], float, float, dict[str, float], list[Hit]
-]
-KernelFn = Callable[[Properties, Properties | None, Mapping[str, datetime], float], KernelResult]
+if TYPE_CHECKING:
+    from connector.rules.ruleset import RuleSet
+
+KernelFn = Callable[[LeadInput, "RuleSet", datetime, PriorState | None], Decision]
 
 #: Stands for "not computed yet" (a date) and "not in the memo" (a count, whose memo holds None).
 _UNSET = object()
 #: `.get` of a company that is not there: every property reads as None.
 _NO_COMPANY: dict[str, str | None] = {}
 _NO_COMPANY_GET = _NO_COMPANY.get
+_NO_MEMORY: MappingProxyType[str, datetime] = MappingProxyType({})
+_ENGAGEMENT_ORDER = KIND_ORDER["engagement"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +61,7 @@ class Kernel:
     """A rule set's compiled hot path.
 
     Attributes:
-        run: the compiled function (see `KernelResult`).
+        run: the compiled function: `run(lead, rules, now, prior)` is the decision.
         source: its Python source, for reading and debugging.
     """
 
@@ -164,6 +167,7 @@ def _emit_disqualifiers(e: _Emitter, plan: Plan) -> None:
 def _emit_fit(e: _Emitter, plan: Plan) -> None:
     e.line("fit = 0.0")
     for group in plan.groups:
+        rank = group.bound_rank
         mode = "first match" if group.first_only else "sum"
         e.line(f"# fit group {group.name!r} ({mode})")
         e.line("g = 0.0")
@@ -172,12 +176,13 @@ def _emit_fit(e: _Emitter, plan: Plan) -> None:
             e.line(f"{keyword} (h := o{i}[{p}]) is not None:")
             e.line(f"g += {_lit(points)}", 2)
             e.line("ha(h)", 2)
-        for bound, test, word in ((group.cap, ">", "capped"), (group.floor, "<", "floored")):
+        bounds = ((group.cap, ">", "capped", rank), (group.floor, "<", "floored", rank + 1))
+        for bound, test, word, at in bounds:
             if bound is None:
                 continue
             name = e.const("GROUP", group.name)
             e.line(f"if g {test} {_lit(bound)}:")
-            e.line(f"ha(bound_hit({name}, {word!r}, {_lit(bound)}, g))", 2)
+            e.line(f"ha(bound_hit({name}, {word!r}, {_lit(bound)}, g, {at}))", 2)
             e.line(f"g = {_lit(bound)}", 2)
         e.line("fit += g")
 
@@ -197,12 +202,14 @@ def _emit_bant(e: _Emitter, bant: Bant | None) -> None:
         if isinstance(part, Need) and len(part.interest_refs) == 1 and part.text_refs:
             # A product interest that decides need makes the (unique) challenge text moot.
             interest = raws[0]
+            # An interest is remembered when a pair with it is first seen: most contacts have
+            # none, and asking whether it decides need on every contact costs two calls.
             e.line(f"{a} = {e.const('MEMO', part.by_interest)}.get({interest})")
             e.line(f"if {a} is None:")
             e.line(f"{a} = {e.const('MEMO', part.memo)}.get({key})", 2)
             e.line(f"if {a} is None:", 2)
             e.line(f"{a} = answer_for({part_name}, {key}, {name!r}, contact, company)", 3)
-            e.line(f"remember_by_interest({part_name}, {interest}, {a})", 2)
+            e.line(f"remember_by_interest({part_name}, {interest}, {a})", 3)
             continue
         e.line(f"{a} = {e.const('MEMO', part.memo)}.get({key})")
         e.line(f"if {a} is None:")
@@ -253,13 +260,14 @@ def _emit_parse(e: _Emitter, into: str, raw: str, depth: int) -> None:
     e.line("else:", depth)
     e.line("try:", depth + 1)
     e.line("d = FROM_ISO(r)", depth + 2)
-    e.line(f"{into} = stamp_of(r) if d.tzinfo is None else d.timestamp()", depth + 2)
+    e.line("if d.tzinfo is None:", depth + 2)
+    e.line(f"{into} = stamp_of(r)", depth + 3)  # range-checked there
+    e.line("else:", depth + 2)
+    e.line(f"{into} = d.timestamp()", depth + 3)
+    e.line(f"if not {_lit(MIN_EPOCH_S)} <= {into} <= {_lit(MAX_EPOCH_S)}:", depth + 3)
+    e.line(f"{into} = None", depth + 4)
     e.line("except (TypeError, ValueError, OverflowError, OSError):", depth + 1)
     e.line(f"{into} = stamp_of(r)", depth + 2)
-    e.line("else:", depth + 1)
-    bounds = f"{_lit(MIN_EPOCH_S)} <= {into} <= {_lit(MAX_EPOCH_S)}"
-    e.line(f"if {into} is not None and not {bounds}:", depth + 2)
-    e.line(f"{into} = None", depth + 3)
 
 
 def _read_lazy(e: _Emitter, ref: PropertyRef) -> str:
@@ -271,7 +279,7 @@ def _read_lazy(e: _Emitter, ref: PropertyRef) -> str:
 
 
 def _emit_credit(
-    e: _Emitter, ps: PlanSignal, sig: str, at: str, base: str, count: str, depth: int
+    e: _Emitter, ps: PlanSignal, sig: str, at: str, base: str, count: str, depth: int, rank: int
 ) -> None:
     """A fired signal's term, decayed credit, memory and reason (`at` is not None here)."""
     s = ps.signal
@@ -300,10 +308,19 @@ def _emit_credit(
     e.line("points += value", depth)
     if s.remember:
         e.line(f"if value >= {_lit(FORGET_BELOW_POINTS)}:", depth)
+        e.line("if kept is None:", depth + 1)
+        e.line("kept = {}", depth + 2)
         e.line(f"kept[{s.name!r}] = {at}", depth + 1)
     e.line(f"if value >= {_lit(LIST_FROM_POINTS)}:", depth)
+    # The hit, built here (explain.Hit's layout; texts memoised per signal). Its reason is
+    # left as the arguments of one: `Decision.reasons` makes it when read (see model.py).
     texts = e.const("TEXTS", ps.texts)
-    e.line(f"ha(engagement_hit({sig}, {texts}, value, age, {count}))", depth + 1)
+    depth += 1
+    e.line(f"found = {texts}.get((int(age // 86400.0), {count}, round(value)))", depth)
+    e.line("if found is None:", depth)
+    e.line(f"found = engagement_texts({sig}, {texts}, value, age, {count})", depth + 1)
+    reason = f"('engagement', {s.label!r}, found[0], value, {s.stage!r})"
+    e.line(f"ha((-value, {_ENGAGEMENT_ORDER}, {rank}, {reason}, found[1]))", depth)
 
 
 def _emit_count(e: _Emitter, ps: PlanSignal, depth: int) -> None:
@@ -340,7 +357,7 @@ def _signal_comment(e: _Emitter, s: Signal, depth: int) -> None:
 
 
 def _emit_signal_fresh(
-    e: _Emitter, plan: Plan, ps: PlanSignal, depth: int, known: set[int]
+    e: _Emitter, plan: Plan, ps: PlanSignal, depth: int, known: set[int], rank: int
 ) -> None:
     """One signal when nothing is remembered: a signal that did not fire costs one test."""
     s = ps.signal
@@ -354,16 +371,16 @@ def _emit_signal_fresh(
     depth += 1
     sig = e.const("SIGNAL", s)
     if not s.count_refs:
-        _emit_credit(e, ps, sig, at, _lit(s.points), "None", depth)
+        _emit_credit(e, ps, sig, at, _lit(s.points), "None", depth, rank)
         return
     _emit_count(e, ps, depth)
     e.line("if count is not None:", depth)
     _emit_base(e, s, depth + 1)
-    _emit_credit(e, ps, sig, at, "base", "count", depth + 1)
+    _emit_credit(e, ps, sig, at, "base", "count", depth + 1, rank)
 
 
 def _emit_signal_remembering(
-    e: _Emitter, plan: Plan, ps: PlanSignal, depth: int, known: set[int]
+    e: _Emitter, plan: Plan, ps: PlanSignal, depth: int, known: set[int], rank: int
 ) -> None:
     """One signal when the prior state remembers some (`remember` signals may use it)."""
     s = ps.signal
@@ -393,7 +410,7 @@ def _emit_signal_remembering(
         e.line("elif ts > at:", depth + 1)
         e.line("at = ts", depth + 2)
     e.line("if at is not None:", depth)
-    _emit_credit(e, ps, e.const("SIGNAL", s), "at", "base", "count", depth + 1)
+    _emit_credit(e, ps, e.const("SIGNAL", s), "at", "base", "count", depth + 1, rank)
 
 
 def _emit_signals(e: _Emitter, plan: Plan) -> None:
@@ -402,32 +419,33 @@ def _emit_signals(e: _Emitter, plan: Plan) -> None:
     e.line("ta = terms.append")
     e.line("points = 0.0")
     e.line("slope = 0.0  # d points / dt now, for rescore_at's first Newton step")
-    e.line("kept = {}")
+    e.line("kept = None  # remembered signals (name → epoch seconds), once one is")
     lazy = {ps.signal.at_slot for ps in plan.signals if ps.when is not None}
     for slot in sorted(lazy):
         e.line(f"t{slot} = UNSET  # parsed once, when a signal that fired needs it")
     if any(ps.signal.remember for ps in plan.signals):
         e.line("if memory:")
         known: set[int] = set()
-        for ps in plan.signals:
-            _emit_signal_remembering(e, plan, ps, 2, known)
+        for index, ps in enumerate(plan.signals):
+            _emit_signal_remembering(e, plan, ps, 2, known, RANK_SIGNAL + index)
         e.line("else:")
         depth = 2
     else:
         depth = 1
     e.maybe_parsed = set()
     known = set()
-    for ps in plan.signals:
-        _emit_signal_fresh(e, plan, ps, depth, known)
+    for index, ps in enumerate(plan.signals):
+        _emit_signal_fresh(e, plan, ps, depth, known, RANK_SIGNAL + index)
 
 
-def compile_kernel(plan: Plan, bant: Bant | None, no_bant: BantOutcome) -> Kernel:
-    """Write, compile and return the kernel for one rule set's plan and BANT section.
+def compile_kernel(plan: Plan, bant: Bant | None, no_bant: BantOutcome, scoring: Scoring) -> Kernel:
+    """Write, compile and return the kernel for one rule set.
 
     Args:
         plan: the compiled fit groups, disqualifiers and signals.
         bant: the compiled BANT section, or None.
         no_bant: the outcome to use when the rules have no BANT section.
+        scoring: the weights, bars and flags the decision code writes in.
 
     Returns:
         The kernel (function and source).
@@ -435,9 +453,20 @@ def compile_kernel(plan: Plan, bant: Bant | None, no_bant: BantOutcome) -> Kerne
     from connector.rules.plan import bound_hit  # the general code's cap/floor reasons
 
     e = _Emitter()
-    e.lines.append("def kernel(contact, company, memory, now_s):")
+    e.lines.append("def kernel(lead, rules, now, prior):")
+    e.line("contact = lead.contact")
+    e.line("company = lead.company")
     e.line("cget = contact.get")
     e.line("kget = NO_COMPANY_GET if company is None else company.get")
+    if scoring.remembers:
+        e.line("memory = NO_MEMORY if prior is None else prior.signal_memory")
+    # A run scores all its contacts at one instant: its epoch seconds are worked out once.
+    e.line("seen = NOW_S[0]")
+    e.line("if seen[0] is now:")
+    e.line("now_s = seen[1]", 2)
+    e.line("else:")
+    e.line("now_s = now.timestamp()", 2)
+    e.line("NOW_S[0] = (now, now_s)", 2)
     e.line("hits = []")
     e.line("ha = hits.append")
     _emit_sources(e, plan)
@@ -445,12 +474,15 @@ def compile_kernel(plan: Plan, bant: Bant | None, no_bant: BantOutcome) -> Kerne
     _emit_fit(e, plan)
     _emit_bant(e, bant)
     _emit_signals(e, plan)
-    e.line("return dq, fit, bant, terms, points, slope, kept, hits")
+    emit_decision(e.line, scoring)
     source = "\n".join(e.lines) + "\n"
     namespace: dict[str, Any] = {
         **e.names,
+        **decision_names(),
         "UNSET": _UNSET,
         "NO_COMPANY_GET": _NO_COMPANY_GET,
+        "NO_MEMORY": _NO_MEMORY,
+        "NOW_S": [(None, 0.0)],
         "NO_BANT": no_bant,
         "answer_for": answer_for,
         "remember_by_interest": remember_by_interest,
@@ -459,7 +491,7 @@ def compile_kernel(plan: Plan, bant: Bant | None, no_bant: BantOutcome) -> Kerne
         "stamp_of": stamp_of,
         "count_memoised": count_memoised,
         "count_of": count_of,
-        "engagement_hit": engagement_hit,
+        "engagement_texts": engagement_texts,
         "FROM_ISO": datetime.fromisoformat,
     }
     exec(compile(source, "<rules kernel>", "exec"), namespace)  # our own source

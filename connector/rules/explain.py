@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from operator import itemgetter
 
 from connector.rules.model import BantResult, Reason
@@ -13,28 +14,43 @@ _SEPARATOR = " · "
 _MINUS = "−"  # typographic minus: reads better than "-" next to numbers
 _OBSERVED_MAX_CHARS = 60
 
-_KIND_ORDER = {"disqualifier": 0, "policy": 1, "fit": 2, "bant": 3, "engagement": 4, "cap": 5}
+KIND_ORDER = {"disqualifier": 0, "policy": 1, "fit": 2, "bant": 3, "engagement": 4, "cap": 5}
 
-#: A reason ready for a decision: its sort key (as `order_reasons`), the reason, and its item
-#: in the compact text (None when the compact text leaves it out). Reasons that repeat across
-#: contacts (fit criteria, BANT answers) are built once as hits and shared.
-Hit = tuple[int, float, int, Reason, str | None]
-HIT_KEY = itemgetter(0, 1, 2)
-_REASON_OF = itemgetter(3)
-_ITEM_OF = itemgetter(4)
+#: A reason ready for a decision: its sort key (disqualifiers and policy notes first, then by
+#: |points|, largest first, then by kind), its rank, the reason, and its item in the compact text
+#: (None when the compact text leaves it out). Reasons that repeat across contacts (fit
+#: criteria, BANT answers) are built once as hits and shared.
+#:
+#: The key's first part is one float, −|points|, or −inf for disqualifiers and policy notes
+#: (which carry no points): it orders as (0 or 1, −|points|) did, and a sort whose first items
+#: are all floats compares them directly (most comparisons end there).
+#:
+#: The rank is where the engine finds the reason in a contact's scoring (disqualifiers, fit
+#: groups in file order with their caps, BANT dimensions, signals, the policy note): no two
+#: hits of one decision share it, so sorting hits as plain tuples never compares two reasons
+#: and puts equal keys in the order they were found, as a stable sort by the key alone would.
+#: The engine sorts hits with `list.sort()` and no key function.
+Hit = tuple[float, int, int, Reason, str | None]
+ITEM_OF = itemgetter(4)
+
+#: Rank bases per part of a decision, in the order the engine finds reasons.
+RANK_DISQUALIFIER = 0
+RANK_FIT = 1_000_000
+RANK_BANT = 2_000_000
+RANK_SIGNAL = 3_000_000
+RANK_POLICY = 4_000_000
 
 
-def hit_of(reason: Reason) -> Hit:
-    """The hit for one reason (sort key and compact item computed once).
-
-    Reasons sort with disqualifiers and policy notes first, then by |points| (largest first),
-    then by kind; the sort is stable, so equal reasons keep the order they were found in.
-    """
+def hit_of(reason: Reason, rank: int) -> Hit:
+    """The hit for one reason found at `rank` (sort key and compact item computed once)."""
     kind = reason.kind
+    first = kind in ("disqualifier", "policy")
+    if first and reason.points:
+        raise ValueError(f"a {kind} reason carries no points")  # the engine never makes one
     return (
-        0 if kind in ("disqualifier", "policy") else 1,
-        -abs(reason.points),
-        _KIND_ORDER.get(kind, 9),
+        -math.inf if first else -abs(reason.points),
+        KIND_ORDER.get(kind, 9),
+        rank,
         reason,
         compact_item(reason),
     )
@@ -88,20 +104,20 @@ def compact_item(r: Reason) -> str | None:
     return _compact_item(r)
 
 
-def ordered_hits(hits: list[Hit]) -> tuple[tuple[Reason, ...], str]:
-    """Sort hits in place; the ordered reasons and the compact text.
+#: Compact texts at most this long fit whatever their number of items: they need no "+N more"
+#: tail and are the joined items as they are. (Text this short has fewer than 1,000 items: an
+#: item has at least two characters, a separator three.)
+COMPACT_ALWAYS_FITS = COMPACT_MAX_CHARS - len(f"{_SEPARATOR}+999 more")
+JOIN_ITEMS = _SEPARATOR.join
 
-    The compact text is `compact_text` of the ordered reasons, without formatting any twice.
-    """
-    hits.sort(key=HIT_KEY)
-    reasons = tuple(map(_REASON_OF, hits))
-    # filter(None, …) drops the None items; an item is never "" (it starts with its points).
-    items = list(filter(None, map(_ITEM_OF, hits)))
-    joined = _SEPARATOR.join(items)
+
+def joined_items(items: list[str]) -> str:
+    """The compact text of ordered items: all of them when they fit, else cut (see below)."""
+    joined = JOIN_ITEMS(items)
     # Everything fits with room for a "+N more" tail: no reason is cut (see compact_text).
     if len(joined) <= COMPACT_MAX_CHARS - len(f"{_SEPARATOR}+{len(items)} more"):
-        return reasons, joined
-    return reasons, _fit_items(items, COMPACT_MAX_CHARS)
+        return joined
+    return _fit_items(items, COMPACT_MAX_CHARS)
 
 
 def compact_text(reasons: tuple[Reason, ...], *, limit: int = COMPACT_MAX_CHARS) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from types import MappingProxyType
+from typing import Any
 
 _EMPTY: Mapping[str, datetime] = MappingProxyType({})
 
@@ -167,3 +169,36 @@ class Decision:
             header += f", disqualified: {self.disqualified.criterion}"
         footer = f"  rules version {self.rules_version}"
         return full_text(header=header, reasons=self.reasons, bant=self.bant, footer=footer)
+
+
+class _ReasonsSlot:
+    """`Decision.reasons`: its slot, whose reasons the engine may leave to be made on first read.
+
+    Engagement reasons are the only ones made per contact (fit, BANT and disqualifier reasons
+    are shared), and the sync reads a decision's compact text, not its reasons. So the engine
+    may store its sorted hits (a list, see explain.Hit) in the slot instead of the tuple: each
+    hit's fourth item is a `Reason` or the arguments of one. Reading `reasons` (and so
+    comparing, printing or copying a decision) makes and keeps the tuple; a decision built by
+    calling the class holds its tuple from the start.
+    """
+
+    def __init__(self, slot: Any) -> None:
+        self._slot = slot
+
+    def __get__(self, decision: Decision | None, owner: type | None = None) -> Any:
+        if decision is None:
+            return self
+        value = self._slot.__get__(decision, owner)
+        if value.__class__ is list:
+            value = tuple(
+                r if r.__class__ is Reason else Reason(*r) for r in map(_REASON_OF_HIT, value)
+            )
+            self._slot.__set__(decision, value)
+        return value
+
+    def __set__(self, decision: Decision, value: tuple[Reason, ...]) -> None:
+        self._slot.__set__(decision, value)
+
+
+_REASON_OF_HIT = itemgetter(3)
+setattr(Decision, "reasons", _ReasonsSlot(Decision.__dict__["reasons"]))  # noqa: B010

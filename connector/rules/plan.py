@@ -13,14 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from connector.rules.construct import positional_constructor
 from connector.rules.engagement import (
     Engagement,
     Signal,
     age_text,
     count_of,
 )
-from connector.rules.explain import Hit, hit_of
+from connector.rules.explain import RANK_DISQUALIFIER, RANK_FIT, Hit, hit_of
 from connector.rules.fit import FitGroup
 from connector.rules.matchers import Matcher, Properties
 from connector.rules.model import Reason
@@ -40,10 +39,6 @@ _TEXTS_MEMO_MAX_ENTRIES = 20_000
 _DIGITS = "0123456789"
 _MISSING = object()
 _FROM_ISO = datetime.fromisoformat
-#: `Reason(...)` by its slots (see construct.py): listed signals build one per contact.
-_new_reason = positional_constructor(Reason)
-#: Sort rank of engagement reasons among kinds (as `explain._KIND_ORDER`).
-_ENGAGEMENT_ORDER = 4
 
 #: Where a matcher's result sits in the per-contact outcomes: (source index, position).
 Slot = tuple[int, int]
@@ -58,6 +53,8 @@ class PlanGroup:
     cap: float | None
     floor: float | None
     criteria: tuple[tuple[Slot, float], ...]
+    #: the rank of the group's cap reason (its floor's is the next): after its criteria
+    bound_rank: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +80,9 @@ class Plan:
     at_refs: tuple[tuple[tuple[bool, str], ...], ...]
 
 
-def _reason_maker(kind: str, label: str, points: float, group: str) -> Make:
+def _reason_maker(kind: str, label: str, points: float, group: str, rank: int) -> Make:
     def make(matched: bool, observed: str | None) -> Hit | None:
-        return hit_of(Reason(kind, label, observed, points, group)) if matched else None
+        return hit_of(Reason(kind, label, observed, points, group), rank) if matched else None
 
     return make
 
@@ -100,34 +97,27 @@ def compile_plan(
     """Compile the fit groups, disqualifiers and signals into one plan."""
     builder = SourceBuilder()
     disq = tuple(
-        builder.add(m, _reason_maker("disqualifier", m.label, 0.0, "disqualifier"))
-        for m in disqualifiers
-    )
-    groups = tuple(
-        PlanGroup(
-            name=g.name,
-            first_only=g.first_only,
-            cap=g.cap,
-            floor=g.floor,
-            criteria=tuple(
-                (
-                    builder.add(
-                        c.matcher,
-                        _reason_maker("fit", c.matcher.label, c.points, g.name),
-                    ),
-                    c.points,
-                )
-                for c in g.criteria
-            ),
+        builder.add(
+            m, _reason_maker("disqualifier", m.label, 0.0, "disqualifier", RANK_DISQUALIFIER + i)
         )
-        for g in fit
+        for i, m in enumerate(disqualifiers)
     )
+    rank = RANK_FIT  # fit reasons in the order the scoring code finds them
+    groups: list[PlanGroup] = []
+    for g in fit:
+        criteria: list[tuple[Slot, float]] = []
+        for c in g.criteria:
+            make = _reason_maker("fit", c.matcher.label, c.points, g.name, rank)
+            criteria.append((builder.add(c.matcher, make), c.points))
+            rank += 1
+        groups.append(PlanGroup(g.name, g.first_only, g.cap, g.floor, tuple(criteria), rank))
+        rank += 2  # the cap's and the floor's
     signals = tuple(
         PlanSignal(s, None if s.when is None else builder.add(s.when, _matched))
         for s in engagement.signals
     )
     sources = builder.build()
-    return Plan(sources, disq, groups, signals, engagement.at_refs)
+    return Plan(sources, disq, tuple(groups), signals, engagement.at_refs)
 
 
 def stamp_of(raw: str | None) -> float | None:
@@ -160,38 +150,35 @@ def count_memoised(
     return count
 
 
-def bound_hit(group: str, word: str, bound: float, subtotal: float) -> Hit:
+def bound_hit(group: str, word: str, bound: float, subtotal: float, rank: int) -> Hit:
     """The reason a group's subtotal was capped or floored ("capped" / "floored")."""
-    return hit_of(Reason("cap", f"{group} {word} at {bound:g}", None, bound - subtotal, group))
+    reason = Reason("cap", f"{group} {word} at {bound:g}", None, bound - subtotal, group)
+    return hit_of(reason, rank)
 
 
 #: "today", "1 day ago", … by whole days of age, for ages a portal really has (~27 years).
 _AGE_TEXTS = tuple(age_text(days * 86_400.0) for days in range(10_000))
 
 
-def engagement_hit(
+def engagement_texts(
     signal: Signal,
     texts: dict[tuple[int, float | None, int], tuple[str, str | None]],
     points: float,
     age: float,
     count: float | None,
-) -> Hit:
-    """The hit for a listed signal: `hit_of(Reason(...))` without its general checks.
+) -> tuple[str, str | None]:
+    """A listed signal's observed text and compact item, for a key `texts` has not seen.
 
-    Its texts (observed value and compact item) depend only on the age in whole days, the
-    count and the rounded points, which repeat across contacts: they are memoised in `texts`
-    (one dict per signal).
+    They depend only on the age in whole days, the count and the rounded points, which repeat
+    across contacts: the generated code looks them up in `texts` (one dict per signal) by
+    `(int(age // 86_400.0), count, round(points))` and calls this when they are not there.
     """
     days = int(age // 86_400.0)
     rounded = round(points)
-    key = (days, count, rounded)
-    found = texts.get(key)
-    if found is None:
-        when = _AGE_TEXTS[days] if days < len(_AGE_TEXTS) else age_text(age)
-        observed = when if count is None else f"×{count:g}, last {when}"
-        # compact_item for an engagement reason: observed is short and has no newline.
-        found = (observed, None if not rounded else f"+{rounded} {signal.label} {observed}")
-        if len(texts) < _TEXTS_MEMO_MAX_ENTRIES:
-            texts[key] = found
-    reason = _new_reason("engagement", signal.label, found[0], points, signal.stage)
-    return (1, -points, _ENGAGEMENT_ORDER, reason, found[1])
+    when = _AGE_TEXTS[days] if days < len(_AGE_TEXTS) else age_text(age)
+    observed = when if count is None else f"×{count:g}, last {when}"
+    # compact_item for an engagement reason: observed is short and has no newline.
+    found = (observed, None if not rounded else f"+{rounded} {signal.label} {observed}")
+    if len(texts) < _TEXTS_MEMO_MAX_ENTRIES:
+        texts[(days, count, rounded)] = found
+    return found

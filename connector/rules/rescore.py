@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from connector.rules.engagement import Term, total, total_and_slope
@@ -152,7 +153,7 @@ def _first_ms_below(
 
 
 def _thresholds(
-    rules: RuleSet, static: Static, current: Outputs, points_now: float
+    rules: RuleSet, static: Static, score: int, points_now: float
 ) -> list[tuple[float, bool]]:
     """Engagement-point values in (0, points_now] below which an output may change, highest first.
 
@@ -161,8 +162,8 @@ def _thresholds(
     """
     found: list[tuple[float, bool]] = []
     weight = rules.engagement_weight
-    if current.score > 0 and weight > 0.0:
-        boundary = current.score - 0.5
+    if score > 0 and weight > 0.0:
+        boundary = score - 0.5
         value = (boundary - static.fit_part) / (100.0 * weight) * rules.engagement_max
         if 0.0 < value <= points_now:
             found.append((value, False))
@@ -182,8 +183,10 @@ def next_change(
     rules: RuleSet,
     static: Static,
     terms: list[Term],
-    now: datetime,
+    now_s: float,
     current: Outputs,
+    score: int,
+    temperature: str,
     prior: PriorState | None,
     memory: Mapping[str, datetime],
     outputs_at: Callable[[RuleSet, Static, float, datetime, PriorState | None], Outputs],
@@ -196,8 +199,10 @@ def next_change(
         rules: the rule set.
         static: the time-independent parts of the decision.
         terms: the engagement terms (decaying credits).
-        now: the evaluation instant.
-        current: the outputs at `now`.
+        now_s: the evaluation instant (epoch seconds).
+        current: the policy outcomes then.
+        score: the score then.
+        temperature: the temperature then.
         prior: the prior state used for this decision.
         memory: the signal memory the sync will store.
         outputs_at: the engine's output function (passed in to avoid an import cycle).
@@ -208,41 +213,24 @@ def next_change(
         A whole-millisecond UTC instant after `now`, or None when nothing changes within
         about five years.
     """
-
-    def make_key() -> Callable[[float], _Key]:
-        # Built only when a policy condition has its own engagement bar (rare): the score and
-        # temperature checks below need none of this.
-        stage = current.lifecycle_target or static.stage
-        status = current.lead_status_target or static.status
-        after = replace(static, stage=stage, status=status)
-        stored = PriorState(
-            score=current.score,
-            label=None,
-            below_bar_since=current.below_bar_since,
-            last_written_lead_status=current.lead_status_target
-            or (prior.last_written_lead_status if prior is not None else None),
-            in_handoff=current.handoff,
-            signal_memory=memory,
-        )
-
-        def key(t: float) -> _Key:
-            out = outputs_at(rules, after, total(terms, t), to_datetime(t), stored)
-            return (
-                out.score,
-                out.temperature,
-                out.lifecycle_target or stage,
-                out.lead_status_target or status,
-                out.handoff,
-                out.sla_tier,
-            )
-
-        return key
-
     recycle_s = None if current.recycle_due is None else current.recycle_due.timestamp()
     best = recycle_s
     if terms:
+        # The outputs' key is built only when a policy condition has its own engagement bar
+        # (rare): the score and temperature checks need none of it.
+        make_key = partial(
+            _full_key, rules, static, terms, current, score, prior, memory, outputs_at
+        )
         best = _engagement_change(
-            rules, static, terms, now.timestamp(), current, make_key, best, points_now, slope_now
+            rules,
+            static,
+            terms,
+            now_s,
+            (score, temperature),
+            make_key,
+            best,
+            points_now,
+            slope_now,
         )
     if best is None:
         return None
@@ -250,12 +238,71 @@ def next_change(
         return to_datetime(best)
     # A whole millisecond found on the decay curve: exact in integer milliseconds, and the
     # same instant `to_datetime` gives, without the float → datetime conversion.
-    return _EPOCH + timedelta(milliseconds=round(best * _MS_PER_S))
+    return _EPOCH + timedelta(0, 0, 0, round(best * _MS_PER_S))  # (days, s, µs, ms)
+
+
+def _full_key(
+    rules: RuleSet,
+    static: Static,
+    terms: list[Term],
+    current: Outputs,
+    score: int,
+    prior: PriorState | None,
+    memory: Mapping[str, datetime],
+    outputs_at: Callable[[RuleSet, Static, float, datetime, PriorState | None], Outputs],
+) -> Callable[[float], _Key]:
+    """t → everything the sync would write at t, from the state stored after this decision."""
+    stage = current.lifecycle_target or static.stage
+    status = current.lead_status_target or static.status
+    after = replace(static, stage=stage, status=status)
+    stored = PriorState(
+        score=score,
+        label=None,
+        below_bar_since=current.below_bar_since,
+        last_written_lead_status=current.lead_status_target
+        or (prior.last_written_lead_status if prior is not None else None),
+        in_handoff=current.handoff,
+        signal_memory=memory,
+    )
+
+    def key(t: float) -> _Key:
+        points = total(terms, t)
+        out = outputs_at(rules, after, points, to_datetime(t), stored)
+        return (
+            score_of(rules, after.fit_part, points, after.disqualified),
+            temperature_of(rules, points),
+            out.lifecycle_target or stage,
+            out.lead_status_target or status,
+            out.handoff,
+            out.sla_tier,
+        )
+
+    return key
 
 
 def _ceil_ms(t: float) -> int:
-    """The first whole millisecond at or after `t` (seconds), as an integer."""
-    return math.ceil(round(t * _MS_PER_S, 6))
+    """The first whole millisecond at or after `t` (seconds), as an integer.
+
+    That is `math.ceil(round(t * 1000, 6))`: a value a rounding error past a whole millisecond
+    counts as that millisecond. `round` to 6 digits is slow (decimal conversion), and only
+    changes the answer within 1e-6 ms past a whole millisecond, so it is skipped elsewhere.
+    """
+    ms = t * _MS_PER_S
+    below = math.floor(ms)
+    if ms - below > 1e-6:  # exact (Sterbenz); round(ms, 6) > below, so its ceiling is below + 1
+        return below + 1
+    return math.ceil(round(ms, 6))
+
+
+def _cheap_of(rules: RuleSet, fit_part: float, disqualified: bool, points: float) -> _Key:
+    """The score and temperature for engagement points (what changes at the cheap bars)."""
+    return (score_of(rules, fit_part, points, disqualified), temperature_of(rules, points))
+
+
+def _cheap_at(
+    rules: RuleSet, fit_part: float, disqualified: bool, terms: list[Term], t: float
+) -> _Key:
+    return _cheap_of(rules, fit_part, disqualified, total(terms, t))
 
 
 def _engagement_change(
@@ -263,25 +310,21 @@ def _engagement_change(
     static: Static,
     terms: list[Term],
     now_s: float,
-    current: Outputs,
+    cheap_now: _Key,
     make_key: Callable[[], Callable[[float], _Key]],
     best: float | None,
     points_now: float,
     slope_now: float,
 ) -> float | None:
-    targets = _thresholds(rules, static, current, points_now)
+    """The first millisecond the engagement decay changes the outputs, if before `best`.
+
+    `cheap_now` is the score and temperature now (what `_cheap_at(now_s)` gives).
+    """
+    targets = _thresholds(rules, static, cheap_now[0], points_now)
     if not targets:
         return best
     fit_part = static.fit_part
     disqualified = static.disqualified
-
-    def cheap_of(points: float) -> _Key:
-        return (score_of(rules, fit_part, points, disqualified), temperature_of(rules, points))
-
-    def cheap(t: float) -> _Key:
-        return cheap_of(total(terms, t))
-
-    cheap_now = (current.score, current.temperature)  # what cheap(now_s) gives
     full: tuple[Callable[[float], _Key], _Key] | None = None
     lo = now_s
     min_ms = _ceil_ms(now_s + _RESOLUTION_S)
@@ -303,13 +346,15 @@ def _engagement_change(
             check, reference = full
             changed = check(t) != reference
         else:
-            check, reference = cheap, cheap_now
-            changed = cheap_of(points) != reference
+            reference = cheap_now
+            changed = _cheap_of(rules, fit_part, disqualified, points) != reference
             if not changed:
                 # Points below a score boundary can still round to the same score for a
                 # rounding error's worth of time: the next millisecond settles it.
                 after = (ms + 1) / _MS_PER_S
-                if (best is None or after < best) and cheap(after) != reference:
+                if (best is None or after < best) and _cheap_at(
+                    rules, fit_part, disqualified, terms, after
+                ) != reference:
                     return after if best is None else min(best, after)
         if not changed:
             lo = t
@@ -319,10 +364,17 @@ def _engagement_change(
         if before == ABOVE and not needs_full:
             # No higher bar is left, so nothing but this crossing changes score or temperature.
             return t if best is None else min(best, t)
+        if not needs_full:
+            check = partial(_cheap_at, rules, fit_part, disqualified, terms)
         if (
             before is not None
             and t - _RESOLUTION_S > lo
-            and (check(t - _RESOLUTION_S) if needs_full else cheap_of(before)) == reference
+            and (
+                check(t - _RESOLUTION_S)
+                if needs_full
+                else _cheap_of(rules, fit_part, disqualified, before)
+            )
+            == reference
         ):
             return t if best is None else min(best, t)  # the millisecond before is unchanged
         found_t = _refine(check, reference, lo, t)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from connector.rules.bant import NO_BANT, Bant, compile_bant
 from connector.rules.codegen import Kernel, compile_kernel
+from connector.rules.codegen_decision import Scoring
 from connector.rules.conditions import Condition
 from connector.rules.engagement import Engagement, compile_engagement
 from connector.rules.fit import FitGroup, compile_disqualifiers, compile_fit
@@ -85,7 +86,10 @@ class RuleSet:
     recycles: bool
     policy_reads_fit: bool
     policy_reads_engagement: bool
-    #: policy outcomes memoised by `engine.outputs_at` (a pure cache).
+    #: per score 0..100, which side of every score bar of the policy conditions it is on (as a
+    #: small number): the policy outcome depends on the score only through it
+    score_keys: tuple[int, ...]
+    #: policy outcomes memoised by `engine.policy_key` (a pure cache).
     outputs_memo: dict[tuple[object, ...], Outputs] = field(default_factory=dict, compare=False)
     #: the same for MQLs on the recycling clock, keyed also by the instant (see `evaluate`).
     recycling_memo: dict[tuple[object, ...], Outputs] = field(default_factory=dict, compare=False)
@@ -143,6 +147,38 @@ def _condition_thresholds(lifecycle: Lifecycle, handoff: Handoff) -> frozenset[f
     return frozenset(found)
 
 
+def _score_keys(lifecycle: Lifecycle, handoff: Handoff) -> tuple[int, ...]:
+    """`RuleSet.score_keys`: scores 0..100 numbered by the score tests they pass.
+
+    Conditions test `score < min_score - relax` and `score > max_score + relax`, with `relax`
+    0 or a hysteresis margin; every such bar is taken with every margin (a superset of the
+    tests made, so scores with the same number pass exactly the same ones).
+    """
+    relaxes = {0.0, lifecycle.margin, handoff.margin}
+    mins: set[float] = set()
+    maxs: set[float] = set()
+
+    def collect(condition: Condition) -> None:
+        for relax in relaxes:
+            if condition.min_score is not None:
+                mins.add(condition.min_score - relax)
+            if condition.max_score is not None:
+                maxs.add(condition.max_score + relax)
+        for nested in condition.any_of:
+            collect(nested)
+
+    for condition in _conditions(lifecycle, handoff):
+        collect(condition)
+    numbers: dict[tuple[tuple[bool, ...], tuple[bool, ...]], int] = {}
+    return tuple(
+        numbers.setdefault(
+            (tuple(s < bar for bar in sorted(mins)), tuple(s > bar for bar in sorted(maxs))),
+            len(numbers),
+        )
+        for s in range(101)
+    )
+
+
 def version_of(spec: RulesFile) -> str:
     """The short hash of a validated file's canonical JSON form."""
     canonical = json.dumps(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
@@ -169,8 +205,28 @@ def compile_rules(spec: RulesFile, *, source: str) -> RuleSet:
     company = frozenset(name for on_company, name in refs if on_company)
     tiers = MappingProxyType({tier.name: tier for tier, _ in handoff.tiers})
     plan = compile_plan(fit, disqualifiers, engagement)
-    return RuleSet(
+    conditions = _conditions(lifecycle, handoff)
+    thresholds = _condition_thresholds(lifecycle, handoff)
+    warm, hot = spec.temperature.warm, spec.temperature.hot
+    scoring = Scoring(
+        fit_max=spec.fit.max_points,
+        fit_weight=spec.score.fit_weight,
+        engagement_max=spec.engagement.max_points,
+        engagement_weight=spec.score.engagement_weight,
+        disqualified_max_score=spec.score.disqualified_max_score,
+        grade_bars=(("A", spec.grades.A), ("B", spec.grades.B), ("C", spec.grades.C)),
+        warm=warm,
+        hot=hot,
+        lowest_bar=min((bar for bar in (warm, hot, *thresholds) if bar > 0.0), default=math.inf),
+        recycles=lifecycle.recycle_after is not None,
+        policy_reads_fit=any(c.reads_fit_points() for c in conditions),
+        policy_reads_engagement=any(c.reads_engagement_points() for c in conditions),
+        remembers=any(s.remember for s in engagement.signals),
         version=version_of(spec),
+        score_keys=_score_keys(lifecycle, handoff),
+    )
+    return RuleSet(
+        version=scoring.version,
         name=spec.name,
         source=source,
         contact_properties=contact,
@@ -184,32 +240,20 @@ def compile_rules(spec: RulesFile, *, source: str) -> RuleSet:
         lifecycle=lifecycle,
         lead_status=lead_status,
         handoff=handoff,
-        fit_weight=spec.score.fit_weight,
-        engagement_weight=spec.score.engagement_weight,
-        fit_max=spec.fit.max_points,
-        engagement_max=spec.engagement.max_points,
-        disqualified_max_score=spec.score.disqualified_max_score,
-        grade_bars=(("A", spec.grades.A), ("B", spec.grades.B), ("C", spec.grades.C)),
-        warm=spec.temperature.warm,
-        hot=spec.temperature.hot,
-        condition_thresholds=_condition_thresholds(lifecycle, handoff),
-        lowest_bar=min(
-            (
-                bar
-                for bar in (
-                    spec.temperature.warm,
-                    spec.temperature.hot,
-                    *_condition_thresholds(lifecycle, handoff),
-                )
-                if bar > 0.0
-            ),
-            default=math.inf,
-        ),
+        fit_weight=scoring.fit_weight,
+        engagement_weight=scoring.engagement_weight,
+        fit_max=scoring.fit_max,
+        engagement_max=scoring.engagement_max,
+        disqualified_max_score=scoring.disqualified_max_score,
+        grade_bars=scoring.grade_bars,
+        warm=warm,
+        hot=hot,
+        condition_thresholds=thresholds,
+        lowest_bar=scoring.lowest_bar,
         plan=plan,
-        kernel=compile_kernel(plan, bant, NO_BANT),
-        recycles=lifecycle.recycle_after is not None,
-        policy_reads_fit=any(c.reads_fit_points() for c in _conditions(lifecycle, handoff)),
-        policy_reads_engagement=any(
-            c.reads_engagement_points() for c in _conditions(lifecycle, handoff)
-        ),
+        kernel=compile_kernel(plan, bant, NO_BANT, scoring),
+        recycles=scoring.recycles,
+        policy_reads_fit=scoring.policy_reads_fit,
+        policy_reads_engagement=scoring.policy_reads_engagement,
+        score_keys=scoring.score_keys,
     )

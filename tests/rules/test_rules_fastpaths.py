@@ -8,14 +8,19 @@ decisions taken on cold ones.
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError, fields
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rules_helpers import NOW, build_rules, lead
 
-from connector.rules import LeadInput, evaluate, load_rules
+from connector.rules import Decision, LeadInput, Reason, evaluate, load_rules
+from connector.rules.conditions import Facts
+from connector.rules.engine import Static, policy_key
+from connector.rules.explain import compact_text
 from connector.rules.values import MAX_EPOCH_S, MIN_EPOCH_S, parse_timestamp
 from connector.sandbox.seed import generate_portal
 
@@ -111,3 +116,87 @@ def test_the_kernel_reads_dates_like_parse_timestamp(text: str, pad: str) -> Non
     else:
         age = max(0.0, NOW.timestamp() - at)
         assert decision.engagement_points == 50.0 * 2.0 ** (-age / (9 * 86_400.0))
+
+
+def _portal_leads(seed: int, contacts: int) -> list[LeadInput]:
+    portal = generate_portal(seed=seed, contacts=contacts, now=NOW)
+    companies = {c.id: c.properties for c in portal.companies}
+    return [
+        LeadInput(c.id, c.properties, companies.get(c.properties.get("associatedcompanyid") or ""))
+        for c in portal.contacts
+    ]
+
+
+def test_policy_key_is_the_key_the_generated_code_uses() -> None:
+    """`engine.policy_key` (rescore's lookups) finds what the generated code memoised."""
+    rules = load_rules(REPO / "config" / "rules.yaml")
+    for item in _portal_leads(seed=11, contacts=300):
+        decision = evaluate(item, rules=rules, now=NOW)
+        contact = item.contact
+        static = Static(
+            decision.fit_points,
+            0.0,  # not part of the key
+            decision.grade,
+            decision.bant.met_count,
+            decision.bant.met,
+            decision.disqualified is not None,
+            contact.get("lifecyclestage"),
+            contact.get("hs_lead_status"),
+        )
+        key = policy_key(
+            rules, static, decision.score, decision.temperature, decision.engagement_points, None
+        )
+        assert key in rules.outputs_memo
+
+
+@pytest.mark.parametrize(
+    "rules_file",
+    [
+        "config/rules.yaml",
+        "config/examples/b2b-marketplace.yaml",
+        "config/examples/professional-services.yaml",
+    ],
+)
+def test_scores_with_one_score_key_pass_the_same_policy_tests(rules_file: str) -> None:
+    """Policy outcomes are memoised by `RuleSet.score_keys`, not by the score itself."""
+    rules = load_rules(REPO / rules_file)
+    conditions = [c for _, c in rules.lifecycle.stages]
+    conditions += [rules.handoff.when, *(c for _, c in rules.handoff.tiers)]
+    relaxes = (0.0, rules.lifecycle.margin, rules.handoff.margin)
+    met = frozenset({"budget", "authority", "need", "timeline"})
+
+    def passes(score: int) -> tuple[bool, ...]:
+        facts = Facts(score, 50.0, 20.0, "A", "hot", 4, met, False)
+        return tuple(c.holds(facts, relax) for c in conditions for relax in relaxes)
+
+    for score in range(101):
+        for other in range(101):
+            if rules.score_keys[score] == rules.score_keys[other]:
+                assert passes(score) == passes(other), (score, other)
+    assert len(set(rules.score_keys)) < 101  # it does group scores
+
+
+def test_decisions_built_through_the_twin_class_are_plain_decisions() -> None:
+    rules = load_rules(REPO / "config" / "rules.yaml")
+    decision = evaluate(_portal_leads(seed=3, contacts=1)[0], rules=rules, now=NOW)
+    assert type(decision) is Decision
+    rebuilt = Decision(**{f.name: getattr(decision, f.name) for f in fields(Decision)})
+    assert rebuilt == decision
+    assert repr(rebuilt) == repr(decision)
+    with pytest.raises(FrozenInstanceError):
+        decision.score = 1  # type: ignore[misc]
+
+
+def test_engagement_reasons_are_made_when_read() -> None:
+    """`Decision.reasons` holds Reasons once read (engagement ones are made then), in order."""
+    rules = load_rules(REPO / "config" / "rules.yaml")
+    engagement = 0
+    for item in _portal_leads(seed=7, contacts=200):
+        decision = evaluate(item, rules=rules, now=NOW)
+        reasons = decision.reasons
+        assert type(reasons) is tuple
+        assert all(type(r) is Reason for r in reasons)
+        assert decision.reasons is reasons  # made once, then kept
+        assert compact_text(reasons) == decision.compact_reasons
+        engagement += sum(r.kind == "engagement" for r in reasons)
+    assert engagement > 100

@@ -9,6 +9,7 @@ there, and used to skip the real change one millisecond later (rescore_at None o
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from rules_helpers import NOW, build_rules, lead
 
 from connector.rules import RuleSet, evaluate
 from connector.rules.engagement import total, total_and_slope
-from connector.rules.rescore import _first_ms_below
+from connector.rules.rescore import _ceil_ms, _first_ms_below
 
 MS = timedelta(milliseconds=1)
 DAY_S = 86_400.0
@@ -153,3 +154,17 @@ def test_points_with_slope_are_exactly_the_points(raw: list[Any], offset: float)
     terms = [(b, start + a, h, 0.0 if h else ls, None, None) for b, a, h, ls in raw]
     t = start + offset
     assert total_and_slope(terms, t)[0] == total(terms, t)  # type: ignore[arg-type]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    ms=st.integers(0, 7_258_118_400_000),
+    offset=st.sampled_from([0.0, 1e-9, 4e-7, 5e-7, 6e-7, 1e-6, 2e-6, 1e-4, 0.25, 0.5, 0.9999]),
+    scale=st.sampled_from([1.0, 1e-3, 1e-6]),
+)
+def test_ceil_ms_is_ceil_of_ms_rounded_to_six_digits(ms: int, offset: float, scale: float) -> None:
+    """`_ceil_ms` skips the slow `round(…, 6)` only where it cannot change the answer."""
+    t = (ms * scale + offset) / 1000.0
+    assert _ceil_ms(t) == math.ceil(round(t * 1000.0, 6))
+    t = (ms * scale - offset) / 1000.0
+    assert _ceil_ms(t) == math.ceil(round(t * 1000.0, 6))
