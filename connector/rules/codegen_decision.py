@@ -165,21 +165,8 @@ def emit_decision(line: Any, s: Scoring) -> None:
     line("if static is None:", 2)
     line(f"static = {static}", 3)
     line("rescore = next_change(", 2)
-    for arg in (
-        "rules=rules",
-        "static=static",
-        "terms=terms",
-        "now_s=now_s",
-        "current=out",
-        "score=score",
-        "temperature=temperature",
-        "prior=prior",
-        "memory=new_memory",
-        "outputs_at=outputs_at",
-        "points_now=points",
-        "slope_now=slope",
-    ):
-        line(f"{arg},", 3)
+    line("rules, static, terms, now_s, out, score, temperature, prior, new_memory,", 3)
+    line("outputs_at, points, slope,", 3)
     line(")", 2)
     line("elif out.recycle_due is not None:")
     line("rescore = to_datetime(out.recycle_due.timestamp())  # as next_change gives it", 2)

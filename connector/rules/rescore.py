@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +41,16 @@ _HORIZON_S = 5 * 365 * 86_400.0
 _MAX_ITERATIONS = 60
 
 _Key = tuple[Any, ...]
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FROM_TIMESTAMP = datetime.fromtimestamp
+#: What `_full_key` needs besides the rule set, the static parts and the terms: the policy
+#: outcomes, score, prior and stored memory now, and the engine's output function.
+_FullArgs = tuple[
+    "Outputs",
+    int,
+    PriorState | None,
+    Mapping[str, datetime],
+    Callable[["RuleSet", "Static", float, datetime, PriorState | None], "Outputs"],
+]
 
 
 #: `_first_ms_below`'s "points a millisecond earlier" when they are known to be above the
@@ -62,6 +71,7 @@ def _first_ms_below(
     start: tuple[float, float, float],
     target: float,
     min_ms: int,
+    end_ms: int | None = None,
 ) -> _Found | None:
     """The first whole millisecond ≥ `min_ms` at which the engagement points are strictly
     below `target`, or None when that is more than the horizon after the start.
@@ -89,6 +99,8 @@ def _first_ms_below(
         start: (instant, points, slope) known to be at or above the target, in seconds.
         target: the engagement-point bar.
         min_ms: the earliest millisecond that counts.
+        end_ms: the horizon's millisecond from the start (`_ceil_ms(start + horizon)`), when
+            the caller knows it.
 
     Returns:
         (millisecond, points there, slope there, points a millisecond earlier: a number when
@@ -97,7 +109,8 @@ def _first_ms_below(
     lo_s, lo_value, lo_slope = start
     if lo_value < target:  # already below at the start (a whole millisecond ≥ min_ms)
         return round(lo_s * _MS_PER_S), lo_value, lo_slope, None
-    end_ms = _ceil_ms(lo_s + _HORIZON_S)
+    if end_ms is None:
+        end_ms = _ceil_ms(lo_s + _HORIZON_S)
     log_target = math.log(target)
     # From `past_from` on every signal is in the past (the curve is convex); until
     # `log_safe_from` some lifespan decay is still running too (log points may be concave).
@@ -179,7 +192,6 @@ def _thresholds(
 
 
 def next_change(
-    *,
     rules: RuleSet,
     static: Static,
     terms: list[Term],
@@ -194,6 +206,9 @@ def next_change(
     slope_now: float,
 ) -> datetime | None:
     """The earliest future instant at which the outputs would change, or None.
+
+    Positional on purpose: the generated decision code calls it for about a third of the
+    contacts, and matching twelve keywords costs more than the call.
 
     Args:
         rules: the rule set.
@@ -216,18 +231,13 @@ def next_change(
     recycle_s = None if current.recycle_due is None else current.recycle_due.timestamp()
     best = recycle_s
     if terms:
-        # The outputs' key is built only when a policy condition has its own engagement bar
-        # (rare): the score and temperature checks need none of it.
-        make_key = partial(
-            _full_key, rules, static, terms, current, score, prior, memory, outputs_at
-        )
         best = _engagement_change(
             rules,
             static,
             terms,
             now_s,
             (score, temperature),
-            make_key,
+            (current, score, prior, memory, outputs_at),
             best,
             points_now,
             slope_now,
@@ -236,22 +246,17 @@ def next_change(
         return None
     if best == recycle_s:
         return to_datetime(best)
-    # A whole millisecond found on the decay curve: exact in integer milliseconds, and the
-    # same instant `to_datetime` gives, without the float → datetime conversion.
-    return _EPOCH + timedelta(0, 0, 0, round(best * _MS_PER_S))  # (days, s, µs, ms)
+    # A whole millisecond found on the decay curve: ms / 1000 is within a ten-millionth of a
+    # second of it, so rounding to the microsecond gives that millisecond exactly (and the same
+    # instant `to_datetime` gives).
+    return _FROM_TIMESTAMP(round(best * _MS_PER_S) / _MS_PER_S, UTC)
 
 
 def _full_key(
-    rules: RuleSet,
-    static: Static,
-    terms: list[Term],
-    current: Outputs,
-    score: int,
-    prior: PriorState | None,
-    memory: Mapping[str, datetime],
-    outputs_at: Callable[[RuleSet, Static, float, datetime, PriorState | None], Outputs],
+    rules: RuleSet, static: Static, terms: list[Term], args: _FullArgs
 ) -> Callable[[float], _Key]:
     """t → everything the sync would write at t, from the state stored after this decision."""
+    current, score, prior, memory, outputs_at = args
     stage = current.lifecycle_target or static.stage
     status = current.lead_status_target or static.status
     after = replace(static, stage=stage, status=status)
@@ -278,6 +283,21 @@ def _full_key(
         )
 
     return key
+
+
+#: `_bounds_from`'s last answer: a run scores every contact at one instant.
+_last_bounds: tuple[float, int, int] = (math.nan, 0, 0)
+
+
+def _bounds_from(now_s: float) -> tuple[int, int]:
+    """The first millisecond after `now_s` that can count, and the horizon's millisecond."""
+    global _last_bounds
+    last = _last_bounds
+    if last[0] == now_s:
+        return last[1], last[2]
+    found = (_ceil_ms(now_s + _RESOLUTION_S), _ceil_ms(now_s + _HORIZON_S))
+    _last_bounds = (now_s, *found)
+    return found
 
 
 def _ceil_ms(t: float) -> int:
@@ -311,14 +331,16 @@ def _engagement_change(
     terms: list[Term],
     now_s: float,
     cheap_now: _Key,
-    make_key: Callable[[], Callable[[float], _Key]],
+    full_args: _FullArgs,
     best: float | None,
     points_now: float,
     slope_now: float,
 ) -> float | None:
     """The first millisecond the engagement decay changes the outputs, if before `best`.
 
-    `cheap_now` is the score and temperature now (what `_cheap_at(now_s)` gives).
+    `cheap_now` is the score and temperature now (what `_cheap_at(now_s)` gives). The full
+    outputs' key is built only when a policy condition has its own engagement bar (rare): the
+    score and temperature checks need none of it.
     """
     targets = _thresholds(rules, static, cheap_now[0], points_now)
     if not targets:
@@ -327,12 +349,13 @@ def _engagement_change(
     disqualified = static.disqualified
     full: tuple[Callable[[float], _Key], _Key] | None = None
     lo = now_s
-    min_ms = _ceil_ms(now_s + _RESOLUTION_S)
+    min_ms, end_from_now = _bounds_from(now_s)
+    end_ms: int | None = end_from_now
     start: tuple[float, float, float] | None = None
     for target, needs_full in targets:
         if start is None:
             start = (now_s, points_now, slope_now)
-        found = _first_ms_below(terms, start, target, min_ms)
+        found = _first_ms_below(terms, start, target, min_ms, end_ms)
         if found is None:
             break
         ms, points, slope, before = found
@@ -341,7 +364,7 @@ def _engagement_change(
             break
         if needs_full:
             if full is None:
-                key = make_key()
+                key = _full_key(rules, static, terms, full_args)
                 full = (key, key(now_s))
             check, reference = full
             changed = check(t) != reference
@@ -359,7 +382,7 @@ def _engagement_change(
         if not changed:
             lo = t
             start = (t, points, slope)
-            min_ms = ms
+            min_ms, end_ms = ms, None
             continue
         if before == ABOVE and not needs_full:
             # No higher bar is left, so nothing but this crossing changes score or temperature.
