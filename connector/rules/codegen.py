@@ -39,7 +39,7 @@ from connector.rules.explain import KIND_ORDER, RANK_SIGNAL
 from connector.rules.matchers import PropertyRef
 from connector.rules.model import Decision, LeadInput, PriorState
 from connector.rules.plan import Plan, PlanSignal, count_memoised, engagement_texts, stamp_of
-from connector.rules.sources import domain_key
+from connector.rules.sources import Source, domain_key
 from connector.rules.values import MAX_EPOCH_S, MAX_TEXT_CHARS, MIN_EPOCH_S
 
 if TYPE_CHECKING:
@@ -134,6 +134,9 @@ def _emit_sources(e: _Emitter, plan: Plan) -> None:
         names = ", ".join(("company." if c else "") + n for c, n in source.refs)
         ops = ", ".join(m.op for m in source.matchers)
         e.line(f"# source {index}: {names} ({ops})")
+        if len(source.refs) == 1 and source.by_domain and not source.by_presence:
+            _emit_address_source(e, e.read(source.refs[0]), out, memo, general, source)
+            continue
         if len(source.refs) == 1:
             raw = e.read(source.refs[0])
             if source.by_presence:
@@ -153,6 +156,23 @@ def _emit_sources(e: _Emitter, plan: Plan) -> None:
         e.line(f"{out} = {memo}.get({key})")
         e.line(f"if {out} is None:")
         e.line(f"{out} = {general}.outcome(contact, company)", 2)
+
+
+def _emit_address_source(
+    e: _Emitter, raw: str, out: str, memo: str, general: str, source: Source
+) -> None:
+    """An e-mail/website source, memoised first by the raw text after the "@"
+    (`sources.address_tail`, which needs no string work), then by domain (`domain_key`)."""
+    tails = e.const("TAILS", source.by_address_tail)
+    no_tail = f"{raw}.__class__ is not str or '@' not in {raw} or len({raw}) > {MAX_TEXT_CHARS}"
+    e.line(f"tail = None if {no_tail} else {raw}.rpartition('@')[2]")
+    e.line(f"{out} = None if tail is None else {tails}.get(tail)")
+    e.line(f"if {out} is None:")
+    e.line(f"{out} = {memo}.get({e.const('domain_key', domain_key)}({raw}))", 2)
+    e.line(f"if {out} is None:", 2)
+    e.line(f"{out} = {general}.outcome(contact, company)", 3)
+    e.line("if tail is not None:", 2)
+    e.line(f"{general}.remember_tail(tail, {out})", 3)
 
 
 def _emit_disqualifiers(e: _Emitter, plan: Plan) -> None:

@@ -55,6 +55,19 @@ def domain_key(raw: str | None) -> str | None:
     return email_domain(text[:MAX_TEXT_CHARS]) or ""
 
 
+def address_tail(raw: object) -> str | None:
+    """The raw text after the last "@" of an address that `domain_key` reads that way, else None.
+
+    For such a value (a string with an "@", not over the length limit) `domain_key` is a
+    function of this tail alone: stripping the whole value keeps its last "@", and lowering
+    it lowers the tail the same way. The tail is taken raw, so finding it costs no string
+    work beyond the split; generated code uses it as a first memo key.
+    """
+    if not isinstance(raw, str) or "@" not in raw or len(raw) > MAX_TEXT_CHARS:
+        return None
+    return raw.rpartition("@")[2]
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """Every matcher that reads one property reference, evaluated together.
@@ -67,6 +80,8 @@ class Source:
         by_presence: memoise by whether there is a value (see `_PRESENCE_OPS`).
         memo: key → outcome (raw value for one property, the read value for several, the
             domain when `by_domain`).
+        by_address_tail: for a `by_domain` source, the raw text after the last "@" of an
+            address → outcome (see `address_tail`): found without computing the domain.
     """
 
     refs: tuple[PropertyRef, ...]
@@ -75,6 +90,12 @@ class Source:
     by_domain: bool
     by_presence: bool
     memo: dict[str | None, Outcome] = field(default_factory=dict, compare=False)
+    by_address_tail: dict[str, Outcome] = field(default_factory=dict, compare=False)
+
+    def remember_tail(self, tail: str, outcome: Outcome) -> None:
+        """Memoise `outcome` for an address ending in `tail` (see `address_tail`), bounded."""
+        if len(self.by_address_tail) < _MEMO_MAX_ENTRIES:
+            self.by_address_tail[tail] = outcome
 
     def outcome(self, contact: Properties, company: Properties | None) -> Outcome:
         """The outcome of every matcher on this source for one contact."""

@@ -21,7 +21,8 @@ from connector.rules import Decision, LeadInput, Reason, evaluate, load_rules
 from connector.rules.conditions import Facts
 from connector.rules.engine import Static, policy_key
 from connector.rules.explain import compact_text
-from connector.rules.values import MAX_EPOCH_S, MIN_EPOCH_S, parse_timestamp
+from connector.rules.sources import address_tail, domain_key
+from connector.rules.values import MAX_EPOCH_S, MAX_TEXT_CHARS, MIN_EPOCH_S, parse_timestamp
 from connector.sandbox.seed import generate_portal
 
 REPO = Path(__file__).resolve().parents[2]
@@ -200,3 +201,47 @@ def test_engagement_reasons_are_made_when_read() -> None:
         assert compact_text(reasons) == decision.compact_reasons
         engagement += sum(r.kind == "engagement" for r in reasons)
     assert engagement > 100
+
+
+_ADDRESS_PART = st.text(alphabet=st.sampled_from("aZ.-_ @/:wİΣς\t"), max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(first=_ADDRESS_PART, second=_ADDRESS_PART, tail=_ADDRESS_PART)
+def test_addresses_with_the_same_tail_have_the_same_domain(
+    first: str, second: str, tail: str
+) -> None:
+    """What lets the generated code memoise e-mail sources by the raw text after the "@"."""
+    tail = tail.replace("@", "")
+    one, other = f"{first}@{tail}", f"{second}@{tail}"
+    assert address_tail(one) == address_tail(other) == tail
+    assert domain_key(one) == domain_key(other)
+
+
+def test_over_long_or_at_less_values_have_no_tail() -> None:
+    assert address_tail("acme.com") is None
+    assert address_tail(None) is None
+    assert address_tail("a" * MAX_TEXT_CHARS + "@acme.com") is None
+
+
+_ADDRESS_DOMAINS = ["gmail.com", "GMail.com ", "gmail.com/x", "www.gmail.com", "acme.com", "x"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.tuples(_ADDRESS_PART, st.sampled_from(_ADDRESS_DOMAINS)).map("@".join),
+            st.sampled_from(_ADDRESS_DOMAINS),  # no "@": a website-like value
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_the_address_memo_decides_as_a_fresh_rule_set(values: list[str]) -> None:
+    """Warm address memos (each value seen after the others) decide like cold ones."""
+    warm = load_rules(REPO / "config" / "rules.yaml")
+    for value in values:
+        seen = evaluate(lead({"email": value}), rules=warm, now=NOW)
+        fresh = load_rules(REPO / "config" / "rules.yaml")
+        assert seen == evaluate(lead({"email": value}), rules=fresh, now=NOW)
