@@ -7,6 +7,7 @@ its fast path: policy outcomes the memo has not seen, and the values rescore_at'
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -91,7 +92,23 @@ def evaluate(
     """
     if now.tzinfo is None:
         raise ValueError("evaluate() needs a timezone-aware `now`")
-    return rules.kernel.run(lead, rules, now, prior)
+    try:
+        return rules.kernel.run(lead, rules, now, prior)
+    except (TypeError, AttributeError):
+        # The generated code reads values as HubSpot sends them (strings or None) without
+        # checking each one; a value of another type (a number or a list in a hand-built
+        # input) reads as missing instead. An error of any other cause recurs on the retry.
+        return rules.kernel.run(_strings_only(lead), rules, now, prior)
+
+
+def _strings_only(lead: LeadInput) -> LeadInput:
+    """The lead with every value that is not a string replaced by None."""
+
+    def clean(properties: Mapping[str, object]) -> dict[str, str | None]:
+        return {k: v if isinstance(v, str) else None for k, v in properties.items()}
+
+    company = None if lead.company is None else clean(lead.company)
+    return LeadInput(lead.contact_id, clean(lead.contact), company)
 
 
 def policy_key(

@@ -92,6 +92,28 @@ def test_any_property_values_give_a_bounded_decision(
     assert decision.rescore_at is None or decision.rescore_at > NOW + timedelta(hours=hours)
 
 
+#: Values outside the contract (HubSpot sends strings or None), from hand-built inputs.
+_NOT_STRINGS = st.one_of(
+    st.integers(), st.floats(), st.booleans(), st.binary(max_size=4), st.lists(st.integers())
+)
+
+
+@PROFILE
+@given(
+    contact=st.dictionaries(
+        st.sampled_from(sorted(DEFAULT.contact_properties)), GARBAGE | _NOT_STRINGS
+    ),
+    company=st.dictionaries(st.sampled_from(sorted(DEFAULT.company_properties)), GARBAGE),
+)
+def test_values_that_are_not_strings_read_as_missing(
+    contact: dict[str, object], company: dict[str, str | None]
+) -> None:
+    """No crash on any type, and the same decision as with those values left out."""
+    strings = {k: v for k, v in contact.items() if v is None or isinstance(v, str)}
+    as_given = evaluate(LeadInput("1", contact, company), rules=DEFAULT, now=NOW)  # type: ignore[arg-type]
+    assert as_given == evaluate(LeadInput("1", strings, company), rules=DEFAULT, now=NOW)
+
+
 _POSITIVE = [
     {"label": f"c{i}", "property": f"p{i}", "op": "present", "points": pts}
     for i, pts in enumerate([5, 10, 15, 20, 25, 30, 40, 3])
