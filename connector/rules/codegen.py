@@ -336,7 +336,7 @@ def _emit_credit(
     # left as the arguments of one: `Decision.reasons` makes it when read (see model.py).
     texts = e.const("TEXTS", ps.texts)
     depth += 1
-    e.line(f"found = {texts}.get((int(age // 86400.0), {count}, round(value)))", depth)
+    e.line(f"found = {texts}.get((age // 86400.0, {count}, round(value)))", depth)
     e.line("if found is None:", depth)
     e.line(f"found = engagement_texts({sig}, {texts}, value, age, {count})", depth + 1)
     reason = f"('engagement', {s.label!r}, found[0], value, {s.stage!r})"

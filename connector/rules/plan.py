@@ -64,7 +64,7 @@ class PlanSignal:
     signal: Signal
     when: Slot | None
     counts: dict[str | None, float | None] = field(default_factory=dict, compare=False)
-    texts: dict[tuple[int, float | None, int], tuple[str, str | None]] = field(
+    texts: dict[tuple[float, float | None, int], tuple[str, str | None]] = field(
         default_factory=dict, compare=False
     )
 
@@ -162,7 +162,7 @@ _AGE_TEXTS = tuple(age_text(days * 86_400.0) for days in range(10_000))
 
 def engagement_texts(
     signal: Signal,
-    texts: dict[tuple[int, float | None, int], tuple[str, str | None]],
+    texts: dict[tuple[float, float | None, int], tuple[str, str | None]],
     points: float,
     age: float,
     count: float | None,
@@ -171,14 +171,16 @@ def engagement_texts(
 
     They depend only on the age in whole days, the count and the rounded points, which repeat
     across contacts: the generated code looks them up in `texts` (one dict per signal) by
-    `(int(age // 86_400.0), count, round(points))` and calls this when they are not there.
+    `(age // 86_400.0, count, round(points))` and calls this when they are not there. The days
+    stay a float in the key (no `int()` per contact; 3.0 and 3 are the same key anyway).
     """
-    days = int(age // 86_400.0)
+    whole_days = age // 86_400.0
+    days = int(whole_days)
     rounded = round(points)
     when = _AGE_TEXTS[days] if days < len(_AGE_TEXTS) else age_text(age)
     observed = when if count is None else f"×{count:g}, last {when}"
     # compact_item for an engagement reason: observed is short and has no newline.
     found = (observed, None if not rounded else f"+{rounded} {signal.label} {observed}")
     if len(texts) < _TEXTS_MEMO_MAX_ENTRIES:
-        texts[(days, count, rounded)] = found
+        texts[(whole_days, count, rounded)] = found
     return found
