@@ -315,7 +315,7 @@ def answer_for(
 
 def interest_decides(need: Need, raw: object) -> bool:
     """Whether a product-interest value decides need by itself (as `_need` reads it)."""
-    if raw.__class__ is not str:
+    if not isinstance(raw, str):
         return False
     text = raw.strip()
     if not text:

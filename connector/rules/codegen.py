@@ -122,7 +122,7 @@ def _emit_read_first(e: _Emitter, refs: tuple[PropertyRef, ...], into: str) -> N
         if index:
             e.line(f"if {into} is None:")
             depth = 2
-        e.line(f"if {raw}.__class__ is str:", depth)
+        e.line(f"if isinstance({raw}, str):", depth)
         e.line(f"{into} = {raw}.strip()[:{MAX_TEXT_CHARS}] or None", depth + 1)
 
 
@@ -140,11 +140,13 @@ def _emit_sources(e: _Emitter, plan: Plan) -> None:
         if len(source.refs) == 1:
             raw = e.read(source.refs[0])
             if source.by_presence:
-                key = f'"" if {raw}.__class__ is str and {raw}.strip() else None'
+                key = f'"" if isinstance({raw}, str) and {raw}.strip() else None'
             elif source.by_domain:
                 key = f"{e.const('domain_key', domain_key)}({raw})"
             else:
-                key = f"{raw} if {raw}.__class__ is str else None"
+                # The raw value itself: a string (or str subclass) is its own key, and any
+                # other value misses the memo and reads as missing in `Source.outcome`.
+                key = raw
         else:
             _emit_read_first(e, source.refs, "v")
             if source.by_presence:

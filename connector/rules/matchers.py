@@ -56,7 +56,7 @@ def read_first(
         if source is None:
             continue
         raw = source.get(name)
-        if raw is None or raw.__class__ is not str:
+        if not isinstance(raw, str):
             continue
         text = raw.strip()
         if text:

@@ -44,7 +44,7 @@ def domain_key(raw: str | None) -> str | None:
     `email_domain(clean_text(raw)) or ""` gives, with the common case (an e-mail address)
     done in one pass.
     """
-    if raw.__class__ is not str:
+    if not isinstance(raw, str):
         return None
     text = raw.strip()
     if not text:
@@ -104,7 +104,7 @@ class Source:
             on_company, name = refs[0]
             source = company if on_company else contact
             raw = None if source is None else source.get(name)
-            if raw.__class__ is not str:
+            if not isinstance(raw, str):  # a str subclass is text, as the generated code reads it
                 raw = None
             if self.by_presence:
                 return self._by_presence(clean_text(raw))

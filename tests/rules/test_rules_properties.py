@@ -114,6 +114,33 @@ def test_values_that_are_not_strings_read_as_missing(
     assert as_given == evaluate(LeadInput("1", strings, company), rules=DEFAULT, now=NOW)
 
 
+class _Text(str):
+    """A str subclass, as some client libraries hand out."""
+
+
+@PROFILE
+@given(
+    contact=_props(DEFAULT.contact_properties),
+    company=st.none() | _props(DEFAULT.company_properties),
+)
+def test_str_subclass_values_decide_the_same_on_warm_and_cold_memos(
+    contact: dict[str, str | None], company: dict[str, str | None] | None
+) -> None:
+    """Memos looked up by the raw value hold plain strings' outcomes: a str subclass equal to
+    one must get what a fresh rule set computes for it."""
+    warm = load_rules(REPO / "config" / "rules.yaml")
+    evaluate(LeadInput("1", contact, company), rules=warm, now=NOW)  # memos see the plain text
+    wrapped = {k: None if v is None else _Text(v) for k, v in contact.items()}
+    wrapped_company = (
+        None
+        if company is None
+        else {k: None if v is None else _Text(v) for k, v in company.items()}
+    )
+    subclassed = LeadInput("1", wrapped, wrapped_company)
+    cold = load_rules(REPO / "config" / "rules.yaml")
+    assert evaluate(subclassed, rules=warm, now=NOW) == evaluate(subclassed, rules=cold, now=NOW)
+
+
 _POSITIVE = [
     {"label": f"c{i}", "property": f"p{i}", "op": "present", "points": pts}
     for i, pts in enumerate([5, 10, 15, 20, 25, 30, 40, 3])
