@@ -175,10 +175,10 @@ def emit_decision(line: Any, s: Scoring) -> None:
 
     line("# reasons in order (explain.Hit: plain tuples sort by key, then where found)")
     line("hits.sort()")
-    line("items = list(filter(None, map(ITEM_OF, hits)))")
-    line("compact = JOIN_ITEMS(items)")
+    # join takes the filter directly; the list is made again only when the text may be cut.
+    line("compact = JOIN_ITEMS(filter(None, map(ITEM_OF, hits)))")
     line("if len(compact) > COMPACT_ALWAYS_FITS:")
-    line("compact = joined_items(items)", 2)
+    line("compact = joined_items(list(filter(None, map(ITEM_OF, hits))))", 2)
     line("# the Decision, built as its mutable twin, then made a Decision (construct.py)")
     line("d = NEW(DECISION_DRAFT)")
     for field, value in (
