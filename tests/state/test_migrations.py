@@ -153,8 +153,9 @@ def test_database_newer_than_the_code_is_refused(db_url: str) -> None:
         StateStore.connect(db_url)
 
 
-def test_concurrent_connects_migrate_exactly_once(db_url: str) -> None:
-    barrier = threading.Barrier(4)
+def _connect_together(url: str, threads: int = 4) -> tuple[list[StateStore], list[BaseException]]:
+    """Open the store at `url` from `threads` threads released at the same instant."""
+    barrier = threading.Barrier(threads)
     errors: list[BaseException] = []
     stores: list[StateStore] = []
     lock = threading.Lock()
@@ -162,19 +163,24 @@ def test_concurrent_connects_migrate_exactly_once(db_url: str) -> None:
     def start() -> None:
         barrier.wait()
         try:
-            opened = StateStore.connect(db_url)
-        except BaseException as exc:  # reported below
+            opened = StateStore.connect(url)
+        except BaseException as exc:  # reported by the caller
             with lock:
                 errors.append(exc)
             return
         with lock:
             stores.append(opened)
 
-    threads = [threading.Thread(target=start) for _ in range(4)]
-    for thread in threads:
+    started = [threading.Thread(target=start) for _ in range(threads)]
+    for thread in started:
         thread.start()
-    for thread in threads:
+    for thread in started:
         thread.join()
+    return stores, errors
+
+
+def test_concurrent_connects_migrate_exactly_once(db_url: str) -> None:
+    stores, errors = _connect_together(db_url)
     try:
         assert errors == []
         assert len(stores) == 4
@@ -217,25 +223,8 @@ def test_two_processes_starting_together(db_url: str) -> None:
 def test_threads_opening_a_new_sqlite_file_together_never_see_a_lock(tmp_path: Path) -> None:
     # The switch to WAL fails at once, without the busy timeout, when another connection holds a
     # lock; this raced in about one new file in ten before the connect hook waited for it.
-    for attempt in range(25):
-        url = f"sqlite:///{tmp_path / f'race{attempt}.sqlite3'}"
-        barrier = threading.Barrier(4)
-        errors: list[BaseException] = []
-
-        def start(
-            url: str = url,
-            barrier: threading.Barrier = barrier,
-            errors: list[BaseException] = errors,
-        ) -> None:
-            barrier.wait()
-            try:
-                StateStore.connect(url).close()
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=start) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    for attempt in range(60):
+        stores, errors = _connect_together(f"sqlite:///{tmp_path / f'race{attempt}.sqlite3'}")
+        for opened in stores:
+            opened.close()
         assert errors == [], f"attempt {attempt}"
