@@ -54,7 +54,25 @@ def clean_text(value: str | None) -> str | None:
     return text[:MAX_TEXT_CHARS]
 
 
+#: The last value `parse_number` and `email_domain` read, with the answer: every matcher on a
+#: property (five employee-count ranges, two domain lists) reads the same value object in a row
+#: when its source's memo has not seen it. The cache holds the value, so `is` cannot be fooled.
+_last_number: tuple[object, float | None] = (object(), None)
+_last_domain: tuple[object, str | None] = (object(), None)
+
+
 def parse_number(value: str | None) -> float | None:
+    """A finite number from a property string, or None (see `_parse_number`)."""
+    global _last_number
+    last = _last_number
+    if value is last[0]:
+        return last[1]
+    number = _parse_number(value)
+    _last_number = (value, number)
+    return number
+
+
+def _parse_number(value: str | None) -> float | None:
     """A finite number from a property string, or None.
 
     Accepts thousands separators and currency signs ("$1,200"), a trailing "+" ("1000+", as in
@@ -130,6 +148,17 @@ def parse_timestamp(value: str | None) -> float | None:
 
 
 def email_domain(value: str | None) -> str | None:
+    """The lower-case domain of an e-mail address or a website/URL, or None (`_email_domain`)."""
+    global _last_domain
+    last = _last_domain
+    if value is last[0]:
+        return last[1]
+    domain = _email_domain(value)
+    _last_domain = (value, domain)
+    return domain
+
+
+def _email_domain(value: str | None) -> str | None:
     """The lower-case domain of an e-mail address or a website/URL, or None.
 
     "Jane@Example.COM" → "example.com"; "https://www.example.com/path" → "example.com";

@@ -88,3 +88,18 @@ def test_clean_text_bounds_length_and_trims() -> None:
     assert clean_text("  x  ") == "x"
     assert clean_text("   ") is None
     assert len(clean_text("a" * 10_000) or "") == MAX_TEXT_CHARS
+
+
+def test_the_last_value_cache_never_answers_for_another_value() -> None:
+    """parse_number and email_domain remember their last value; interleaving must not leak."""
+    values = ["1,200", "$5", "abc", "1,200", None, "7e3", "7e3"]
+    assert [parse_number(v) for v in values] == [1200.0, 5.0, None, 1200.0, None, 7000.0, 7000.0]
+    addresses = ["a@Acme.com", "https://www.x.org/p", "a@Acme.com", "", "b@y.io", "b@y.io"]
+    assert [email_domain(a) for a in addresses] == [
+        "acme.com",
+        "x.org",
+        "acme.com",
+        None,
+        "y.io",
+        "y.io",
+    ]
