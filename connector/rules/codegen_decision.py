@@ -13,7 +13,8 @@ loads, calls and tuples that cost more than the arithmetic itself.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -78,9 +79,32 @@ def decision_names() -> dict[str, Any]:
         "COMPACT_ALWAYS_FITS": COMPACT_ALWAYS_FITS,
         "joined_items": joined_items,
         "NEW": object.__new__,
+        "STATIC": Static,
+        "FROM_TIMESTAMP": datetime.fromtimestamp,
+        "UTC": UTC,
         "DECISION": Decision,
         "DECISION_DRAFT": mutable_twin(Decision),
     }
+
+
+def _emit_static(line: Any, depth: int) -> None:
+    """`static = Static(…)`, built with plain stores (Static is a plain slotted class; its
+    generated `__init__` costs about three times as much, and a third of contacts need one)."""
+    values = {
+        "fit_points": "fit",
+        "fit_part": "fit_part",
+        "grade": "grade",
+        "bant_met_count": "bant.met_count",
+        "bant_met": "bant.met",
+        "disqualified": "dq is not None",
+        "stage": "stage",
+        "status": "status",
+    }
+    if list(values) != [f.name for f in fields(Static)]:
+        raise AssertionError("Static's fields changed: update codegen_decision._emit_static")
+    line("static = NEW(STATIC)", depth)
+    for name, value in values.items():
+        line(f"static.{name} = {value}", depth)
 
 
 def emit_decision(line: Any, s: Scoring) -> None:
@@ -134,8 +158,7 @@ def emit_decision(line: Any, s: Scoring) -> None:
     line("static = None")
     line("out = rules.outputs_memo.get(key)")
     line("if out is None or out is OUTPUTS_ON_CLOCK:" if s.recycles else "if out is None:")
-    static = "Static(fit, fit_part, grade, bant.met_count, bant.met, dq is not None, stage, status)"
-    line(f"static = {static}", 2)
+    _emit_static(line, 2)
     line(
         "out = policy_outputs(rules, key, out, static, score, temperature, points, now, prior)",
         2,
@@ -145,7 +168,8 @@ def emit_decision(line: Any, s: Scoring) -> None:
 
     if s.remembers:
         line("if kept:")
-        line("new_memory = MAPPING({k: to_datetime(v) for k, v in kept.items()})", 2)
+        # to_datetime without its call: fromtimestamp(seconds, UTC) is what it does
+        line("new_memory = MAPPING({k: FROM_TIMESTAMP(v, UTC) for k, v in kept.items()})", 2)
         line("else:")
         line("new_memory = NO_MEMORY", 2)
     else:
@@ -163,7 +187,7 @@ def emit_decision(line: Any, s: Scoring) -> None:
         reach.append(f"(score > 0 and 0.0 < {boundary} <= points)")
     line(f"if terms and ({' or '.join(reach) or 'False'}):")
     line("if static is None:", 2)
-    line(f"static = {static}", 3)
+    _emit_static(line, 3)
     line("rescore = next_change(", 2)
     line("rules, static, terms, now_s, out, score, temperature, prior, new_memory,", 3)
     line("outputs_at, points, slope,", 3)
