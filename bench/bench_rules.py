@@ -66,7 +66,8 @@ def _as_pages(leads: list[LeadInput], page: int = 100) -> list[LeadInput]:
         chunk = leads[first : first + page]
         parsed = json.loads(json.dumps([dict(lead.contact) for lead in chunk]))
         read += [
-            LeadInput(lead.contact_id, props, lead.company) for lead, props in zip(chunk, parsed)
+            LeadInput(lead.contact_id, props, lead.company)
+            for lead, props in zip(chunk, parsed, strict=True)
         ]
     return read
 
@@ -186,49 +187,51 @@ def main() -> None:
         _write(report)
 
 
-#: What the numbers mean and where the time goes (from cProfile and per-phase timings of
-#: this engine; update with the engine).
+#: What the numbers mean and where the time goes (callgrind counts, py-spy samples and
+#: back-to-back runs of this engine; update with the engine).
 NOTES = [
-    "Measured on a small shared VM (2 vCPUs, other sessions' benchmarks and test suites "
-    "running): the same code varies by up to ±40 % between runs, so compare runs made back to "
-    "back. Back to back with the engine before this round of work (commit 42645c9), "
-    "alternating runs of this benchmark: 37,000–38,400 → 44,300–49,200 contacts/s (best "
-    "rounds; five pairs, some while another session's benchmark kept both CPUs busy), about "
-    "1.25× faster; interleaved in one process, 1,000 unseen contacts at a time: 25.1–26.1 → "
-    "19.7–20.0 µs per contact (median); under callgrind (a count the load does not change): "
-    "163,000 → 121,000 instructions per unseen contact. Every decision is identical on the "
-    "frozen snapshot (tests/rules/test_rules_equivalence.py). **The 50,000/s target is not "
-    "met with margin**: the best round reached 52,000–54,000/s in a quiet period of this "
-    "work, and stays below 50,000/s when the VM is busy (a decision costs about 19–21 µs).",
+    "How to read it. The VM is small and shared (2 vCPUs on a noisy host): the same code gives "
+    "best rounds from about 47,000 to 56,000 contacts/s and medians from 40,000 to 53,000 "
+    "within an hour, with nothing else running on the machine. The best round estimates what "
+    "the engine does on a quiet core; the median what it did while the host was busy. So "
+    "compare code back to back, or by instruction counts under callgrind, which the load does "
+    "not change. The input is the sync's: the generated portal is shuffled (the generator "
+    "makes contacts in creation order, so unshuffled rounds each scored a different era and "
+    "the warm-up saw only the oldest contacts), each page of 100 is parsed from JSON as the "
+    "SDK does, and the generated portal is kept out of the garbage collector's sight "
+    "(`gc.freeze()`): a worker holds a page, not 60,000 contacts, and a full collection over "
+    "them cost one round 70 ms of its 250.",
     "",
-    "What changed: the function generated for the rule set (`connector/rules/codegen.py`, "
-    "`--dump-kernel PATH` writes it) now returns the `Decision` itself "
-    "(`codegen_decision.py`): score, grade and temperature with the file's weights and bars "
-    "as constants, the policy-memo key, the rescore_at gate, the sorted reasons and compact "
-    "text, and the `Decision` built as a mutable twin of its class that then gets its real "
-    "class (`construct.py`; about a third of the frozen dataclass's cost). Policy outcomes "
-    "are memoised by which side of every score bar the score is on (9 groups for the "
-    "default rules) instead of by the score, so about 5 % of unseen contacts miss the memo "
-    "instead of 15 %; MQLs on the recycling clock are found by a marker in the memo. Hits "
-    "carry the rank where they were found and a float first key, so `list.sort()` orders them "
-    "without key tuples. Engagement reasons are made when `Decision.reasons` is read (the "
-    "sync reads the compact text); their texts are looked up in line. rescore_at's solver "
-    "no longer spends two decimal roundings per solve on a millisecond ceiling, nor builds "
-    "closures per call.",
+    "**The 50,000/s target is not met with margin.** Three runs of `--rounds 10` on a clean "
+    "checkout: 55,642 / 47,581 / 52,250 best (medians 41,532 / 40,578 / 49,287). A decision "
+    "takes 18–21 µs on a quiet core; a margin against this host's noise needs about 15 µs.",
     "",
-    "Where a decision's time goes now (in one process, unseen contacts, cutting the generated "
-    "code at each part, ±0.3 µs; about 20 µs in all under load): the call and reading and "
-    "looking up the 12 property sources ≈ 4.5 µs (an e-mail's domain computed per contact); "
-    "fit and disqualifiers ≈ 0.7 µs; BANT ≈ 1.3 µs; the 14 signals ≈ 5.5 µs (~4.4 dates "
-    "parsed at ~0.4 µs each, ~3.4 decaying credits with their terms, ~1.7 listed reasons); "
-    "score, grade and temperature ≈ 0.3 µs; the policy memo ≈ 1.3 µs (MQLs on the recycling "
-    "clock, 9 % of contacts, take a second lookup); signal memory ≈ 0.3 µs; rescore_at "
-    "≈ 3.5 µs on average (23 % of the bench contacts solve, ~9 µs each: ~3 evaluations of a "
-    "sum over their ~6 terms, each landing a Newton step nearer the millisecond, plus "
-    "setup); sorting reasons and the compact text ≈ 1.6 µs; building the `Decision` ≈ 0.8 µs. "
-    "What is left is spread thin: pure-Python ways to go further are fewer curve evaluations "
-    "per solve (a model of the curve by half-life groups, verified at the millisecond it "
-    "finds) and memoising e-mail domains by the raw text after the '@'.",
+    "This round of work: 131,700 → 120,800 instructions per unseen contact under callgrind "
+    "(−8 %; `PYTHONHASHSEED=0`, 3,000 unseen contacts after 10,000 warm ones), every decision "
+    "of the frozen snapshot unchanged (tests/rules/test_rules_equivalence.py). Back to back "
+    "with the engine before it (commit 11e0f13) on this benchmark: best rounds 42,200–50,200 "
+    "→ 44,500–53,400 in seven alternating pairs (four before the JSON-page input, three "
+    "after). What changed: rescore_at's fixed cost per "
+    "solve (a positional call, the outputs' key built only when needed, the horizon's "
+    "millisecond cached per instant, the result made with `fromtimestamp`); e-mail sources "
+    "memoised first by the raw text after the '@' (no string work); source memos looked up by "
+    "the raw value without a class check per property (a str subclass reads as text "
+    "everywhere, and `evaluate` retries inputs whose values are not strings, as missing); "
+    "`Static` built with plain stores; remembered signals converted without a call each; a "
+    "new value parsed once for all the matchers of its property on a memo miss.",
+    "",
+    "Where the time goes now (py-spy, unseen contacts): rescore_at ≈ 15 % (about a third of "
+    "contacts solve: ~3 evaluations of their decay curve to land on the millisecond, plus the "
+    "bookkeeping around them); the 14 signals ≈ 23 % (dates parsed, decayed credits, their "
+    "reason texts); the e-mail source ≈ 10 % (a third of it is the first read of the "
+    "contact's properties, i.e. memory latency); sorting reasons and the compact text ≈ 9 %; "
+    "the policy lookup ≈ 8 %; BANT ≈ 7 %; building the `Decision` ≈ 3.5 %; first sightings "
+    "of values (memo misses: new domains, revenues, reason texts, fact combinations) ≈ 7 % "
+    "spread over those. Tried and dropped: solving rescore_at on a model of the curve (one "
+    "exponential per half-life, one line per lifespan) cut the curve evaluations from 3.2 to "
+    "1.0 per solve but cost as much as it saved (+0.7 % instructions). What is left is spread "
+    "thin; a real step needs fewer Python operations per contact than this design allows "
+    "(compiled code, or scoring a page of contacts at once).",
     "",
     "A sync run is bound by HubSpot's rate limits (100 contacts per search page, about 10 "
     "calls/s), so scoring is well under 1 % of a run's wall time either way.",
