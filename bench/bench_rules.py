@@ -213,29 +213,34 @@ def main() -> None:
 #: What the numbers mean and where the time goes (callgrind counts, py-spy samples and
 #: back-to-back runs of this engine; update with the engine).
 NOTES = [
-    "How to read it. The VM is small and shared (2 vCPUs on a noisy host): the same code gives "
-    "best rounds from about 47,000 to 56,000 contacts/s and medians from 40,000 to 53,000 "
-    "within an hour, with nothing else running on the machine. The best round estimates what "
-    "the engine does on a quiet core; the median what it did while the host was busy. So "
-    "compare code back to back, or by instruction counts under callgrind, which the load does "
-    "not change. The input is the sync's: the generated portal is shuffled (the generator "
-    "makes contacts in creation order, so unshuffled rounds each scored a different era and "
-    "the warm-up saw only the oldest contacts), each page of 100 is parsed from JSON as the "
-    "SDK does, and the generated portal is kept out of the garbage collector's sight "
-    "(`gc.freeze()`): a worker holds a page, not 60,000 contacts, and a full collection over "
-    "them cost one round 70 ms of its 250.",
+    "How to read it. The VM is small and shared (2 vCPUs on a host whose memory traffic "
+    "varies): the same code gives best rounds from about 44,000 to 60,000 contacts/s within an "
+    "hour, with nothing else running on the machine, while a small in-cache loop varies by 5 %. "
+    "The best round estimates what the engine does on a quiet core; the median what it did "
+    "while the host was busy. So compare code back to back, or by instruction counts under "
+    "callgrind, which the load does not change. The input is the sync's: the generated portal "
+    "is shuffled (the generator makes contacts in creation order, so unshuffled rounds each "
+    "scored a different era and the warm-up saw only the oldest contacts), and each page of "
+    "100 is parsed from JSON right before it is scored, as the SDK hands a page to the sync, "
+    "with only the scoring timed (scoring pages parsed long before made every contact's first "
+    "read a trip to memory: 10–20 % slower back to back). The generated portal is kept out of "
+    "the garbage collector's sight (`gc.freeze()`): a worker holds a page, not 60,000 "
+    "contacts, and a full collection over them cost one round 70 ms of its 250.",
     "",
-    "**The 50,000/s target is not met with margin.** Three runs of `--rounds 10` on a clean "
-    "checkout: 55,642 / 47,581 / 52,250 best (medians 41,532 / 40,578 / 49,287). A decision "
-    "takes 18–21 µs on a quiet core; a margin against this host's noise needs about 15 µs.",
+    "**The 50,000/s target is met on a quiet core but not with margin against this host's "
+    "noise.** Three runs of the command above on a clean checkout of this engine: 50,698 / "
+    "54,442 / 52,643 best (medians 46,876 / 51,718 / 49,692); minutes later, alternating with "
+    "the engine before this round of work: 43,838 and 46,115 for this engine against 40,190 "
+    "and 54,899 for the old one. A decision takes 17–20 µs on a quiet core; a margin against "
+    "this host's swings needs about 14 µs.",
     "",
     "This round of work: 131,700 → 120,800 instructions per unseen contact under callgrind "
     "(−8 %; `PYTHONHASHSEED=0`, 3,000 unseen contacts after 10,000 warm ones), every decision "
     "of the frozen snapshot unchanged (tests/rules/test_rules_equivalence.py). Back to back "
-    "with the engine before it (commit 11e0f13) on this benchmark: best rounds 42,200–50,200 "
-    "→ 44,500–53,400 in seven alternating pairs (four before the JSON-page input, three "
-    "after). What changed: rescore_at's fixed cost per "
-    "solve (a positional call, the outputs' key built only when needed, the horizon's "
+    "with the engine before it (commit 11e0f13), on earlier forms of this benchmark: best "
+    "rounds 42,200–50,200 → 44,500–53,400 in seven alternating pairs; on this form the host's "
+    "swings were larger than the difference (above). What changed: rescore_at's fixed cost "
+    "per solve (a positional call, the outputs' key built only when needed, the horizon's "
     "millisecond cached per instant, the result made with `fromtimestamp`); e-mail sources "
     "memoised first by the raw text after the '@' (no string work); source memos looked up by "
     "the raw value without a class check per property (a str subclass reads as text "
