@@ -7,8 +7,13 @@ garbage, ``NaN``, ``1e999``, absurdly long input. Unknown is a scoring fact, not
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 #: Longest text the rules read (characters). Bounds regex and keyword work per value so a
 #: pasted essay in a form field cannot slow a run; longer text is cut, not rejected.
@@ -54,25 +59,30 @@ def clean_text(value: str | None) -> str | None:
     return text[:MAX_TEXT_CHARS]
 
 
-#: The last value `parse_number` and `email_domain` read, with the answer: every matcher on a
-#: property (five employee-count ranges, two domain lists) reads the same value object in a row
-#: when its source's memo has not seen it. The cache holds the value, so `is` cannot be fooled.
-_last_number: tuple[object, float | None] = (object(), None)
-_last_domain: tuple[object, str | None] = (object(), None)
+def _remembers_last(compute: Callable[[str | None], _T]) -> Callable[[str | None], _T]:
+    """`compute`, answering again for the value object it last read without computing.
+
+    Every matcher on a property (five employee-count ranges, two domain lists) reads the same
+    value object in a row when its source's memo has not seen it. The pair is held (so `is`
+    cannot be fooled by a reused address) and replaced as one (so threads cannot mix pairs).
+    """
+    last: tuple[object, _T] | None = None
+
+    @functools.wraps(compute)
+    def remembered(value: str | None) -> _T:
+        nonlocal last
+        seen = last
+        if seen is not None and value is seen[0]:
+            return seen[1]
+        result = compute(value)
+        last = (value, result)
+        return result
+
+    return remembered
 
 
+@_remembers_last
 def parse_number(value: str | None) -> float | None:
-    """A finite number from a property string, or None (see `_parse_number`)."""
-    global _last_number
-    last = _last_number
-    if value is last[0]:
-        return last[1]
-    number = _parse_number(value)
-    _last_number = (value, number)
-    return number
-
-
-def _parse_number(value: str | None) -> float | None:
     """A finite number from a property string, or None.
 
     Accepts thousands separators and currency signs ("$1,200"), a trailing "+" ("1000+", as in
@@ -147,18 +157,8 @@ def parse_timestamp(value: str | None) -> float | None:
     return seconds
 
 
+@_remembers_last
 def email_domain(value: str | None) -> str | None:
-    """The lower-case domain of an e-mail address or a website/URL, or None (`_email_domain`)."""
-    global _last_domain
-    last = _last_domain
-    if value is last[0]:
-        return last[1]
-    domain = _email_domain(value)
-    _last_domain = (value, domain)
-    return domain
-
-
-def _email_domain(value: str | None) -> str | None:
     """The lower-case domain of an e-mail address or a website/URL, or None.
 
     "Jane@Example.COM" → "example.com"; "https://www.example.com/path" → "example.com";
