@@ -141,8 +141,6 @@ def _emit_sources(e: _Emitter, plan: Plan) -> None:
             raw = e.read(source.refs[0])
             if source.by_presence:
                 key = f'"" if isinstance({raw}, str) and {raw}.strip() else None'
-            elif source.by_domain:
-                key = f"{e.const('domain_key', domain_key)}({raw})"
             else:
                 # The raw value itself: a string (or str subclass) is its own key, and any
                 # other value misses the memo and reads as missing in `Source.outcome`.
