@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from operator import itemgetter
 from types import MappingProxyType
@@ -202,3 +202,27 @@ class _ReasonsSlot:
 
 _REASON_OF_HIT = itemgetter(3)
 setattr(Decision, "reasons", _ReasonsSlot(Decision.__dict__["reasons"]))  # noqa: B010
+
+
+def _state_of(value: PriorState | Decision) -> list[object]:
+    """The fields to pickle (and deep-copy): the read-only signal memory as a plain dict.
+
+    A `MappingProxyType` cannot be pickled, so without this neither a decision nor a prior
+    state could cross a process boundary or go through `copy.deepcopy`.
+    """
+    return [
+        dict(v) if isinstance(v, MappingProxyType) else v
+        for v in (getattr(value, f.name) for f in fields(value))
+    ]
+
+
+def _restore(value: PriorState | Decision, state: list[object]) -> None:
+    for f, v in zip(fields(value), state, strict=True):
+        if f.name == "signal_memory" and isinstance(v, dict):
+            v = MappingProxyType(v)
+        object.__setattr__(value, f.name, v)
+
+
+for _frozen in (PriorState, Decision):
+    setattr(_frozen, "__getstate__", _state_of)  # noqa: B010
+    setattr(_frozen, "__setstate__", _restore)  # noqa: B010

@@ -411,3 +411,24 @@ def test_naive_now_is_a_programming_error() -> None:
     rules = build_rules()
     with pytest.raises(ValueError, match="timezone-aware"):
         evaluate(lead({}), rules=rules, now=NOW.replace(tzinfo=None))
+
+
+def test_decisions_and_prior_states_survive_pickling_and_deep_copies() -> None:
+    import copy
+    import pickle
+
+    rules = load_rules(REPO / "config" / "rules.yaml")
+    contact = {
+        "email": "ana@acme.example",
+        "recent_conversion_event_name": "Demo request",
+        "recent_conversion_date": _iso(2 * DAY),
+    }
+    decision = evaluate(lead(contact), rules=rules, now=NOW)
+    assert decision.signal_memory  # the read-only mapping that used to refuse pickling
+    prior = PriorState(score=decision.score, signal_memory=decision.signal_memory)
+    for value in (decision, prior, PriorState()):
+        for copied in (pickle.loads(pickle.dumps(value)), copy.deepcopy(value)):
+            assert copied == value
+            with pytest.raises(TypeError):
+                copied.signal_memory["demo request"] = NOW  # type: ignore[index]
+    assert pickle.loads(pickle.dumps(decision)).compact_reasons == decision.compact_reasons
