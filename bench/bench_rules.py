@@ -118,7 +118,7 @@ def _pin_to_one_cpu() -> str:
 
 
 def _interpreter() -> str:
-    """CPython's version and what is known of its build, which moves this benchmark by ~10 %."""
+    """CPython's version and what is known of its build, which moves this benchmark by 10–20 %."""
     flags = sysconfig.get_config_var("CONFIG_ARGS") or ""
     built = [f for f in ("--enable-optimizations", "--with-lto") if f in flags]
     maps = Path("/proc/self/maps")
@@ -263,7 +263,7 @@ NOTES = [
     "half-life, one line per lifespan) cut the curve evaluations from 3.2 to 1.0 per solve but "
     "cost as much as it saved (+0.7 % instructions); scoring a page of contacts in one call of "
     "the generated code was slower (18.8 against 15.4 µs per contact); compiling rescore.py, "
-    "engagement.py and scoring.py with mypyc saved 5.4 % of the scoring instructions, not "
+    "engagement.py and scoring.py with mypyc saved about 6 % of the scoring instructions, not "
     "enough to pay for a compiled build step (and compiled modules that shadow edited sources "
     "until rebuilt). Earlier work: 131,700 → 120,800 instructions per unseen contact (−8 %, "
     "session 3: rescore_at's fixed cost per solve, e-mail sources memoised by the raw text "
