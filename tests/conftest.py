@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,14 +18,15 @@ MakeSandbox = Callable[..., Sandbox]
 def _make_sandbox() -> Iterator[MakeSandbox]:
     """A factory: `make_sandbox(**SandboxConfig overrides)` returns a started sandbox.
 
-    Every sandbox it made is stopped after the test.
+    `monotonic=` (not a config field) gives the sandbox's rate limiter a virtual clock. Every
+    sandbox it made is stopped after the test.
     """
     started: list[Sandbox] = []
 
-    def make(**overrides: Any) -> Sandbox:
+    def make(*, monotonic: Callable[[], float] = time.monotonic, **overrides: Any) -> Sandbox:
         settings: dict[str, Any] = {"seed": 1, "contacts": 1000, "tier": "unlimited"}
         settings.update(overrides)
-        sandbox = Sandbox(SandboxConfig(**settings)).start()
+        sandbox = Sandbox(SandboxConfig(**settings), monotonic=monotonic).start()
         started.append(sandbox)
         return sandbox
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from types import TracebackType
 
 from connector.sandbox.clock import SandboxClock
@@ -24,9 +26,16 @@ class Sandbox:
         ...     client = hubspot.HubSpot(access_token=sb.token, host=sb.base_url)
     """
 
-    def __init__(self, config: SandboxConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: SandboxConfig | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Build and seed the portal; `monotonic` is the clock of the rate-limit windows (tests
+        share a virtual one with the client so that waiting out a window takes no real time)."""
         self.config = config or SandboxConfig()
-        self._portal = Portal.build(self.config)
+        self._portal = Portal.build(self.config, monotonic=monotonic)
         self.loaded = load_portal(
             self._portal.store,
             seed=self.config.seed,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from connector.sandbox.clock import SandboxClock
@@ -31,7 +33,10 @@ class Portal:
     stop_event: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
-    def build(cls, config: SandboxConfig) -> Portal:
+    def build(
+        cls, config: SandboxConfig, *, monotonic: Callable[[], float] = time.monotonic
+    ) -> Portal:
+        """An empty portal (the caller seeds it); `monotonic` times the rate-limit windows."""
         clock = SandboxClock(config.now)
         store = Store(
             clock,
@@ -44,6 +49,7 @@ class Portal:
             daily_limit=config.daily_limit,
             retry_after_share=config.retry_after_share,
             seed=config.seed,
+            monotonic=monotonic,
         )
         return cls(config, clock, store, FaultInjector(config.faults), limiter, config.tokens())
 

@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from connector.sandbox.clock import SandboxClock
@@ -30,8 +31,9 @@ class Admission:
 class RateLimiter:
     """Counts calls and answers 429 when a budget is spent.
 
-    Rolling windows use the monotonic wall clock (a frozen sandbox clock must not stop them
-    from draining); the daily budget follows the sandbox clock's date.
+    Rolling windows use a monotonic clock (a frozen sandbox clock must not stop them from
+    draining): the real one, or a test's virtual one shared with the client's limiter. The daily
+    budget follows the sandbox clock's date.
     """
 
     def __init__(
@@ -42,9 +44,11 @@ class RateLimiter:
         daily_limit: int | None,
         retry_after_share: float,
         seed: int,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._limits = limits
         self._clock = clock
+        self._monotonic = monotonic
         self._daily = daily_limit if daily_limit is not None else limits.per_day
         self._retry_after_share = retry_after_share
         self._rng = random.Random(seed)
@@ -63,7 +67,7 @@ class RateLimiter:
     def admit(self, token: str, *, search: bool) -> Admission:
         """Count one call or raise the 429 HubSpot would send."""
         with self._lock:
-            now = time.monotonic()
+            now = self._monotonic()
             self._roll_day()
             if self._daily is not None and self._day_used >= self._daily:
                 raise self._error(

@@ -9,6 +9,7 @@ import pytest
 import structlog
 
 from connector.hubspot import GatewayConfig, HubSpotGateway
+from connector.hubspot._limiter import Timer
 from connector.sandbox import Sandbox
 
 MakeGateway = Callable[..., HubSpotGateway]
@@ -29,9 +30,10 @@ def _fresh_structlog() -> Iterator[None]:
 
 @pytest.fixture(name="make_gateway")
 def _make_gateway() -> MakeGateway:
-    """`make_gateway(sandbox, **GatewayConfig overrides)`: a gateway with test-sized timeouts."""
+    """`make_gateway(sandbox, timer=None, **GatewayConfig overrides)`: a gateway with test-sized
+    timeouts (`timer` drives its limiter and retry waits)."""
 
-    def make(sandbox: Sandbox, **overrides: Any) -> HubSpotGateway:
+    def make(sandbox: Sandbox, *, timer: Timer | None = None, **overrides: Any) -> HubSpotGateway:
         settings: dict[str, Any] = {
             "base_url": sandbox.base_url,
             "access_token": sandbox.token,
@@ -46,7 +48,7 @@ def _make_gateway() -> MakeGateway:
             "backoff_max": 0.5,
         }
         settings.update(overrides)
-        return HubSpotGateway(GatewayConfig(**settings))
+        return HubSpotGateway(GatewayConfig(**settings), timer=timer)
 
     return make
 

@@ -1,9 +1,11 @@
-"""Test doubles for the gateway's pure parts: a fake clock, HTTP answers shaped like urllib3's."""
+"""Test doubles for the gateway's pure parts: fake clocks, HTTP answers shaped like urllib3's."""
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +35,62 @@ class FakeClock:
 
     def timer(self) -> Timer:
         return Timer(monotonic=self.monotonic, sleep=self.sleep)
+
+
+class VirtualClock:
+    """Time shared by several worker threads that moves only when all of them are asleep.
+
+    Work between two sleeps (an HTTP call to the sandbox included) takes no virtual time. When
+    the last running worker goes to sleep, the clock jumps to the earliest wake-up and wakes
+    whoever is due. So a run that waits out rate-limit windows for 90 virtual seconds takes as
+    long as its calls do, and its virtual duration does not depend on how busy the machine is.
+
+    Only threads inside `worker()` may sleep on it; the test thread may read it.
+    """
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self._cond = threading.Condition()
+        self._running = 0
+        self._wakeups: list[float] = []  # one entry per sleeping worker
+
+    def monotonic(self) -> float:
+        with self._cond:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._cond:
+            if self._running <= 0:
+                raise RuntimeError("VirtualClock.sleep outside worker(): nobody would wake it")
+            wake = self.now + max(0.0, seconds)
+            self._wakeups.append(wake)
+            self._running -= 1
+            self._advance_if_idle()
+            while self.now < wake:
+                self._cond.wait()
+            self._wakeups.remove(wake)
+            self._running += 1
+
+    @contextmanager
+    def worker(self) -> Iterator[None]:
+        """Count the calling thread as running until it leaves the block."""
+        with self._cond:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._advance_if_idle()
+
+    def timer(self) -> Timer:
+        return Timer(monotonic=self.monotonic, sleep=self.sleep)
+
+    def _advance_if_idle(self) -> None:
+        # A sleeper already due has been notified but not yet run: time must wait for it.
+        if self._running == 0 and self._wakeups and min(self._wakeups) > self.now:
+            self.now = min(self._wakeups)
+            self._cond.notify_all()
 
 
 @dataclass

@@ -1,9 +1,8 @@
-"""The rate limiter, driven by a fake clock (and once by real threads on a short window)."""
+"""The rate limiter, driven by a fake clock (and once by real threads on a virtual clock)."""
 
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -14,7 +13,7 @@ from connector.hubspot._limiter import (
     Budget,
     RateLimiter,
 )
-from tests.hubspot.fakes import FakeClock
+from tests.hubspot.fakes import FakeClock, VirtualClock
 
 
 def _limiter(clock: FakeClock, *, burst: int = 3, search: int = 2, daily: int | None = None):
@@ -172,9 +171,14 @@ def test_429_grows_the_spacing_between_calls_and_successes_shrink_it() -> None:
     assert limiter.snapshot().burst_delay == 0.0
 
 
-def test_threads_never_exceed_the_window_in_real_time() -> None:
-    """8 threads, a 0.3 s window of 5: no 0.3 s span ever holds more than 5 call starts."""
-    limiter = RateLimiter(requests_per_10s=5, search_per_second=5)
+def test_threads_never_exceed_the_window() -> None:
+    """8 threads, a 0.3 s window of 5: no 0.3 s span ever holds more than 5 call starts.
+
+    Real threads contend for the limiter's lock; time is a `VirtualClock`, so each call's 2 ms
+    and every wait for the window take no real time and do not depend on the machine's load.
+    """
+    clock = VirtualClock()
+    limiter = RateLimiter(requests_per_10s=5, search_per_second=5, timer=clock.timer())
     limiter.acquire(Budget.STANDARD)
     limiter.release(
         Budget.STANDARD,
@@ -187,12 +191,13 @@ def test_threads_never_exceed_the_window_in_real_time() -> None:
     lock = threading.Lock()
 
     def worker() -> None:
-        for _ in range(4):
-            limiter.acquire(Budget.STANDARD)
-            with lock:
-                starts.append(time.monotonic())
-            time.sleep(0.002)
-            limiter.release(Budget.STANDARD)
+        with clock.worker():
+            for _ in range(4):
+                limiter.acquire(Budget.STANDARD)
+                with lock:
+                    starts.append(clock.monotonic())
+                clock.sleep(0.002)  # the call's latency
+                limiter.release(Budget.STANDARD)
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for t in threads:
@@ -204,5 +209,6 @@ def test_threads_never_exceed_the_window_in_real_time() -> None:
     for i, first in enumerate(starts):
         in_window = [s for s in starts[i:] if s < first + 0.3]
         assert len(in_window) <= 5
-    # And it is not over-cautious: 32 calls at 5 per 0.3 s need ~1.8 s, not much more.
-    assert starts[-1] - starts[0] < 3.0
+    # And it is not over-cautious: the first window still holds the header-learning call, so 32
+    # calls at 5 per 0.302 s (window plus latency) start within 6 windows and a bit.
+    assert starts[-1] - starts[0] < 6 * 0.302 + 0.05
