@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
-from connector.rules.explain import RANK_BANT, Hit, hit_of
 from connector.rules.matchers import Properties, PropertyRef, parse_refs, read_first
 from connector.rules.model import BantDimensionResult, BantResult, Reason
 from connector.rules.schema import SENIORITY_LEVELS, BantPointsSpec, BantSpec
-from connector.rules.values import MAX_TEXT_CHARS, parse_number
+from connector.rules.values import parse_number
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 
@@ -28,12 +26,6 @@ DEFAULT_SENIORITY_PATTERNS: tuple[tuple[str, str], ...] = (
     ("manager", r"\b(manager|mgr|lead|leader|supervisor|teamlead|leiter)\b"),
 )
 _HAS_LETTER = re.compile(r"[^\W\d_]")
-
-#: Per-dimension memo size (entries): form answers repeat, so most contacts are one lookup.
-_MEMO_MAX_ENTRIES = 20_000
-#: (dimension result, its hit if it has points, an id naming this answer in `Bant.memo`)
-_Answer = tuple[BantDimensionResult, Hit | None, int]
-_answer_ids = itertools.count()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +48,6 @@ class Budget:
     rank: Mapping[str, int]
     bar: int
     points: Points
-    memo: dict[object, _Answer] = field(default_factory=dict, compare=False)
-    answers: dict[tuple[str, str | None], _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +59,6 @@ class Authority:
     patterns: tuple[tuple[int, re.Pattern[str]], ...]
     min_level: int
     points: Points
-    memo: dict[object, _Answer] = field(default_factory=dict, compare=False)
-    answers: dict[tuple[str, str | None], _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +68,6 @@ class Need:
     interest_refs: tuple[PropertyRef, ...]
     interest_values: frozenset[str]
     points: Points
-    memo: dict[object, _Answer] = field(default_factory=dict, compare=False)
-    answers: dict[tuple[str, str | None], _Answer] = field(default_factory=dict, compare=False)
-    #: answers by the product-interest value alone, for values that decide need by
-    #: themselves (the challenge text, unique per contact, is then irrelevant)
-    by_interest: dict[object, _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +76,6 @@ class Timeline:
     months: Mapping[str, float | None]
     within: float
     points: Points
-    memo: dict[object, _Answer] = field(default_factory=dict, compare=False)
-    answers: dict[tuple[str, str | None], _Answer] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +84,6 @@ class Bant:
     authority: Authority | None
     need: Need | None
     timeline: Timeline | None
-    #: answer ids → outcome: contacts share whole sets of answers, so one lookup then.
-    memo: dict[tuple[int, ...], BantOutcome] = field(default_factory=dict, compare=False)
-    #: the configured dimensions in order, with the properties each reads.
-    dimensions: tuple[tuple[_Part, tuple[PropertyRef, ...], str], ...] = ()
 
 
 def _points(own: BantPointsSpec | None, default: BantPointsSpec) -> Points:
@@ -156,8 +133,7 @@ def compile_bant(spec: BantSpec) -> Bant:
             within=t.within_months,
             points=_points(t.points, spec.points),
         )
-    bant = Bant(budget, authority, need, timeline)
-    return replace(bant, dimensions=_dimensions(bant))
+    return Bant(budget, authority, need, timeline)
 
 
 def seniority(title: str, patterns: tuple[tuple[int, re.Pattern[str]], ...]) -> int | None:
@@ -235,110 +211,47 @@ def _timeline(
 
 
 _LABELS = {MET: "met", NOT_MET: "not met", UNKNOWN: "unknown"}
-#: Where each dimension's reason is found in a decision (see explain.Hit): in this order.
-_RANKS = {
-    name: RANK_BANT + index
-    for index, name in enumerate(("budget", "authority", "need", "timeline"))
-}
 
 
-@dataclass(frozen=True, slots=True)
-class BantOutcome:
-    """One contact's BANT: the result, its points and met dimensions, and its reasons."""
-
-    result: BantResult
-    points: float
-    met_count: int
-    met: frozenset[str]
-    hits: tuple[Hit, ...]
-
-
-#: The outcome when the rules have no BANT section: no dimensions, no points.
-NO_BANT = BantOutcome(BantResult(()), 0, 0, frozenset(), ())
-
-_Part = Budget | Authority | Need | Timeline
-#: (dimension, the properties its answer is read from, how it is decided)
+def _dimension(
+    name: str,
+    decided: tuple[str, str | None],
+    points: Points,
+    results: list[BantDimensionResult],
+    reasons: list[Reason],
+) -> None:
+    status, observed = decided
+    earned = points.of(status)
+    results.append(BantDimensionResult(name, status, observed, earned))
+    if earned:
+        reasons.append(Reason("bant", f"{name} {_LABELS[status]}", observed, earned, name))
 
 
-def _dimensions(bant: Bant) -> tuple[tuple[_Part, tuple[PropertyRef, ...], str], ...]:
-    dims: list[tuple[_Part, tuple[PropertyRef, ...], str]] = []
+def score_bant(
+    bant: Bant, contact: Properties, company: Properties | None, reasons: list[Reason]
+) -> BantResult:
+    """Evaluate each configured dimension and append a reason for each non-zero one.
+
+    Args:
+        bant: the compiled BANT section.
+        contact: contact properties.
+        company: company properties or None.
+        reasons: list the reasons are appended to.
+
+    Returns:
+        The per-dimension results.
+    """
+    results: list[BantDimensionResult] = []
     if bant.budget is not None:
-        dims.append((bant.budget, bant.budget.refs, "budget"))
+        decided = _budget(bant.budget, contact, company)
+        _dimension("budget", decided, bant.budget.points, results, reasons)
     if bant.authority is not None:
-        a = bant.authority
-        dims.append((a, a.role_refs + a.title_refs, "authority"))
+        decided = _authority(bant.authority, contact, company)
+        _dimension("authority", decided, bant.authority.points, results, reasons)
     if bant.need is not None:
-        dims.append((bant.need, bant.need.interest_refs + bant.need.text_refs, "need"))
+        decided = _need(bant.need, contact, company)
+        _dimension("need", decided, bant.need.points, results, reasons)
     if bant.timeline is not None:
-        dims.append((bant.timeline, bant.timeline.refs, "timeline"))
-    return tuple(dims)
-
-
-def _decide(part: _Part, contact: Properties, company: Properties | None) -> tuple[str, str | None]:
-    if isinstance(part, Budget):
-        return _budget(part, contact, company)
-    if isinstance(part, Authority):
-        return _authority(part, contact, company)
-    if isinstance(part, Need):
-        return _need(part, contact, company)
-    return _timeline(part, contact, company)
-
-
-def _answer(part: _Part, key: object, name: str, status: str, observed: str | None) -> _Answer:
-    # Interned by what it says: many raw values give the same answer (any product interest
-    # meets need, titles map to a few seniorities), so answer ids stay few and whole sets of
-    # answers repeat across contacts (`Bant.memo`).
-    answer = part.answers.get((status, observed))
-    if answer is None:
-        points = part.points.of(status)
-        reason = (
-            Reason("bant", f"{name} {_LABELS[status]}", observed, points, name) if points else None
-        )
-        answer = (
-            BantDimensionResult(name, status, observed, points),
-            None if reason is None else hit_of(reason, _RANKS[name]),
-            next(_answer_ids),
-        )
-        if len(part.answers) < _MEMO_MAX_ENTRIES:
-            part.answers[(status, observed)] = answer
-    if len(part.memo) < _MEMO_MAX_ENTRIES:
-        part.memo[key] = answer
-    return answer
-
-
-def answer_for(
-    part: _Part, key: object, name: str, contact: Properties, company: Properties | None
-) -> _Answer:
-    """One dimension's answer for a contact the dimension's memo has not seen (memoised)."""
-    return _answer(part, key, name, *_decide(part, contact, company))
-
-
-def interest_decides(need: Need, raw: object) -> bool:
-    """Whether a product-interest value decides need by itself (as `_need` reads it)."""
-    if not isinstance(raw, str):
-        return False
-    text = raw.strip()
-    if not text:
-        return False
-    return not need.interest_values or text[:MAX_TEXT_CHARS].lower() in need.interest_values
-
-
-def remember_by_interest(need: Need, raw: object, answer: _Answer) -> None:
-    """Memoise a need answer by its interest value when that value alone decided it."""
-    if len(need.by_interest) < _MEMO_MAX_ENTRIES and interest_decides(need, raw):
-        need.by_interest[raw] = answer
-
-
-def outcome_of(bant: Bant, answers: tuple[_Answer, ...]) -> BantOutcome:
-    """The outcome of a set of answers `Bant.memo` has not seen (memoised by answer ids)."""
-    result = BantResult(tuple(a[0] for a in answers))
-    outcome = BantOutcome(
-        result=result,
-        points=result.points,
-        met_count=result.met_count,
-        met=result.met,
-        hits=tuple(a[1] for a in answers if a[1] is not None),
-    )
-    if len(bant.memo) < _MEMO_MAX_ENTRIES:
-        bant.memo[tuple([a[2] for a in answers])] = outcome
-    return outcome
+        decided = _timeline(bant.timeline, contact, company)
+        _dimension("timeline", decided, bant.timeline.points, results, reasons)
+    return BantResult(tuple(results))

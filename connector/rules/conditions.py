@@ -77,16 +77,6 @@ class Condition:
             return any(c.holds(facts, relax) for c in self.any_of)
         return True
 
-    def reads_fit_points(self) -> bool:
-        """Whether the condition (or a nested one) tests fit points."""
-        return self.min_fit_points is not None or any(c.reads_fit_points() for c in self.any_of)
-
-    def reads_engagement_points(self) -> bool:
-        """Whether the condition (or a nested one) tests engagement points."""
-        return self.min_engagement_points is not None or any(
-            c.reads_engagement_points() for c in self.any_of
-        )
-
     def engagement_thresholds(self, relax: float) -> Iterator[float]:
         """Engagement-point values at which this condition may change as points decay."""
         if self.min_engagement_points is not None:

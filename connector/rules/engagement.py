@@ -2,8 +2,8 @@
 
 A signal fires from HubSpot's engagement properties (a form's name, a last URL, a count of page
 views, the date a meeting was booked) and is dated by a timestamp property. Its credit fades
-with age: exponentially (half-life) or linearly to zero (lifespan). Credit never grows without
-new data, so engagement points are non-increasing in time; `rescore.py` relies on that.
+with age, in one of the shapes of `decay.py`. Credit never grows without new data, so
+engagement points are non-increasing in time; `rescore.py` relies on that.
 
 HubSpot overwrites "recent" properties (a newsletter form after a demo request replaces
 `recent_conversion_event_name`). Signals with `remember` (bottom-of-funnel by default) are
@@ -14,30 +14,34 @@ credit when the latest activity is top-of-funnel again.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
+from connector.rules.decay import DAY_S, SHAPES, Shape, constant
 from connector.rules.matchers import Matcher, Properties, PropertyRef, compile_matcher, parse_refs
-from connector.rules.schema import EngagementSpec
-from connector.rules.values import parse_number
-
-_DAY_S = 86_400.0
-_LN2 = math.log(2.0)
+from connector.rules.model import Reason
+from connector.rules.schema import DecaySpec, EngagementSpec
+from connector.rules.values import parse_number, parse_timestamp
 
 #: A remembered signal whose decayed credit fell below this (points) is forgotten, so the
 #: state store does not keep half-life signals forever for a hundredth of a point.
-FORGET_BELOW_POINTS = 0.01
+_FORGET_BELOW_POINTS = 0.01
 #: Signals whose decayed credit is below this (points) are not listed as reasons: they would
 #: read "+0.0" and crowd out what a rep needs; they still count in the engagement points.
-LIST_FROM_POINTS = 0.05
+_LIST_FROM_POINTS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
 class Signal:
-    """A compiled signal. Durations are in seconds (0.0 = not that kind of decay).
+    """A compiled signal.
 
     Attributes:
         at_slot: index of this signal's `at` properties in `Engagement.at_refs` (signals
             sharing a date property share the parsed timestamp).
+        shape: how its credit decays (see `decay.py`).
+        duration_s: the shape's duration (half-life or lifespan) in seconds; 0 for none.
     """
 
     name: str
@@ -48,8 +52,8 @@ class Signal:
     count_refs: tuple[PropertyRef, ...]
     points: float
     cap: float | None
-    half_life_s: float
-    lifespan_s: float
+    shape: Shape
+    duration_s: float
     remember: bool
 
 
@@ -61,10 +65,22 @@ class Engagement:
     at_refs: tuple[tuple[PropertyRef, ...], ...]
 
 
-#: One signal's undecayed credit, when it happened (epoch seconds), its half-life and lifespan
-#: (seconds, 0.0 = not that decay), the signal, and how many occurrences were counted. A plain
-#: tuple: several are built per contact and the sums below unpack them.
-Term = tuple[float, float, float, float, Signal, float | None]
+class Term(NamedTuple):
+    """One signal's undecayed credit, when it happened (epoch seconds) and how it decays."""
+
+    base: float
+    at: float
+    signal: Signal
+    occurrences: float | None
+
+
+def _decay(spec: DecaySpec | None) -> tuple[Shape, float]:
+    if spec is not None:
+        for field, shape in SHAPES.items():
+            days: float | None = getattr(spec, field)
+            if days is not None:
+                return shape, days * DAY_S
+    return constant, 0.0
 
 
 def compile_engagement(spec: EngagementSpec) -> Engagement:
@@ -73,98 +89,161 @@ def compile_engagement(spec: EngagementSpec) -> Engagement:
     signals: list[Signal] = []
     for s in spec.signals:
         refs = parse_refs(s.at)
-        slot = slots.setdefault(refs, len(slots))
-        decay = s.decay
-        half_life = decay.half_life_days if decay is not None else None
-        lifespan = decay.lifespan_days if decay is not None else None
+        shape, duration_s = _decay(s.decay)
         signals.append(
             Signal(
                 name=s.name,
                 label=s.label or s.name,
                 stage=s.stage,
-                at_slot=slot,
+                at_slot=slots.setdefault(refs, len(slots)),
                 when=None if s.when is None else compile_matcher(s.when),
                 count_refs=parse_refs(s.count) if s.count else (),
                 points=s.points,
                 cap=s.cap,
-                half_life_s=0.0 if half_life is None else half_life * _DAY_S,
-                lifespan_s=0.0 if lifespan is None else lifespan * _DAY_S,
+                shape=shape,
+                duration_s=duration_s,
                 remember=s.stage == "bottom" if s.remember is None else s.remember,
             )
         )
     return Engagement(tuple(signals), tuple(slots))
 
 
-def count_of(
+def _latest(
     refs: tuple[PropertyRef, ...], contact: Properties, company: Properties | None
 ) -> float | None:
-    """Occurrences from the first readable count property (whole, at least 1), or None."""
+    latest: float | None = None
     for on_company, name in refs:
         source = company if on_company else contact
-        raw = None if source is None else source.get(name)
-        count = parse_number(raw) if isinstance(raw, str) else None
+        ts = None if source is None else parse_timestamp(source.get(name))
+        if ts is not None and (latest is None or ts > latest):
+            latest = ts
+    return latest
+
+
+def _count(signal: Signal, contact: Properties, company: Properties | None) -> float | None:
+    for on_company, name in signal.count_refs:
+        source = company if on_company else contact
+        count = None if source is None else parse_number(source.get(name))
         if count is not None:
             return math.floor(count) if count >= 1 else None
     return None
 
 
-def total(terms: list[Term], now_s: float) -> float:
-    """Engagement points at `now_s`, summed in term order (so every caller gets the same float).
+def collect_terms(
+    engagement: Engagement,
+    contact: Properties,
+    company: Properties | None,
+    memory: Mapping[str, datetime],
+    now_s: float,
+) -> list[Term]:
+    """The dated credits of every signal that fired now or is remembered from earlier.
 
-    This is `sum(credit(term, now_s))`, inlined: it runs several times per contact.
+    Terms whose credit is already exactly zero (a lifespan over) are left out: they can never
+    contribute again, so dropping them changes no sum.
+
+    Args:
+        engagement: the compiled engagement section.
+        contact: contact properties.
+        company: company properties or None.
+        memory: remembered signal name → last occurrence, from the prior state.
+        now_s: the evaluation instant (epoch seconds).
+
+    Returns:
+        One term per signal with credit, in signal order.
     """
+    stamps = [_latest(refs, contact, company) for refs in engagement.at_refs]
+    terms: list[Term] = []
+    for signal in engagement.signals:
+        at = stamps[signal.at_slot]
+        base = signal.points
+        count: float | None = None
+        fired = at is not None
+        if fired and signal.when is not None:
+            fired = signal.when.check(contact, company)[0]
+        if fired and signal.count_refs:
+            count = _count(signal, contact, company)
+            if count is None:
+                fired = False
+            else:
+                base = count * signal.points
+                if signal.cap is not None and base > signal.cap:
+                    base = signal.cap
+        if not fired:
+            at = None
+        if signal.remember and memory:
+            remembered = memory.get(signal.name)
+            if remembered is not None:
+                ts = remembered.timestamp()
+                if at is None:
+                    at, base, count = ts, signal.points, None
+                elif ts > at:
+                    at = ts
+        if at is None:
+            continue
+        term = Term(base, at, signal, count)
+        if credit_and_slope(term, now_s) != (0.0, 0.0):
+            terms.append(term)
+    return terms
+
+
+def credit_and_slope(term: Term, now_s: float) -> tuple[float, float]:
+    """The term's decayed credit at `now_s` and its slope (points per second, ≤ 0).
+
+    A signal dated in the future counts in full and is not decaying yet.
+    """
+    signal = term.signal
+    age = now_s - term.at
+    if age < 0.0:
+        return signal.shape(term.base, 0.0, signal.duration_s)[0], 0.0
+    return signal.shape(term.base, age, signal.duration_s)
+
+
+def total(terms: list[Term], now_s: float) -> float:
+    """Engagement points at `now_s`, summed in term order (so every caller gets the same float)."""
     points = 0.0
-    for base, at, half_life, lifespan, _, _ in terms:
-        age = now_s - at
-        if age < 0.0:
-            age = 0.0
-        if half_life:
-            points += base * 2.0 ** (-age / half_life)
-        elif lifespan:
-            if age < lifespan:
-                points += base * (1.0 - age / lifespan)
-        else:
-            points += base
+    for term in terms:
+        points += credit_and_slope(term, now_s)[0]
     return points
 
 
 def total_and_slope(terms: list[Term], now_s: float) -> tuple[float, float]:
-    """Engagement points at `now_s` (the same float as `total`) and their time derivative.
-
-    The derivative (points per second, ≤ 0) is the one to the right of `now_s`: a signal
-    dated exactly `now_s` starts decaying there. A signal still in the future has full
-    credit and no slope yet.
-    """
+    """Engagement points at `now_s` and their time derivative (points per second, ≤ 0)."""
     points = 0.0
-    derivative = 0.0
-    for base, at, half_life, lifespan, _, _ in terms:
-        age = now_s - at
-        if half_life:
-            if age >= 0.0:
-                value = base * 2.0 ** (-age / half_life)
-                points += value
-                derivative -= value * _LN2 / half_life
-            else:
-                points += base  # = base · 2^(−0/half_life), as `total` computes it
-        elif lifespan:
-            if age >= 0.0:
-                if age < lifespan:
-                    points += base * (1.0 - age / lifespan)
-                    derivative -= base / lifespan
-            else:
-                points += base  # = base · (1 − 0/lifespan)
-        else:
-            points += base
-    return points, derivative
+    slope = 0.0
+    for term in terms:
+        credit, term_slope = credit_and_slope(term, now_s)
+        points += credit
+        slope += term_slope
+    return points, slope
 
 
 def age_text(seconds: float) -> str:
     """ "today", "3 days ago", "5 months ago"… for reasons a rep reads."""
-    if seconds < _DAY_S:
+    if seconds < DAY_S:
         return "today"
-    days = int(seconds // _DAY_S)
+    days = int(seconds // DAY_S)
     if days == 1:
         return "1 day ago"
     if days < 60:
         return f"{days} days ago"
     return f"{days // 30} months ago"
+
+
+def engagement_reasons(terms: list[Term], now_s: float, reasons: list[Reason]) -> None:
+    """Append one reason per term worth at least `_LIST_FROM_POINTS`, with credit and age."""
+    for term in terms:
+        points = credit_and_slope(term, now_s)[0]
+        if points < _LIST_FROM_POINTS:
+            continue
+        when = age_text(max(0.0, now_s - term.at))
+        observed = when if term.occurrences is None else f"×{term.occurrences:g}, last {when}"
+        reasons.append(Reason("engagement", term.signal.label, observed, points, term.signal.stage))
+
+
+def updated_memory(terms: list[Term], now_s: float) -> dict[str, float]:
+    """The remembered signals to carry forward (those still worth something)."""
+    kept: dict[str, float] = {}
+    for term in terms:
+        if term.signal.remember and credit_and_slope(term, now_s)[0] >= _FORGET_BELOW_POINTS:
+            kept[term.signal.name] = term.at
+    return kept

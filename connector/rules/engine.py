@@ -1,67 +1,36 @@
 """`evaluate`: one contact, one instant, one rule set → one `Decision`.
 
-The work is done by the function generated for the rule set (`codegen.py` writes the scoring,
-`codegen_decision.py` the decision around it). This module holds what that function calls off
-its fast path: policy outcomes the memo has not seen, and the values rescore_at's solver needs.
+The whole decision is made here, top to bottom: set aside values that are not text, the first
+disqualifier, fit, BANT, engagement credits at `now`, the score, grade and temperature, the
+policies (lifecycle, handoff, lead status), and when the decision would next change with time
+alone (`rescore.py`). `evaluate_many` is the same for many leads, for backtests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from types import MappingProxyType
 
-from connector.rules.conditions import Facts
-from connector.rules.explain import RANK_POLICY, Hit, hit_of
-from connector.rules.model import Decision, LeadInput, PriorState, Reason
-from connector.rules.policy import MQL, decide_handoff, decide_lead_status, decide_lifecycle
-from connector.rules.scoring import score_of, temperature_of
+from connector.rules.bant import score_bant
+from connector.rules.engagement import (
+    collect_terms,
+    engagement_reasons,
+    total,
+    updated_memory,
+)
+from connector.rules.explain import compact_text, order_reasons
+from connector.rules.fit import first_disqualifier, score_fit
+from connector.rules.matchers import Properties
+from connector.rules.model import BantResult, Decision, LeadInput, PriorState, Reason
+from connector.rules.rescore import next_change
+from connector.rules.ruleset import RuleSet
+from connector.rules.scoring import Static, grade_of, outputs_at
+from connector.rules.values import to_datetime
 
-if TYPE_CHECKING:
-    from connector.rules.ruleset import RuleSet  # the rule set's code calls back into here
-
-#: Memoised policy outcomes per rule set (entries); a pure cache, bounded.
-_OUTPUTS_MEMO_MAX_ENTRIES = 20_000
-
-
-@dataclass(slots=True)
-class Static:
-    """The parts of a decision that do not change with time (for one contact).
-
-    Not frozen on purpose: a frozen dataclass's `__init__` costs about four times as much (it
-    sets each field through `object.__setattr__`). It is private to the engine and never
-    modified after creation.
-    """
-
-    fit_points: float
-    fit_part: float  # fit's share of the score, 0..100·fit_weight
-    grade: str
-    bant_met_count: int
-    bant_met: frozenset[str]
-    disqualified: bool
-    stage: str | None
-    status: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Outputs:
-    """The policy outcomes at one instant (score and temperature are the caller's)."""
-
-    lifecycle_target: str | None
-    lifecycle_clear_first: bool
-    lead_status_target: str | None
-    handoff: bool
-    sla_tier: str | None
-    below_bar_since: datetime | None
-    recycle_due: datetime | None
-    note: Reason | None
-    note_hit: Hit | None  # the note as the decision lists it
-
-
-#: What `Outputs` memos hold for facts that put an MQL on the recycling clock: the outcome then
-#: also depends on the instant and the clock's start, and is memoised apart (see below).
-ON_CLOCK = Outputs(None, False, None, False, None, None, None, None, None)
+_NO_BANT = BantResult(())
+_TEXT_OR_NONE = frozenset({str, type(None)})
+_NO_MEMORY: MappingProxyType[str, datetime] = MappingProxyType({})
 
 
 def evaluate(
@@ -92,145 +61,138 @@ def evaluate(
     """
     if now.tzinfo is None:
         raise ValueError("evaluate() needs a timezone-aware `now`")
-    try:
-        return rules.kernel.run(lead, rules, now, prior)
-    except (TypeError, AttributeError):
-        # The generated code reads values as HubSpot sends them (strings or None) without
-        # checking each one; a value of another type (a number or a list in a hand-built
-        # input) reads as missing instead. An error of any other cause recurs on the retry.
-        return rules.kernel.run(_strings_only(lead), rules, now, prior)
+    contact, unreadable = _readable(lead.contact, rules.contact_properties, "")
+    company = lead.company
+    if company is not None:
+        company, unreadable_on_company = _readable(company, rules.company_properties, "company.")
+        unreadable += unreadable_on_company
+    now_s = now.timestamp()
+    reasons: list[Reason] = []
 
+    disqualifier = first_disqualifier(rules.disqualifiers, contact, company)
+    if disqualifier is not None:
+        reasons.append(disqualifier)
+    disqualified = disqualifier is not None
+    fit_points = score_fit(rules.fit_groups, contact, company, reasons)
+    bant = _NO_BANT if rules.bant is None else score_bant(rules.bant, contact, company, reasons)
+    fit_points += bant.points
+    memory = prior.signal_memory if prior is not None else _NO_MEMORY
+    terms = collect_terms(rules.engagement, contact, company, memory, now_s)
+    engagement_points = total(terms, now_s)
+    engagement_reasons(terms, now_s, reasons)
 
-def _strings_only(lead: LeadInput) -> LeadInput:
-    """The lead with every value that is not a string replaced by None."""
+    fit_share = fit_points / rules.fit_max
+    fit_share = 0.0 if fit_share < 0.0 else (1.0 if fit_share > 1.0 else fit_share)
+    grade = grade_of(rules, fit_points, disqualified)
+    static = Static(
+        fit_points=fit_points,
+        fit_part=100.0 * rules.fit_weight * fit_share,
+        grade=grade,
+        bant_met_count=bant.met_count,
+        bant_met=bant.met,
+        disqualified=disqualified,
+        stage=contact.get("lifecyclestage"),
+        status=contact.get("hs_lead_status"),
+    )
+    out = outputs_at(rules, static, engagement_points, now, prior)
+    if out.note is not None:
+        reasons.append(out.note)
 
-    def clean(properties: Mapping[str, object]) -> dict[str, str | None]:
-        return {k: v if isinstance(v, str) else None for k, v in properties.items()}
-
-    company = None if lead.company is None else clean(lead.company)
-    return LeadInput(lead.contact_id, clean(lead.contact), company)
-
-
-def policy_key(
-    rules: RuleSet,
-    static: Static,
-    score: int,
-    temperature: str,
-    engagement_points: float,
-    prior: PriorState | None,
-) -> tuple[object, ...]:
-    """The memo key of the policy outcome: every fact the policies read, the score by its bar.
-
-    Policy conditions test the score only against their bars, so scores on the same side of
-    every bar (`RuleSet.score_keys`) share outcomes. The generated code builds the same key in
-    line (codegen_decision.py); tests/rules/test_rules_fastpaths.py checks they agree.
-    """
-    return (
-        rules.score_keys[score],
-        temperature,
-        static.grade,
-        static.bant_met,  # its size is the met count: dimension names are distinct
-        static.disqualified,
-        static.stage,
-        static.status,
-        None if prior is None else (prior.in_handoff, prior.last_written_lead_status),
-        engagement_points if rules.policy_reads_engagement else None,
-        static.fit_points if rules.policy_reads_fit else None,
+    memory_s = updated_memory(terms, now_s)
+    new_memory = (
+        MappingProxyType({k: to_datetime(v) for k, v in memory_s.items()})
+        if memory_s
+        else _NO_MEMORY
+    )
+    rescore = next_change(
+        rules=rules,
+        static=static,
+        terms=terms,
+        now=now,
+        current=out,
+        prior=prior,
+        memory=new_memory,
     )
 
-
-def outputs_at(
-    rules: RuleSet,
-    static: Static,
-    engagement_points: float,
-    now: datetime,
-    prior: PriorState | None,
-) -> Outputs:
-    """The policy outcomes for given engagement points at `now` (for rescore_at)."""
-    score = score_of(rules, static.fit_part, engagement_points, static.disqualified)
-    temperature = temperature_of(rules, engagement_points)
-    key = policy_key(rules, static, score, temperature, engagement_points, prior)
-    found = rules.outputs_memo.get(key)
-    if found is not None and found is not ON_CLOCK:
-        return found
-    return policy_outputs(
-        rules, key, found, static, score, temperature, engagement_points, now, prior
-    )
-
-
-def policy_outputs(
-    rules: RuleSet,
-    key: tuple[object, ...],
-    found: Outputs | None,
-    static: Static,
-    score: int,
-    temperature: str,
-    engagement_points: float,
-    now: datetime,
-    prior: PriorState | None,
-) -> Outputs:
-    """The policy outcomes when `rules.outputs_memo` had none for `key` (`found` is None) or
-    said the contact is on the recycling clock (`found` is `ON_CLOCK`).
-
-    Outside the recycling clock the outcome depends only on the facts in `key`, which contacts
-    share. On the clock (an MQL under a recycling policy) it also depends on the instant and the
-    clock's start; a run scores all its contacts at one instant, so they share entries of
-    `rules.recycling_memo`, which is emptied when full (past runs' instants are never read again).
-    """
-    memo = rules.outputs_memo
-    if found is None:
-        stage = static.stage
-        if not (rules.recycles and stage is not None and stage.strip().lower() == MQL):
-            out = _outputs(rules, static, score, temperature, engagement_points, now, prior)
-            if len(memo) < _OUTPUTS_MEMO_MAX_ENTRIES:
-                memo[key] = out
-            return out
-        if len(memo) < _OUTPUTS_MEMO_MAX_ENTRIES:
-            memo[key] = ON_CLOCK
-    clock_key = (key, now, None if prior is None else prior.below_bar_since)
-    memo = rules.recycling_memo
-    on_clock = memo.get(clock_key)
-    if on_clock is None:
-        if len(memo) >= _OUTPUTS_MEMO_MAX_ENTRIES:
-            memo.clear()
-        on_clock = _outputs(rules, static, score, temperature, engagement_points, now, prior)
-        memo[clock_key] = on_clock
-    return on_clock
-
-
-def _outputs(
-    rules: RuleSet,
-    static: Static,
-    score: int,
-    temperature: str,
-    engagement_points: float,
-    now: datetime,
-    prior: PriorState | None,
-) -> Outputs:
-    facts = Facts(
-        score=score,
-        fit_points=static.fit_points,
+    ordered = order_reasons(reasons)
+    label = f"{grade}-{out.temperature}"
+    return Decision(
+        contact_id=lead.contact_id,
+        score=out.score,
+        fit_points=fit_points,
         engagement_points=engagement_points,
-        grade=static.grade,
-        temperature=temperature,
-        bant_met_count=static.bant_met_count,
-        bant_met=static.bant_met,
-        disqualified=static.disqualified,
+        grade=grade,
+        temperature=out.temperature,
+        label=label,
+        disqualified=disqualifier,
+        bant=bant,
+        reasons=ordered,
+        compact_reasons=compact_text(ordered),
+        lifecycle_target=out.lifecycle_target,
+        lifecycle_clear_first=out.lifecycle_clear_first,
+        lead_status_target=out.lead_status_target,
+        handoff_condition=out.handoff,
+        sla_tier=out.sla_tier,
+        rescore_at=rescore,
+        below_bar_since=out.below_bar_since,
+        rules_version=rules.version,
+        signal_memory=new_memory,
+        unreadable=unreadable,
     )
-    lifecycle = decide_lifecycle(rules.lifecycle, static.stage, facts, now, prior)
-    handoff, tier = decide_handoff(rules.handoff, facts, prior)
-    status = decide_lead_status(
-        rules.lead_status, static.status, prior, static.disqualified, handoff
+
+
+def evaluate_many(
+    leads: Iterable[LeadInput],
+    *,
+    rules: RuleSet,
+    now: datetime | Sequence[datetime],
+    priors: Mapping[str, PriorState] | None = None,
+) -> list[Decision]:
+    """Score many leads, as for a backtest: at one instant, or each at its own.
+
+    Args:
+        leads: the leads, in any order.
+        rules: the compiled rule set.
+        now: one instant for every lead, or one per lead in the order of `leads` (e.g. when
+            each lead was created, to judge the rules as they would have decided then).
+        priors: prior states by contact id; a lead without one is scored as never seen.
+
+    Returns:
+        One decision per lead, in the order of `leads`.
+
+    Raises:
+        ValueError: an instant is naive, or there are more or fewer instants than leads.
+    """
+    known = priors or {}
+    leads = list(leads)
+    instants = [now] * len(leads) if isinstance(now, datetime) else list(now)
+    if len(instants) != len(leads):
+        raise ValueError(f"evaluate_many() got {len(instants)} instants for {len(leads)} leads")
+    return [
+        evaluate(lead, rules=rules, now=at, prior=known.get(lead.contact_id))
+        for lead, at in zip(leads, instants, strict=True)
+    ]
+
+
+def _readable(
+    properties: Properties, names: frozenset[str], prefix: str
+) -> tuple[Properties, tuple[str, ...]]:
+    """The properties with every value the rules read that is not text taken out, and those.
+
+    HubSpot sends strings or null; anything else (a number or a list in a hand-built input, a
+    CSV reader's float) is set aside and named, so the decision can report it instead of
+    reading it as a plain "missing".
+    """
+    if _TEXT_OR_NONE.issuperset(map(type, properties.values())):
+        return properties, ()  # the usual case, checked in one pass at C speed
+    unreadable = tuple(
+        sorted(
+            name
+            for name in names
+            if (value := properties.get(name)) is not None and not isinstance(value, str)
+        )
     )
-    note = lifecycle.note
-    return Outputs(
-        lifecycle_target=lifecycle.target,
-        lifecycle_clear_first=lifecycle.clear_first,
-        lead_status_target=status,
-        handoff=handoff,
-        sla_tier=tier,
-        below_bar_since=lifecycle.below_bar_since,
-        recycle_due=lifecycle.recycle_due,
-        note=note,
-        note_hit=None if note is None else hit_of(note, RANK_POLICY),
-    )
+    if not unreadable:
+        return properties, ()
+    kept = {name: value for name, value in properties.items() if name not in unreadable}
+    return kept, tuple(prefix + name for name in unreadable)

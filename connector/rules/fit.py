@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from connector.rules.matchers import Matcher, compile_matcher
+from connector.rules.matchers import Matcher, Properties, compile_matcher
+from connector.rules.model import Reason
 from connector.rules.schema import DisqualifierSpec, FitSpec
 
 
@@ -50,3 +51,62 @@ def compile_fit(spec: FitSpec) -> tuple[FitGroup, ...]:
 def compile_disqualifiers(specs: list[DisqualifierSpec]) -> tuple[Matcher, ...]:
     """Compile the disqualifiers (each keeps its admin-written label)."""
     return tuple(compile_matcher(spec) for spec in specs)
+
+
+def score_fit(
+    groups: tuple[FitGroup, ...],
+    contact: Properties,
+    company: Properties | None,
+    reasons: list[Reason],
+) -> float:
+    """Sum the fit points of every group, appending one reason per matched criterion.
+
+    Args:
+        groups: the compiled fit groups.
+        contact: contact properties.
+        company: company properties or None.
+        reasons: list the reasons are appended to.
+
+    Returns:
+        The fit points after group caps (may be negative).
+    """
+    total = 0.0
+    for group in groups:
+        subtotal = 0.0
+        for criterion in group.criteria:
+            matched, observed = criterion.matcher.check(contact, company)
+            if not matched:
+                continue
+            subtotal += criterion.points
+            reasons.append(
+                Reason("fit", criterion.matcher.label, observed, criterion.points, group.name)
+            )
+            if group.first_only:
+                break
+        cap = group.cap
+        if cap is not None and subtotal > cap:
+            reasons.append(
+                Reason("cap", f"{group.name} capped at {cap:g}", None, cap - subtotal, group.name)
+            )
+            subtotal = cap
+        floor = group.floor
+        if floor is not None and subtotal < floor:
+            reasons.append(
+                Reason(
+                    "cap", f"{group.name} floored at {floor:g}", None, floor - subtotal, group.name
+                )
+            )
+            subtotal = floor
+        total += subtotal
+    return total
+
+
+def first_disqualifier(
+    disqualifiers: tuple[Matcher, ...], contact: Properties, company: Properties | None
+) -> Reason | None:
+    """The first disqualifier that holds, as a reason, or None."""
+    for matcher in disqualifiers:
+        matched, observed = matcher.check(contact, company)
+        if matched:
+            return Reason("disqualifier", matcher.label, observed, 0.0, "disqualifier")
+    return None

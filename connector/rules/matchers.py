@@ -1,9 +1,11 @@
 """Compiled property tests: one `Matcher` per criterion, built once, called per contact.
 
-Strings compare case-insensitively after trimming; numeric operators parse the value with
-`parse_number` and treat garbage as unknown. An unknown (missing, empty, unreadable) value
-matches only `missing`: "not_in" and "ne" never match an unknown value, because "we don't know"
-is not evidence that the contact is outside a list.
+Properties are read as HubSpot sends them, strings or None: the engine sets values of any other
+type aside as unreadable before a matcher sees them. Strings compare case-insensitively after
+trimming; numeric operators parse the value with `parse_number` and treat garbage as unknown.
+An unknown (missing, empty, unreadable) value matches only `missing`: "not_in" and "ne" never
+match an unknown value, because "we don't know" is not evidence that the contact is outside a
+list.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from connector.rules.values import (
 
 #: (read from the company?, property name)
 PropertyRef = tuple[bool, str]
-
 
 #: Properties whose values are contact PII: reasons show an e-mail's domain only, and never
 #: show names or phone numbers (reasons are printed by the CLI and may reach logs).
@@ -56,7 +57,7 @@ def read_first(
         if source is None:
             continue
         raw = source.get(name)
-        if not isinstance(raw, str):
+        if raw is None:
             continue
         text = raw.strip()
         if text:
@@ -195,15 +196,17 @@ class Matcher:
     negated: bool
     observe: str
 
-    def decide(self, value: str | None) -> tuple[bool, str | None]:
-        """Whether the test holds for a value already read, and the observed value to show.
+    def check(self, contact: Properties, company: Properties | None) -> tuple[bool, str | None]:
+        """Whether the test holds, and the observed value (None when unknown).
 
         Args:
-            value: the trimmed, length-bounded value (see `read_first`), or None (unknown).
+            contact: the contact's properties.
+            company: the company's properties, or None.
 
         Returns:
-            (matched, observed value as shown to a rep, or None).
+            (matched, observed value as shown to a rep).
         """
+        value = read_first(self.refs, contact, company)
         op = self.op
         if value is None:
             return op == "missing", None
@@ -223,7 +226,7 @@ class Matcher:
 
 
 def compile_matcher(spec: MatchSpec) -> Matcher:
-    """Build the fast `Matcher` for one validated spec."""
+    """Build the `Matcher` for one validated spec."""
     test, negated = _build_test(spec)
     refs = parse_refs(spec.property)
     return Matcher(

@@ -5,11 +5,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
 _EMPTY: Mapping[str, datetime] = MappingProxyType({})
+
+
+def _fields_to_pickle(value: Any) -> list[object]:
+    """A frozen value's fields, its read-only signal memory as a plain dict.
+
+    A `MappingProxyType` cannot be pickled, so without this neither a decision nor a prior
+    state could cross a process boundary or go through `copy.deepcopy`.
+    """
+    return [
+        dict(v) if isinstance(v, MappingProxyType) else v
+        for v in (getattr(value, f.name) for f in fields(value))
+    ]
+
+
+def _restore_fields(value: Any, state: list[object]) -> None:
+    for f, v in zip(fields(value), state, strict=True):
+        if f.name == "signal_memory" and isinstance(v, dict):
+            v = MappingProxyType(v)
+        object.__setattr__(value, f.name, v)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +68,12 @@ class PriorState:
     last_written_lead_status: str | None = None
     in_handoff: bool = False
     signal_memory: Mapping[str, datetime] = field(default_factory=lambda: _EMPTY)
+
+    def __getstate__(self) -> list[object]:
+        return _fields_to_pickle(self)
+
+    def __setstate__(self, state: list[object]) -> None:
+        _restore_fields(self, state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +176,15 @@ class Decision:
     below_bar_since: datetime | None
     rules_version: str
     signal_memory: Mapping[str, datetime] = field(default_factory=lambda: _EMPTY)
+    #: properties the rules read whose value was neither text nor empty (e.g. a number in a
+    #: hand-built input): scored as missing, and listed here so the caller can report them
+    unreadable: tuple[str, ...] = ()
+
+    def __getstate__(self) -> list[object]:
+        return _fields_to_pickle(self)
+
+    def __setstate__(self, state: list[object]) -> None:
+        _restore_fields(self, state)
 
     @property
     def full_reasons(self) -> str:
@@ -168,61 +201,6 @@ class Decision:
         if self.disqualified is not None:
             header += f", disqualified: {self.disqualified.criterion}"
         footer = f"  rules version {self.rules_version}"
+        if self.unreadable:
+            footer = f"  unreadable (scored as missing): {', '.join(self.unreadable)}\n{footer}"
         return full_text(header=header, reasons=self.reasons, bant=self.bant, footer=footer)
-
-
-class _ReasonsSlot:
-    """`Decision.reasons`: its slot, whose reasons the engine may leave to be made on first read.
-
-    Engagement reasons are the only ones made per contact (fit, BANT and disqualifier reasons
-    are shared), and the sync reads a decision's compact text, not its reasons. So the engine
-    may store its sorted hits (a list, see explain.Hit) in the slot instead of the tuple: each
-    hit's fourth item is a `Reason` or the arguments of one. Reading `reasons` (and so
-    comparing, printing or copying a decision) makes and keeps the tuple; a decision built by
-    calling the class holds its tuple from the start.
-    """
-
-    def __init__(self, slot: Any) -> None:
-        self._slot = slot
-
-    def __get__(self, decision: Decision | None, owner: type | None = None) -> Any:
-        if decision is None:
-            return self
-        value = self._slot.__get__(decision, owner)
-        if value.__class__ is list:
-            value = tuple(
-                r if r.__class__ is Reason else Reason(*r) for r in map(_REASON_OF_HIT, value)
-            )
-            self._slot.__set__(decision, value)
-        return value
-
-    def __set__(self, decision: Decision, value: tuple[Reason, ...]) -> None:
-        self._slot.__set__(decision, value)
-
-
-_REASON_OF_HIT = itemgetter(3)
-setattr(Decision, "reasons", _ReasonsSlot(Decision.__dict__["reasons"]))  # noqa: B010
-
-
-def _state_of(value: PriorState | Decision) -> list[object]:
-    """The fields to pickle (and deep-copy): the read-only signal memory as a plain dict.
-
-    A `MappingProxyType` cannot be pickled, so without this neither a decision nor a prior
-    state could cross a process boundary or go through `copy.deepcopy`.
-    """
-    return [
-        dict(v) if isinstance(v, MappingProxyType) else v
-        for v in (getattr(value, f.name) for f in fields(value))
-    ]
-
-
-def _restore(value: PriorState | Decision, state: list[object]) -> None:
-    for f, v in zip(fields(value), state, strict=True):
-        if f.name == "signal_memory" and isinstance(v, dict):
-            v = MappingProxyType(v)
-        object.__setattr__(value, f.name, v)
-
-
-for _frozen in (PriorState, Decision):
-    setattr(_frozen, "__getstate__", _state_of)  # noqa: B010
-    setattr(_frozen, "__setstate__", _restore)  # noqa: B010

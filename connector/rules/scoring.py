@@ -1,11 +1,19 @@
-"""Score, grade and temperature from points: the arithmetic shared by the engine and rescore."""
+"""A decision at one instant: score, grade, temperature and the policy outcomes.
+
+The engine calls `outputs_at` for `now`; rescore calls it for later instants to find when the
+outputs change. Only the engagement points and the instant move with time; the rest of a
+contact's facts are `Static`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime
 
-if TYPE_CHECKING:
-    from connector.rules.ruleset import RuleSet
+from connector.rules.conditions import Facts
+from connector.rules.model import PriorState, Reason
+from connector.rules.policy import decide_handoff, decide_lead_status, decide_lifecycle
+from connector.rules.ruleset import RuleSet
 
 
 def score_of(rules: RuleSet, fit_part: float, engagement_points: float, disqualified: bool) -> int:
@@ -49,3 +57,72 @@ def grade_of(rules: RuleSet, fit_points: float, disqualified: bool) -> str:
         if fit_points >= bar:
             return grade
     return "D"
+
+
+@dataclass(frozen=True, slots=True)
+class Static:
+    """The parts of a decision that do not change with time (for one contact)."""
+
+    fit_points: float
+    fit_part: float  # fit's share of the score, 0..100·fit_weight
+    grade: str
+    bant_met_count: int
+    bant_met: frozenset[str]
+    disqualified: bool
+    stage: str | None
+    status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outputs:
+    """The time-dependent outputs at one instant."""
+
+    score: int
+    temperature: str
+    lifecycle_target: str | None
+    lifecycle_clear_first: bool
+    lead_status_target: str | None
+    handoff: bool
+    sla_tier: str | None
+    below_bar_since: datetime | None
+    recycle_due: datetime | None
+    note: Reason | None
+
+
+def outputs_at(
+    rules: RuleSet,
+    static: Static,
+    engagement_points: float,
+    now: datetime,
+    prior: PriorState | None,
+) -> Outputs:
+    """Score, temperature and policy outcomes for given engagement points at `now`."""
+    score = score_of(rules, static.fit_part, engagement_points, static.disqualified)
+    temperature = temperature_of(rules, engagement_points)
+    facts = Facts(
+        score=score,
+        fit_points=static.fit_points,
+        engagement_points=engagement_points,
+        grade=static.grade,
+        temperature=temperature,
+        bant_met_count=static.bant_met_count,
+        bant_met=static.bant_met,
+        disqualified=static.disqualified,
+    )
+    lifecycle = decide_lifecycle(rules.lifecycle, static.stage, facts, now, prior)
+    handoff, tier = decide_handoff(rules.handoff, facts, prior)
+    status = decide_lead_status(
+        rules.lead_status, static.status, prior, static.disqualified, handoff
+    )
+    return Outputs(
+        score=score,
+        temperature=temperature,
+        lifecycle_target=lifecycle.target,
+        lifecycle_clear_first=lifecycle.clear_first,
+        lead_status_target=status,
+        handoff=handoff,
+        sla_tier=tier,
+        below_bar_since=lifecycle.below_bar_since,
+        recycle_due=lifecycle.recycle_due,
+        note=lifecycle.note,
+    )

@@ -7,13 +7,8 @@ garbage, ``NaN``, ``1e999``, absurdly long input. Unknown is a scoring fact, not
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TypeVar
-
-_T = TypeVar("_T")
 
 #: Longest text the rules read (characters). Bounds regex and keyword work per value so a
 #: pasted essay in a form field cannot slow a run; longer text is cut, not rejected.
@@ -31,15 +26,10 @@ MAX_ABS_NUMBER = 1e15
 _EPOCH_SECONDS_BELOW = 100_000_000_000
 
 #: Timestamps outside [1970, 2200] are garbage rather than real activity dates.
-MIN_EPOCH_S = 0.0
-MAX_EPOCH_S = 7_258_118_400.0
+_MIN_EPOCH_S = 0.0
+_MAX_EPOCH_S = 7_258_118_400.0
 
 _NUMBER_STRIP = str.maketrans("", "", ",_ $€£")
-
-#: Length of HubSpot's own datetime format, "2026-11-20T09:15:00.000Z": read straight by
-#: `datetime.fromisoformat`, skipping the checks other shapes need (most values look like it).
-HUBSPOT_ISO_CHARS = 24
-_FROM_ISO = datetime.fromisoformat
 
 
 def clean_text(value: str | None) -> str | None:
@@ -59,29 +49,6 @@ def clean_text(value: str | None) -> str | None:
     return text[:MAX_TEXT_CHARS]
 
 
-def _remembers_last(compute: Callable[[str | None], _T]) -> Callable[[str | None], _T]:
-    """`compute`, answering again for the value object it last read without computing.
-
-    Every matcher on a property (five employee-count ranges, two domain lists) reads the same
-    value object in a row when its source's memo has not seen it. The pair is held (so `is`
-    cannot be fooled by a reused address) and replaced as one (so threads cannot mix pairs).
-    """
-    last: tuple[object, _T] | None = None
-
-    @functools.wraps(compute)
-    def remembered(value: str | None) -> _T:
-        nonlocal last
-        seen = last
-        if seen is not None and value is seen[0]:
-            return seen[1]
-        result = compute(value)
-        last = (value, result)
-        return result
-
-    return remembered
-
-
-@_remembers_last
 def parse_number(value: str | None) -> float | None:
     """A finite number from a property string, or None.
 
@@ -127,13 +94,6 @@ def parse_timestamp(value: str | None) -> float | None:
     """
     if value is None:
         return None
-    if len(value) == HUBSPOT_ISO_CHARS and value[23] == "Z" and value[0] in "0123456789":
-        # No surrounding blanks and not all digits: exactly what the general path below does.
-        try:
-            fast = _FROM_ISO(value).timestamp()
-        except ValueError:
-            return None
-        return fast if MIN_EPOCH_S <= fast <= MAX_EPOCH_S else None
     text = value.strip()
     if not text or len(text) > _MAX_SCALAR_CHARS:
         return None
@@ -152,12 +112,11 @@ def parse_timestamp(value: str | None) -> float | None:
             seconds = parsed.timestamp()
         except (OverflowError, OSError, ValueError):
             return None
-    if not (MIN_EPOCH_S <= seconds <= MAX_EPOCH_S):
+    if not (_MIN_EPOCH_S <= seconds <= _MAX_EPOCH_S):
         return None
     return seconds
 
 
-@_remembers_last
 def email_domain(value: str | None) -> str | None:
     """The lower-case domain of an e-mail address or a website/URL, or None.
 

@@ -105,13 +105,26 @@ _NOT_STRINGS = st.one_of(
     ),
     company=st.dictionaries(st.sampled_from(sorted(DEFAULT.company_properties)), GARBAGE),
 )
-def test_values_that_are_not_strings_read_as_missing(
+def test_values_that_are_not_strings_are_reported_and_scored_as_missing(
     contact: dict[str, object], company: dict[str, str | None]
 ) -> None:
-    """No crash on any type, and the same decision as with those values left out."""
+    """No crash on any type; the decision names every such value, and otherwise is the one
+    taken with those values left out."""
     strings = {k: v for k, v in contact.items() if v is None or isinstance(v, str)}
+    not_strings = sorted(k for k, v in contact.items() if v is not None and not isinstance(v, str))
     as_given = evaluate(LeadInput("1", contact, company), rules=DEFAULT, now=NOW)  # type: ignore[arg-type]
-    assert as_given == evaluate(LeadInput("1", strings, company), rules=DEFAULT, now=NOW)
+    assert as_given.unreadable == tuple(not_strings)
+    without = evaluate(LeadInput("1", strings, company), rules=DEFAULT, now=NOW)
+    assert without.unreadable == ()
+    assert replace(as_given, unreadable=()) == without
+    if not_strings:
+        assert f"unreadable (scored as missing): {', '.join(not_strings)}" in as_given.full_reasons
+
+
+def test_an_unreadable_company_value_is_named_with_its_object() -> None:
+    company = {"industry": 7, "numberofemployees": "250"}
+    decision = evaluate(LeadInput("1", {}, company), rules=DEFAULT, now=NOW)  # type: ignore[arg-type]
+    assert decision.unreadable == ("company.industry",)
 
 
 class _Text(str):
@@ -123,22 +136,17 @@ class _Text(str):
     contact=_props(DEFAULT.contact_properties),
     company=st.none() | _props(DEFAULT.company_properties),
 )
-def test_str_subclass_values_decide_the_same_on_warm_and_cold_memos(
+def test_str_subclass_values_decide_as_plain_strings(
     contact: dict[str, str | None], company: dict[str, str | None] | None
 ) -> None:
-    """Memos looked up by the raw value hold plain strings' outcomes: a str subclass equal to
-    one must get what a fresh rule set computes for it."""
-    warm = load_rules(REPO / "config" / "rules.yaml")
-    evaluate(LeadInput("1", contact, company), rules=warm, now=NOW)  # memos see the plain text
     wrapped = {k: None if v is None else _Text(v) for k, v in contact.items()}
     wrapped_company = (
         None
         if company is None
         else {k: None if v is None else _Text(v) for k, v in company.items()}
     )
-    subclassed = LeadInput("1", wrapped, wrapped_company)
-    cold = load_rules(REPO / "config" / "rules.yaml")
-    assert evaluate(subclassed, rules=warm, now=NOW) == evaluate(subclassed, rules=cold, now=NOW)
+    plain = evaluate(LeadInput("1", contact, company), rules=DEFAULT, now=NOW)
+    assert evaluate(LeadInput("1", wrapped, wrapped_company), rules=DEFAULT, now=NOW) == plain
 
 
 _POSITIVE = [
@@ -245,7 +253,9 @@ def test_no_flapping_within_the_hysteresis_margin(wobble: list[int]) -> None:
         prior = replace(prior, in_handoff=handoff.handoff_condition)
 
 
-def _effective(lead_in: LeadInput, decision: Decision, at: Any) -> tuple[Any, ...]:
+def _effective(
+    lead_in: LeadInput, decision: Decision, prior: PriorState | None, at: Any
+) -> tuple[Any, ...]:
     """Outputs at `at` once the sync has applied and stored `decision`."""
     contact = dict(lead_in.contact)
     if decision.lifecycle_target:
@@ -256,7 +266,8 @@ def _effective(lead_in: LeadInput, decision: Decision, at: Any) -> tuple[Any, ..
         score=decision.score,
         label=decision.label,
         below_bar_since=decision.below_bar_since,
-        last_written_lead_status=decision.lead_status_target,
+        last_written_lead_status=decision.lead_status_target
+        or (None if prior is None else prior.last_written_lead_status),
         in_handoff=decision.handoff_condition,
         signal_memory=decision.signal_memory,
     )
@@ -272,23 +283,56 @@ def _effective(lead_in: LeadInput, decision: Decision, at: Any) -> tuple[Any, ..
     )
 
 
+_REMEMBERED = ["demo request", "free trial", "meeting booked", "pricing page visit", "quote"]
+PRIORS = st.none() | st.builds(
+    PriorState,
+    score=st.none() | st.integers(0, 100),
+    label=st.none() | st.sampled_from(["A-hot", "C-cold"]),
+    below_bar_since=st.none() | st.integers(0, 120 * 24).map(lambda h: NOW - timedelta(hours=h)),
+    last_written_lead_status=st.none() | st.sampled_from(["NEW", "UNQUALIFIED", "OPEN"]),
+    in_handoff=st.booleans(),
+    signal_memory=st.dictionaries(
+        st.sampled_from(_REMEMBERED),
+        st.integers(-2 * 24, 120 * 24).map(lambda h: NOW - timedelta(hours=h)),
+    ),
+)
+STAGES = st.sampled_from(["", "lead", "marketingqualifiedlead", "salesqualifiedlead"])
+
+
 @PROFILE
-@given(index=st.integers(0, 399), hours=st.integers(0, 200 * 24))
-def test_rescore_at_is_the_first_change(index: int, hours: int) -> None:
+@given(
+    index=st.integers(0, 399),
+    hours=st.integers(0, 200 * 24),
+    prior=PRIORS,
+    stage=st.none() | STAGES,
+    status=st.none() | st.sampled_from(["", "NEW", "OPEN", "UNQUALIFIED", "IN_PROGRESS"]),
+)
+def test_rescore_at_is_the_first_change(
+    index: int, hours: int, prior: PriorState | None, stage: str | None, status: str | None
+) -> None:
+    """Scoring again just before rescore_at changes nothing the sync writes; at it, something.
+
+    Random leads, prior states (the recycling clock, hysteresis, remembered signals, statuses
+    the connector wrote) and instants, against the state the sync stores after the decision.
+    """
     contact = _portal_leads()[index]
+    properties = dict(contact.contact)
+    if stage is not None:
+        properties["lifecyclestage"] = stage
+    if status is not None:
+        properties["hs_lead_status"] = status
+    contact = replace(contact, contact=properties)
     now = NOW + timedelta(hours=hours, milliseconds=index)
-    decision = evaluate(contact, rules=DEFAULT, now=now)
+    decision = evaluate(contact, rules=DEFAULT, now=now, prior=prior)
     at = decision.rescore_at
-    reference = _effective(contact, decision, now)
+    reference = _effective(contact, decision, prior, now)
     if at is None:
-        assert _effective(contact, decision, now + timedelta(days=3 * 365)) == reference
+        assert _effective(contact, decision, prior, now + timedelta(days=3 * 365)) == reference
         return
     assert at > now
     assert at.microsecond % 1000 == 0
-    assert _effective(contact, decision, at - MS) == reference
-    assert _effective(contact, decision, at) != reference
-    # Without stored state, evaluate() itself agrees on the score just before.
-    assert evaluate(contact, rules=DEFAULT, now=at - MS).score == decision.score
+    assert _effective(contact, decision, prior, at - MS) == reference
+    assert _effective(contact, decision, prior, at) != reference
 
 
 def test_rescore_at_on_a_single_half_life_signal_is_exact() -> None:

@@ -9,9 +9,7 @@ there, and used to skip the real change one millisecond later (rescore_at None o
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -19,11 +17,26 @@ from hypothesis import strategies as st
 from rules_helpers import NOW, build_rules, lead
 
 from connector.rules import RuleSet, evaluate
-from connector.rules.engagement import total, total_and_slope
-from connector.rules.rescore import _ceil_ms, _first_ms_below
+from connector.rules.decay import constant, half_life, lifespan
+from connector.rules.engagement import Signal, Term, total, total_and_slope
+from connector.rules.rescore import _ceil_ms, _solve
 
 MS = timedelta(milliseconds=1)
 DAY_S = 86_400.0
+#: The solver's answer is within its tolerance of the crossing; the engine then confirms it to
+#: the millisecond on the real outputs. So a solved instant must be below the target, and less
+#: than a millisecond past the first millisecond that is.
+_SOLVER_SLACK_S = 0.001
+
+
+def _term(base: float, at: float, half_life_s: float = 0.0, lifespan_s: float = 0.0) -> Term:
+    shape, duration = (
+        (half_life, half_life_s)
+        if half_life_s
+        else ((lifespan, lifespan_s) if lifespan_s else (constant, 0.0))
+    )
+    signal = Signal("s", "s", "top", 0, None, (), base, None, shape, duration, False)
+    return Term(base, at, signal, None)
 
 
 def _lifespan_rules(warm: float, hot: float) -> RuleSet:
@@ -67,7 +80,7 @@ def test_rescore_at_is_one_ms_after_the_points_equal_the_bar(
     assert decision.rescore_at == bar + MS
 
 
-def _brute_force(terms: list[Any], first_ms: int, target: float) -> int:
+def _brute_force(terms: list[Term], first_ms: int, target: float) -> int:
     """The first millisecond ≥ first_ms with points < target, by bisection on the exact sum."""
     lo, hi = first_ms - 1, first_ms + int(5 * 365 * DAY_S * 1000)
     assert total(terms, hi / 1000) < target
@@ -80,62 +93,61 @@ def _brute_force(terms: list[Any], first_ms: int, target: float) -> int:
     return hi
 
 
-def _start(terms: list[Any], t: float) -> tuple[float, float, float]:
-    return (t, *total_and_slope(terms, t))
-
-
 def test_solver_finds_the_millisecond_after_an_exact_hit() -> None:
     start = 1_700_000_000.0
-    terms: list[Any] = [(30.0, start, 0.0, 60 * DAY_S, None, None)]  # lifespan decay only
-    found = _first_ms_below(terms, _start(terms, start), 15.0, int(start * 1000) + 1)
-    assert found is not None
-    ms, points, _, before = found
+    terms = [_term(30.0, start, lifespan_s=60 * DAY_S)]
+    solved = _solve(terms, start, 15.0)
+    assert solved is not None
     exact = int((start + 30 * DAY_S) * 1000)
     assert total(terms, exact / 1000) == 15.0  # on the bar: not crossed yet
-    assert ms == exact + 1
-    assert points == total(terms, ms / 1000) < 15.0
-    assert before is None or before == total(terms, (ms - 1) / 1000) >= 15.0
+    assert total(terms, solved) < 15.0
+    assert round(_ceil_ms(solved) * 1000) == exact + 1
 
 
 @pytest.mark.parametrize(
-    "terms",
+    "raw",
     [
         pytest.param(
             [
-                (35.0, -3 * DAY_S, 21 * DAY_S, 0.0, None, None),
-                (20.0, -10 * DAY_S, 14 * DAY_S, 0.0, None, None),
-                (5.0, 0.0, 0.0, 30 * DAY_S, None, None),
+                (35.0, -3 * DAY_S, 21 * DAY_S, 0.0),
+                (20.0, -10 * DAY_S, 14 * DAY_S, 0.0),
+                (5.0, 0.0, 0.0, 30 * DAY_S),
             ],
             id="half-lives-and-a-lifespan",
         ),
-        pytest.param([(100.0, 0.0, 10 * DAY_S, 0.0, None, None)], id="one-half-life"),
+        pytest.param([(100.0, 0.0, 10 * DAY_S, 0.0)], id="one-half-life"),
         pytest.param(
-            [
-                (10.0, 2 * DAY_S, 7 * DAY_S, 0.0, None, None),
-                (10.0, 0.0, 0.0, 9 * DAY_S, None, None),
-            ],
+            [(10.0, 2 * DAY_S, 7 * DAY_S, 0.0), (10.0, 0.0, 0.0, 9 * DAY_S)],
             id="a-signal-dated-in-the-future",
         ),
         pytest.param(
-            [(40.0, -400 * DAY_S, 30 * DAY_S, 0.0, None, None), (3.0, 0.0, 0.0, 0.0, None, None)],
+            [(40.0, -400 * DAY_S, 30 * DAY_S, 0.0), (3.0, 0.0, 0.0, 0.0)],
             id="negligible-old-signal-and-no-decay",
+        ),
+        pytest.param(
+            [
+                (30.0, -5 * DAY_S, 0.0, 20 * DAY_S),
+                (30.0, -1 * DAY_S, 0.0, 90 * DAY_S),
+                (8.0, 0.0, 3 * DAY_S, 0.0),
+            ],
+            id="lifespans-ending-at-different-times",
         ),
     ],
 )
 @pytest.mark.parametrize("target", [0.5, 2.9, 7.25, 15.0, 30.0])
-def test_solver_agrees_with_brute_force(terms: list[Any], target: float) -> None:
+def test_solver_agrees_with_brute_force(raw: list[tuple[float, ...]], target: float) -> None:
     start = 1_700_000_000.0
-    shifted = [(b, start + a, h, ls, s, c) for b, a, h, ls, s, c in terms]
-    first_ms = int(start * 1000) + 1
-    begin = _start(shifted, start)
-    if begin[1] < target:
+    terms = [_term(b, start + a, h, ls) for b, a, h, ls in raw]
+    if total(terms, start) < target:
         return  # the engine only solves for bars at or below the points now
-    found = _first_ms_below(shifted, begin, target, first_ms)
-    if total(shifted, start + 5 * 365 * DAY_S) >= target:
-        assert found is None
+    solved = _solve(terms, start, target)
+    if total(terms, start + 5 * 365 * DAY_S) >= target:
+        assert solved is None
         return
-    assert found is not None
-    assert found[0] == _brute_force(shifted, first_ms, target)
+    assert solved is not None
+    first_below = _brute_force(terms, int(start * 1000) + 1, target) / 1000
+    assert total(terms, solved) < target
+    assert first_below - _SOLVER_SLACK_S <= solved <= first_below + _SOLVER_SLACK_S
 
 
 _TERM = st.tuples(
@@ -148,23 +160,11 @@ _TERM = st.tuples(
 
 @settings(max_examples=200, deadline=None)
 @given(raw=st.lists(_TERM, max_size=8), offset=st.floats(0, 400 * DAY_S))
-def test_points_with_slope_are_exactly_the_points(raw: list[Any], offset: float) -> None:
-    """The solver reads outputs off its probes: they must be the very floats `total` gives."""
+def test_points_with_slope_are_exactly_the_points(
+    raw: list[tuple[float, float, float, float]], offset: float
+) -> None:
+    """Scoring sums credits with `total`, the solver with `total_and_slope`: the same floats."""
     start = 1_700_000_000.0
-    terms = [(b, start + a, h, 0.0 if h else ls, None, None) for b, a, h, ls in raw]
+    terms = [_term(b, start + a, h, 0.0 if h else ls) for b, a, h, ls in raw]
     t = start + offset
-    assert total_and_slope(terms, t)[0] == total(terms, t)  # type: ignore[arg-type]
-
-
-@settings(max_examples=500, deadline=None)
-@given(
-    ms=st.integers(0, 7_258_118_400_000),
-    offset=st.sampled_from([0.0, 1e-9, 4e-7, 5e-7, 6e-7, 1e-6, 2e-6, 1e-4, 0.25, 0.5, 0.9999]),
-    scale=st.sampled_from([1.0, 1e-3, 1e-6]),
-)
-def test_ceil_ms_is_ceil_of_ms_rounded_to_six_digits(ms: int, offset: float, scale: float) -> None:
-    """`_ceil_ms` skips the slow `round(…, 6)` only where it cannot change the answer."""
-    t = (ms * scale + offset) / 1000.0
-    assert _ceil_ms(t) == math.ceil(round(t * 1000.0, 6))
-    t = (ms * scale - offset) / 1000.0
-    assert _ceil_ms(t) == math.ceil(round(t * 1000.0, 6))
+    assert total_and_slope(terms, t)[0] == total(terms, t)
