@@ -38,6 +38,10 @@ _MAX_ITERATIONS = 60
 #: The solver's time tolerance (seconds); the final answer is refined to the millisecond.
 _TOLERANCE_S = 0.0005
 
+#: Floats to step at most when moving the score's rounding boundary onto the score function's
+#: own (the formula's error is a few units in the last place).
+_MAX_ULP_STEPS = 64
+
 _Key = tuple[Any, ...]
 
 
@@ -95,10 +99,8 @@ def _thresholds(
     the score and temperature (which change whenever these thresholds are crossed).
     """
     found: list[tuple[float, bool]] = []
-    weight = rules.engagement_weight
-    if current.score > 0 and weight > 0.0:
-        boundary = current.score - 0.5
-        value = (boundary - static.fit_part) / (100.0 * weight) * rules.engagement_max
+    if current.score > 0 and rules.engagement_weight > 0.0:
+        value = _score_boundary(rules, static, current.score)
         if 0.0 < value <= points_now:
             found.append((value, False))
     for value in (rules.warm, rules.hot):
@@ -110,6 +112,31 @@ def _thresholds(
     if len(found) > 1:
         found.sort(reverse=True)
     return found
+
+
+def _score_boundary(rules: RuleSet, static: Static, score: int) -> float:
+    """The least engagement points that still give `score`: below them the score drops.
+
+    Solving the score formula for its rounding boundary lands a few ulps off in floats, and a
+    bar even one ulp too high would be crossed with no change to confirm; so the solution is
+    stepped, one float at a time, onto the exact boundary of the score function itself.
+    """
+
+    def score_at(points: float) -> int:
+        return score_of(rules, static.fit_part, points, static.disqualified)
+
+    weight = rules.engagement_weight
+    points = (score - 0.5 - static.fit_part) / (100.0 * weight) * rules.engagement_max
+    for _ in range(_MAX_ULP_STEPS):
+        if score_at(points) >= score:
+            break
+        points = math.nextafter(points, math.inf)
+    for _ in range(_MAX_ULP_STEPS):
+        below = math.nextafter(points, -math.inf)
+        if score_at(below) < score:
+            break
+        points = below
+    return points
 
 
 def next_change(
