@@ -25,9 +25,6 @@ from connector.rules.model import Reason
 from connector.rules.schema import DecaySpec, EngagementSpec
 from connector.rules.values import parse_number, parse_timestamp
 
-#: A remembered signal whose decayed credit fell below this (points) is forgotten, so the
-#: state store does not keep half-life signals forever for a hundredth of a point.
-_FORGET_BELOW_POINTS = 0.01
 #: Signals whose decayed credit is below this (points) are not listed as reasons: they would
 #: read "+0.0" and crowd out what a rep needs; they still count in the engagement points.
 _LIST_FROM_POINTS = 0.05
@@ -240,10 +237,11 @@ def engagement_reasons(terms: list[Term], now_s: float, reasons: list[Reason]) -
         reasons.append(Reason("engagement", term.signal.label, observed, points, term.signal.stage))
 
 
-def updated_memory(terms: list[Term], now_s: float) -> dict[str, float]:
-    """The remembered signals to carry forward (those still worth something)."""
-    kept: dict[str, float] = {}
-    for term in terms:
-        if term.signal.remember and credit_and_slope(term, now_s)[0] >= _FORGET_BELOW_POINTS:
-            kept[term.signal.name] = term.at
-    return kept
+def updated_memory(terms: list[Term]) -> dict[str, float]:
+    """The remembered signals to carry forward: every one still worth anything at all.
+
+    Forgetting a signal worth a little would change the next score without new data, behind
+    rescore_at's back; a signal is forgotten once its credit is exactly zero (a lifespan
+    over), when `collect_terms` has already dropped it.
+    """
+    return {term.signal.name: term.at for term in terms if term.signal.remember}

@@ -98,7 +98,7 @@ def evaluate(
     if out.note is not None:
         reasons.append(out.note)
 
-    memory_s = updated_memory(terms, now_s)
+    memory_s = updated_memory(terms)
     new_memory = (
         MappingProxyType({k: to_datetime(v) for k, v in memory_s.items()})
         if memory_s
