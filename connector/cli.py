@@ -1,7 +1,7 @@
 """The `connector` command line: parse, load settings once, dispatch, map errors to exit codes.
 
-Exit codes: 0 success, 1 the run failed (HubSpot or data trouble; details in the log), 2 bad
-configuration (settings, rules file, token or scopes, state store). Every failure prints one line.
+Exit codes are defined in `connector.errors`. Every failure prints one line on stderr; stdout
+carries only a command's output (a dry run's CSV stays clean).
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 
 from connector import __version__
-from connector.errors import AuthError, ConfigError, ConnectorError, StateStoreError
+from connector.errors import (
+    EXIT_CONFIG,
+    EXIT_INTERRUPTED,
+    ConfigError,
+    ConnectorError,
+    exit_code,
+)
 from connector.logging import configure_logging, register_secret, scrub_text
 from connector.settings import Settings, load_settings
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_CONFIG = 2
 
 # command name -> "module:function"; imported lazily so `connector --help` stays fast and a
 # broken optional part cannot stop the others.
@@ -108,12 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(level=settings.log_level, fmt=settings.log_format.value)
     try:
         return _resolve(args.command)(args, settings)
-    except (ConfigError, StateStoreError, AuthError) as exc:
-        print(f"connector: {scrub_text(str(exc))}", file=sys.stderr)
-        return EXIT_CONFIG
     except ConnectorError as exc:
         print(f"connector: {scrub_text(str(exc))}", file=sys.stderr)
-        return EXIT_FAILED
+        return exit_code(exc)
     except KeyboardInterrupt:
         print("connector: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED

@@ -10,8 +10,10 @@
         │   └── RateLimitedError    429; `policy_name` says which budget ran out
         ├── FatalHubSpotError       do not retry: 400, 404, 409 and other client errors
         │   └── DailyLimitError     the portal's daily budget is spent: stop the run
-        ├── AuthError               fix the token (401) or its scopes (403)
-        └── PartialBatchFailure     some records of a batch failed (207); carries them
+        └── AuthError               fix the token (401) or its scopes (403)
+
+Records a batch call rejected (HTTP 207) are not errors: the gateway returns them in its
+`BatchOutcome`, and the sync dead-letters them.
 
 No message ever contains the access token: the gateway builds messages from HubSpot's error
 body and the endpoint name only.
@@ -19,8 +21,17 @@ body and the endpoint name only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
+
+#: The command line's exit codes, the one place they are defined.
+EXIT_OK: Final = 0
+#: The run failed: HubSpot or data trouble; details in the log.
+EXIT_FAILED: Final = 1
+#: Bad configuration: settings, rules file, token or scopes, state store.
+EXIT_CONFIG: Final = 2
+#: Ctrl-C, as shells report a SIGINT (128 + 2).
+EXIT_INTERRUPTED: Final = 130
 
 
 class ConnectorError(Exception):
@@ -88,23 +99,8 @@ class AuthError(HubSpotError):
         return self.details.missing_scopes
 
 
-@dataclass(frozen=True, slots=True)
-class RecordFailure:
-    """One record of a batch that HubSpot rejected, and why."""
-
-    record_id: str
-    category: str
-    message: str
-
-
-class PartialBatchFailure(HubSpotError):
-    """A batch call succeeded for some records and failed for others (HTTP 207)."""
-
-    def __init__(
-        self,
-        message: str,
-        failures: Sequence[RecordFailure],
-        details: HubSpotErrorDetails | None = None,
-    ) -> None:
-        super().__init__(message, details)
-        self.failures: tuple[RecordFailure, ...] = tuple(failures)
+def exit_code(error: ConnectorError) -> int:
+    """The exit code for an error that ends a command."""
+    if isinstance(error, ConfigError | StateStoreError | AuthError):
+        return EXIT_CONFIG
+    return EXIT_FAILED

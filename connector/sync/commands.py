@@ -6,16 +6,16 @@ import argparse
 import sys
 from datetime import UTC, datetime, timedelta
 
-from connector.errors import ConfigError
+from connector.errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError
+from connector.hubspot_facts import BATCH_MAX_INPUTS
 from connector.rules import LeadInput, evaluate, load_rules
 from connector.settings import Settings
 from connector.state import StateStore
+from connector.sync.dry_run import REPORT_HEADERS
 from connector.sync.output import table, write_csv
 from connector.sync.run import RunResult
 from connector.sync.services import Services, build_run
 from connector.sync.setup import run_setup_steps
-
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
 
 def _now() -> datetime:
@@ -49,23 +49,34 @@ def run_setup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def print_result(result: RunResult, *, fmt: str, limit: int) -> None:
+    """The run's one-line summary, and a dry run's report.
+
+    With `fmt="csv"` stdout carries the CSV and nothing else (`> out.csv` gives a clean file):
+    the summary goes to stderr, as log lines do.
+    """
     s = result.summary
+    summary_stream = sys.stderr if fmt == "csv" else sys.stdout
     if result.status == "skipped":
-        print(f"run skipped: {s.get('reason', 'another worker holds this portal')}")
+        print(
+            f"run skipped: {s.get('reason', 'another worker holds this portal')}",
+            file=summary_stream,
+        )
         return
     print(
         f"run {result.run_id}: {result.status} — pulled {s['pulled']}, scored {s['scored']}, "
         f"changed {s['changed']}, written {s['written']}, failed {s['failed']}, "
+        f"tasks {s.get('handoffs_created', 0)}, "
         f"{s['api_calls']} API calls in {s['duration_seconds']} s"
+        + (" (dry run: nothing was written)" if s.get("dry_run") else ""),
+        file=summary_stream,
     )
     if not s.get("dry_run"):
         return
-    rows = [(c.contact_id, c.property, c.old, c.new) for c in result.changes]
-    headers = ("contact", "property", "current", "would write")
+    rows = [change.row() for change in result.changes]
     if fmt == "csv":
-        write_csv(sys.stdout, headers, rows)
+        write_csv(sys.stdout, REPORT_HEADERS, rows)
     else:
-        print(table(headers, rows[:limit]))
+        print(table(REPORT_HEADERS, rows[:limit]))
         if len(rows) > limit:
             print(f"… {len(rows) - limit} more changes (use --format csv for all)")
 
@@ -197,8 +208,9 @@ def run_sla(args: argparse.Namespace, settings: Settings) -> int:
         )
         task_ids = sorted({h.task_id for h in handoffs if h.task_id})
         tasks = {}
-        for start in range(0, len(task_ids), 100):
-            for task in services.gateway.read_tasks(task_ids[start : start + 100], TASK_PROPERTIES):
+        for start in range(0, len(task_ids), BATCH_MAX_INPUTS):
+            chunk = task_ids[start : start + BATCH_MAX_INPUTS]
+            for task in services.gateway.read_tasks(chunk, TASK_PROPERTIES):
                 tasks[task.id] = task
         rows = summarise(handoffs, tasks, calendar=services.sla.build_calendar(), now=now)
     finally:

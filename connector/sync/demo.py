@@ -19,14 +19,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from connector.hubspot.models import CallStats, CrmRecord
 from connector.logging import configure_logging
-from connector.rules import Decision
 from connector.sandbox import Sandbox, SandboxConfig
 from connector.settings import Settings
-from connector.state import ContactMemory
+from connector.state import HandoffRecord
 from connector.sync.output import table
-from connector.sync.services import Services, WiredRun, build_run
+from connector.sync.services import Services, build_run
 from connector.sync.setup import run_setup_steps
 
 DEMO_TOKEN = "demo-token"
@@ -86,17 +84,13 @@ def _run(args: argparse.Namespace, settings: Settings, sandbox: Sandbox) -> int:
         print("\nSetup:")
         for line in report.lines():
             print(f"  {line}")
-        seen: list[tuple[CrmRecord, Decision]] = []
-
-        def observe(items: Sequence[tuple[CrmRecord, Decision, ContactMemory | None]]) -> None:
-            seen.extend((record, decision) for record, decision, _ in items)
-
-        run = build_run(services, dry_run=False, clock=lambda: datetime.now(UTC), observe=observe)
-        result = run.execute()
+        before = _snapshot(sandbox)
+        result = build_run(services, dry_run=False, clock=lambda: datetime.now(UTC)).execute()
         if result.status != "ok":
             print(f"\nThe sync run {result.status}: {result.summary.get('error')}")
             return 1
-        _print_summary(result.summary, seen, run, services.gateway.stats(), args.top)
+        handoffs = services.store.open_handoffs(settings.portal)
+        _print_summary(result.summary, before, _snapshot(sandbox), handoffs, services, args.top)
     finally:
         services.close()
     print(
@@ -109,56 +103,61 @@ def _run(args: argparse.Namespace, settings: Settings, sandbox: Sandbox) -> int:
     return 0
 
 
+def _snapshot(sandbox: Sandbox) -> dict[str, dict[str, str]]:
+    """Every contact's properties as the demo portal holds them (read in-process, no calls)."""
+    return {
+        cid: dict(sandbox.store.get("contacts", cid) or {})
+        for cid in sandbox.store.all_ids("contacts")
+    }
+
+
 def _print_summary(
     summary: dict[str, Any],
-    seen: list[tuple[CrmRecord, Decision]],
-    run: WiredRun,
-    stats: CallStats,
+    before: dict[str, dict[str, str]],
+    after: dict[str, dict[str, str]],
+    handoffs: Sequence[HandoffRecord],
+    services: Services,
     top: int,
 ) -> None:
+    names = services.names
     print(
         f"\nSync: pulled {summary['pulled']:,}, scored {summary['scored']:,}, "
         f"wrote {summary['written']:,} contacts ({summary['unchanged']:,} unchanged, "
         f"{summary['failed']} rejected) in {summary['duration_seconds']} s."
     )
-    ranked = sorted(seen, key=lambda item: item[1].score, reverse=True)[:top]
+    ranked = sorted(after, key=lambda cid: -int(after[cid].get(names.score) or 0))[:top]
     rows = [
         (
-            record.id,
-            decision.score,
-            decision.label,
-            (record.get("jobtitle") or "")[:28],
-            f"{record.get('lifecyclestage') or '—'} → {decision.lifecycle_target or '='}",
-            decision.compact_reasons,
+            cid,
+            after[cid].get(names.score),
+            f"{after[cid].get(names.grade) or ''}-{after[cid].get(names.temperature) or ''}",
+            (after[cid].get("jobtitle") or "")[:28],
+            f"{before[cid].get('lifecyclestage') or '—'} → {after[cid].get('lifecyclestage')}",
+            after[cid].get(names.reasons),
         )
-        for record, decision in ranked
+        for cid in ranked
     ]
     print(f"\nTop {len(rows)} leads:")
     print(table(("contact", "score", "label", "job title", "lifecycle", "why"), rows))
-    stages = Counter(
-        f"{record.get('lifecyclestage') or '(none)'} → {decision.lifecycle_target}"
-        for record, decision in seen
-        if decision.lifecycle_target and decision.lifecycle_target != record.get("lifecyclestage")
+    stages = _transitions(before, after, "lifecyclestage")
+    statuses = _transitions(before, after, "hs_lead_status")
+    labels = Counter(
+        f"{p.get(names.grade) or ''}-{p.get(names.temperature) or ''}" for p in after.values()
     )
-    statuses = Counter(
-        f"{record.get('hs_lead_status') or '(none)'} → {decision.lead_status_target}"
-        for record, decision in seen
-        if decision.lead_status_target
-        and decision.lead_status_target != record.get("hs_lead_status")
-    )
-    labels = Counter(decision.label for _, decision in seen)
     print("\nGrades × temperature: " + ", ".join(f"{k} {v}" for k, v in sorted(labels.items())))
     if stages:
         print("Lifecycle transitions: " + ", ".join(f"{k}: {v}" for k, v in stages.most_common()))
     if statuses:
         print("Lead status set: " + ", ".join(f"{k}: {v}" for k, v in statuses.most_common()))
-    handoff = run.handoff
-    if handoff.created and handoff.first_due is not None:
+    if handoffs:
+        by_owner = Counter(h.owner_id for h in handoffs)
+        first_due = min(h.due_at for h in handoffs)
         print(
-            f"SDR tasks created: {handoff.created} (by owner: "
-            + ", ".join(f"{o}: {n}" for o, n in handoff.created_by_owner.most_common())
-            + f"); first due {handoff.first_due.isoformat(timespec='minutes')}"
+            f"SDR tasks created: {len(handoffs)} (by owner: "
+            + ", ".join(f"{o}: {n}" for o, n in by_owner.most_common())
+            + f"); first due {first_due.isoformat(timespec='minutes')}"
         )
+    stats = services.gateway.stats()
     search = sum(n for name, n in stats.calls_by_endpoint.items() if "search" in name)
     other = stats.total_calls - search
     bound = rate_limit_floor(search, other)
@@ -171,4 +170,14 @@ def _print_summary(
     print(
         "Calls by endpoint: "
         + ", ".join(f"{k} {v}" for k, v in sorted(stats.calls_by_endpoint.items()))
+    )
+
+
+def _transitions(
+    before: dict[str, dict[str, str]], after: dict[str, dict[str, str]], name: str
+) -> Counter[str]:
+    return Counter(
+        f"{before[cid].get(name) or '(none)'} → {after[cid].get(name)}"
+        for cid in after
+        if cid in before and (after[cid].get(name) or "") != (before[cid].get(name) or "")
     )

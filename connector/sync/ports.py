@@ -1,10 +1,15 @@
-"""What the sync needs from HubSpot, as a Protocol: the gateway implements it, tests may too."""
+"""What the sync needs from HubSpot and from its state store, as Protocols.
+
+The gateway and `StateStore` implement them; a dry run swaps in `RecordingPort` and
+`ScratchState` (`connector/sync/dry_run.py`, `scratch_state.py`), which keep writes instead of
+making them. Nothing else in the sync knows whether a run is a dry run.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from connector.hubspot.models import (
     BatchOutcome,
@@ -19,6 +24,8 @@ from connector.hubspot.models import (
     RecordUpdate,
     SearchPage,
 )
+from connector.hubspot_facts import LIST_PAGE_MAX, SEARCH_PAGE_MAX
+from connector.state import ContactMemory, Cursor, DeadLetter, HandoffRecord, Lease
 
 
 class HubSpotPort(Protocol):
@@ -29,7 +36,7 @@ class HubSpotPort(Protocol):
         until: datetime,
         properties: Sequence[str],
         after: str | None = None,
-        limit: int = 200,
+        limit: int = SEARCH_PAGE_MAX,
     ) -> SearchPage:
         """Contacts with since <= lastmodifieddate <= until, sorted by lastmodifieddate ASC."""
         ...
@@ -40,7 +47,7 @@ class HubSpotPort(Protocol):
         instant: datetime,
         after_id: str | None,
         properties: Sequence[str],
-        limit: int = 200,
+        limit: int = SEARCH_PAGE_MAX,
         after: str | None = None,
     ) -> SearchPage:
         """Contacts with lastmodifieddate == instant and hs_object_id > after_id, sorted by id.
@@ -50,7 +57,7 @@ class HubSpotPort(Protocol):
         ...
 
     def list_contacts(
-        self, *, properties: Sequence[str], after: str | None = None, limit: int = 100
+        self, *, properties: Sequence[str], after: str | None = None, limit: int = LIST_PAGE_MAX
     ) -> ListPage: ...
 
     def read_contacts(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]: ...
@@ -96,3 +103,78 @@ class HubSpotPort(Protocol):
     def reset_stats(self) -> None:
         """Start counting afresh (each run reports its own calls)."""
         ...
+
+
+class SyncState(Protocol):
+    """The state store as the sync uses it; every method keyed by portal."""
+
+    # The run record and the lease are the only state a dry run writes for real.
+    def acquire_lease(
+        self, portal: str, *, worker_id: str, now: datetime, ttl: timedelta
+    ) -> bool: ...
+
+    def renew_lease(
+        self, portal: str, *, worker_id: str, now: datetime, ttl: timedelta
+    ) -> bool: ...
+
+    def release_lease(self, portal: str, worker_id: str) -> bool: ...
+
+    def lease_holder(self, portal: str) -> Lease | None: ...
+
+    def start_run(self, portal: str, *, started_at: datetime, dry_run: bool) -> int: ...
+
+    def finish_run(
+        self, run_id: int, *, finished_at: datetime, status: str, summary: Mapping[str, Any]
+    ) -> None: ...
+
+    def interrupt_unfinished_runs(self, portal: str, *, finished_at: datetime) -> int: ...
+
+    def get_cursor(self, portal: str) -> Cursor | None: ...
+
+    def save_cursor(self, portal: str, cursor: Cursor) -> None: ...
+
+    def get_memory(self, portal: str, contact_ids: Sequence[str]) -> dict[str, ContactMemory]: ...
+
+    def save_memory(self, portal: str, rows: Sequence[ContactMemory]) -> None: ...
+
+    def due_for_rescore(self, portal: str, *, now: datetime, limit: int) -> list[str]: ...
+
+    def forget_memory(self, portal: str, contact_ids: Sequence[str]) -> int: ...
+
+    def add_dead_letters(
+        self, portal: str, items: Sequence[tuple[str, str, str]], *, now: datetime
+    ) -> None: ...
+
+    def due_dead_letters(self, portal: str, *, now: datetime, limit: int) -> list[DeadLetter]: ...
+
+    def resolve_dead_letters(self, portal: str, contact_ids: Sequence[str]) -> int: ...
+
+    def count_dead_letters(self, portal: str) -> int: ...
+
+    def reserve_handoff(self, portal: str, record: HandoffRecord) -> bool: ...
+
+    def complete_handoff(self, portal: str, key: str, task_id: str) -> None: ...
+
+    def close_handoff(self, portal: str, key: str) -> bool: ...
+
+    def reassign_handoff(self, portal: str, key: str, *, owner_id: str) -> bool: ...
+
+    def mark_escalated(
+        self, portal: str, key: str, *, at: datetime, escalation_task_id: str | None
+    ) -> bool: ...
+
+    def get_handoff(self, portal: str, key: str) -> HandoffRecord | None: ...
+
+    def open_handoffs(self, portal: str) -> list[HandoffRecord]: ...
+
+    def handoffs_between(
+        self, portal: str, start: datetime, end: datetime
+    ) -> list[HandoffRecord]: ...
+
+    def sdr_round_robin_state(self, portal: str) -> dict[str, float]: ...
+
+    def save_sdr_round_robin_state(self, portal: str, state: Mapping[str, float]) -> None: ...
+
+    def get_blob(self, portal: str, name: str) -> dict[str, Any] | None: ...
+
+    def save_blob(self, portal: str, name: str, value: Mapping[str, Any]) -> None: ...

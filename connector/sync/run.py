@@ -1,5 +1,14 @@
-"""One sync run: pull the window, score, write back, re-score what decay changed, retry dead
-letters, commit the cursor, record the run. The only place that sequences those steps."""
+"""One sync run, as stages that read top to bottom.
+
+For every page: **pull** it, **score** its contacts, **plan writes** (the diff), **hand off** the
+contacts that cross the handoff condition, **write**, and **commit** the cursor as far as
+everything before it is written. After the window, the contacts due for a decay re-score or a
+dead-letter retry go through the same stages; then the hand-off stage creates the remaining
+tasks and escalates breaches, and the run is recorded.
+
+Whether HubSpot or the state store really change is not this module's business: a dry run hands
+it a port and a store that record instead (`services.build_run` chooses them).
+"""
 
 from __future__ import annotations
 
@@ -7,31 +16,35 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
+
 from connector.errors import AuthError, ConfigError, ConnectorError
-from connector.hubspot.models import CrmRecord
 from connector.logging import get_logger
 from connector.rules import RuleSet
-from connector.state import Cursor, StateStore
-from connector.sync.backfill import BackfillMethod, choose_backfill
-from connector.sync.pipeline import BATCH_MAX, ChangeRow, DecisionHook, Pipeline
-from connector.sync.ports import HubSpotPort
-from connector.sync.progress import Progress
+from connector.rules.sla_config import SlaConfig
+from connector.state import Cursor
+from connector.sync.checkpoints import CheckpointTracker
+from connector.sync.companies import CompanyCache
+from connector.sync.dry_run import PlannedChange
+from connector.sync.handoff import HandoffStage
+from connector.sync.planning import plan_writes
+from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.properties import ScoreProperties
-from connector.sync.pull import ModifiedContactsPull
+from connector.sync.scoring import Scored, ScoreStage
+from connector.sync.sources import Budgets, Page, Pull
+from connector.sync.writer import BatchedWriter, WriteItem
 
-#: Where a first run starts: before HubSpot existed, so every contact is in the window.
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 #: How long a worker's hold on a portal lasts without renewal; renewed at every commit (every
 #: page), so only a dead or stuck worker lets it lapse and another worker takes the portal over.
 LEASE_TTL = timedelta(minutes=5)
-#: At most this many decay re-scores and dead-letter retries per run, to keep runs bounded.
-RESCORE_LIMIT = 20_000
-DEAD_LETTER_LIMIT = 2_000
+
+#: HubSpot's smallest paid budgets: 100 calls per 10 s, search 5 per second.
+STARTER_BUDGETS = Budgets(burst_per_second=10.0, search_per_second=5.0)
 
 log = get_logger(__name__)
 
@@ -41,11 +54,10 @@ class SyncOptions:
     portal: str
     names: ScoreProperties
     lag: timedelta
+    #: Only recorded (run history, summary): the port and store decide what a run changes.
     dry_run: bool = False
     write_threads: int = 2
-    backfill: str = "auto"  # auto | search | list
-    burst_per_second: float = 10.0
-    search_per_second: float = 5.0
+    budgets: Budgets = STARTER_BUDGETS
 
 
 @dataclass(slots=True)
@@ -53,7 +65,8 @@ class RunResult:
     run_id: int | None
     status: str
     summary: dict[str, Any]
-    changes: list[ChangeRow] = field(default_factory=list)
+    #: A dry run's report: what a real run would have changed.
+    changes: list[PlannedChange] = field(default_factory=list)
     error: ConnectorError | None = None
 
 
@@ -76,11 +89,6 @@ def _dead_local_process(worker_id: str) -> bool:
     return False
 
 
-def _chunks(ids: Sequence[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(ids), size):
-        yield list(ids[start : start + size])
-
-
 class SyncRun:
     """Runs once; `stop` (e.g. set by SIGTERM) ends it after the current page, committed."""
 
@@ -88,47 +96,42 @@ class SyncRun:
         self,
         *,
         port: HubSpotPort,
-        store: StateStore,
+        store: SyncState,
         rules: RuleSet,
+        sla: SlaConfig,
         options: SyncOptions,
         clock: Callable[[], datetime],
         stop: threading.Event | None = None,
-        on_decisions: DecisionHook | None = None,
-        after_writes: Callable[[datetime], Mapping[str, int]] | None = None,
-        between_pages: Callable[[datetime], None] | None = None,
     ) -> None:
         self._port = port
         self._store = store
         self._rules = rules
+        self._sla = sla
         self._opt = options
         self._clock = clock
         self._stop = stop or threading.Event()
-        self._on_decisions = on_decisions
-        self._after_writes = after_writes
-        self._between_pages = between_pages
-        self._cursor_after: datetime | None = None
-        self._backfill_method: str | None = None
         self._worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self._extra_counts: dict[str, int] = {}
+        self._cursor_after: datetime | None = None
+        self._had_cursor = False
 
     def execute(self) -> RunResult:
-        now = _ms(self._clock())
-        opt = self._opt
-        # Several workers may share one PostgreSQL state store: one portal, one worker at a time.
-        if not self._take_lease(now):
-            holder = self._store.lease_holder(opt.portal)
-            until = holder.expires_at.isoformat(timespec="seconds") if holder else "?"
-            reason = (
-                f"another worker ({holder.worker_id if holder else '?'}) holds it until {until}"
-            )
-            log.info("sync_run_skipped", portal=opt.portal, reason=reason)
-            return RunResult(None, "skipped", {"status": "skipped", "reason": reason})
-        try:
-            # Runs left "running" by a killed process are ours to close while we hold the lease.
-            self._store.interrupt_unfinished_runs(opt.portal, finished_at=now)
-            return self._execute(now)
-        finally:
-            self._store.release_lease(opt.portal, self._worker)
+        # Every log line of the run, from any module, says which portal it is about.
+        with structlog.contextvars.bound_contextvars(portal=self._opt.portal):
+            now = _ms(self._clock())
+            # Several workers may share one PostgreSQL state store: one worker per portal.
+            if not self._take_lease(now):
+                holder = self._store.lease_holder(self._opt.portal)
+                until = holder.expires_at.isoformat(timespec="seconds") if holder else "?"
+                worker = holder.worker_id if holder else "?"
+                reason = f"another worker ({worker}) holds it until {until}"
+                log.info("sync_run_skipped", reason=reason)
+                return RunResult(None, "skipped", {"status": "skipped", "reason": reason})
+            try:
+                # Runs left "running" by a killed process are ours to close while we hold the lease.
+                self._store.interrupt_unfinished_runs(self._opt.portal, finished_at=now)
+                return self._recorded_run(now)
+            finally:
+                self._store.release_lease(self._opt.portal, self._worker)
 
     def _take_lease(self, now: datetime) -> bool:
         portal = self._opt.portal
@@ -139,224 +142,200 @@ class SyncRun:
             return False
         # A process on this host that was killed (SIGKILL, OOM) cannot renew or release: take
         # its portal over at once instead of waiting for the lease to lapse.
-        log.warning("lease_taken_from_dead_worker", portal=portal, worker=holder.worker_id)
+        log.warning("lease_taken_from_dead_worker", worker=holder.worker_id)
         self._store.release_lease(portal, holder.worker_id)
         return self._store.acquire_lease(portal, worker_id=self._worker, now=now, ttl=LEASE_TTL)
 
-    def _execute(self, now: datetime) -> RunResult:
+    def _recorded_run(self, now: datetime) -> RunResult:
         began = time.monotonic()
         opt = self._opt
         self._port.reset_stats()  # a long-running worker reuses the gateway across runs
         run_id = self._store.start_run(opt.portal, started_at=now, dry_run=opt.dry_run)
-        cursor = self._store.get_cursor(opt.portal)
-        self._cursor_after = cursor.ts if cursor else None
-        until = now - opt.lag
-        properties = sorted(set(self._rules.contact_properties) | set(opt.names.all()))
-        pipeline = Pipeline(
-            port=self._port,
-            store=self._store,
-            rules=self._rules,
-            names=opt.names,
-            portal=opt.portal,
-            now=now,
-            dry_run=opt.dry_run,
-            write_threads=opt.write_threads,
-            on_decisions=self._on_decisions,
-            dead_letters_exist=self._store.count_dead_letters(opt.portal) > 0,
-        )
-        status, error = "ok", None
-        pull_stats: dict[str, int] = {}
-        try:
-            if cursor is None:
-                pull_stats = self._backfill(pipeline, properties, until, now)
-            else:
-                pull_stats = self._incremental(pipeline, properties, cursor.ts, until, now)
-            if not self._stop.is_set():
-                pipeline.flush()  # every pulled contact's memory is saved before revisiting
-                self._revisit(pipeline, properties, now)
-            pipeline.flush()
-            self._commit(pipeline, backfill_done=True)
-            if self._after_writes is not None and not self._stop.is_set():
-                self._extra_counts.update(self._after_writes(now))
-            if self._stop.is_set():
-                status = "interrupted"
-        except ConnectorError as exc:
-            status, error = "failed", exc
+        with structlog.contextvars.bound_contextvars(run_id=run_id):
+            stages = _Stages.build(
+                self._port, self._store, self._rules, self._sla, opt, now, self._stop
+            )
+            status, error = "ok", None
             try:
-                pipeline.flush()
-                self._commit(pipeline, backfill_done=cursor is not None)
-            except ConnectorError:
-                pass  # the cursor stays at the last point known to be fully written
-        finally:
-            pipeline.close()
-        summary = self._summary(pipeline, pull_stats, now, began, status, error)
-        self._store.finish_run(
-            run_id, finished_at=_ms(self._clock()), status=status, summary=summary
-        )
-        log.info("sync_run_finished", run_id=run_id, **summary)
+                self._run_stages(stages, now)
+                if self._stop.is_set():
+                    status = "interrupted"
+            except ConnectorError as exc:
+                status, error = "failed", exc
+                try:
+                    stages.writer.flush()
+                    self._commit(stages.tracker, backfill_done=self._had_cursor)
+                except ConnectorError:
+                    pass  # the cursor stays at the last point known to be fully written
+            finally:
+                stages.writer.close()
+            summary = self._summary(stages, now, began, status, error)
+            self._store.finish_run(
+                run_id, finished_at=_ms(self._clock()), status=status, summary=summary
+            )
+            log.info("sync_run_finished", **summary)
         if isinstance(error, ConfigError | AuthError):
             # Recorded in the run history, and still a configuration problem for the caller.
             raise error
-        return RunResult(run_id, status, summary, pipeline.changes, error)
+        return RunResult(run_id, status, summary, error=error)
 
-    # -- pulling ---------------------------------------------------------------------------------
+    def _run_stages(self, stages: _Stages, now: datetime) -> None:
+        cursor = self._store.get_cursor(self._opt.portal)
+        self._cursor_after = cursor.ts if cursor else None
+        self._had_cursor = cursor is not None
+        until = now - self._opt.lag
+        if cursor is None:
+            window = stages.pull.backfill(until, self._opt.budgets)
+        else:
+            window = stages.pull.window(cursor.ts + timedelta(milliseconds=1), until)
+        self._pages(stages, window, now)
+        stages.flush(now)  # every pulled contact's memory is saved before the revisit
+        if not self._stop.is_set():
+            self._pages(stages, stages.pull.due(now), now)
+            stages.flush(now)
+        self._commit(stages.tracker)
+        if not self._stop.is_set():
+            stages.handoff.finish(now)
 
-    def _incremental(
-        self,
-        pipeline: Pipeline,
-        properties: list[str],
-        cursor_ts: datetime,
-        until: datetime,
-        now: datetime,
-    ) -> dict[str, int]:
-        pull = ModifiedContactsPull(
-            self._port,
-            since=cursor_ts + timedelta(milliseconds=1),
-            until=until,
-            properties=properties,
-        )
-        progress: Progress | None = None
-        for page in pull:
-            if progress is None:
-                progress = Progress(label="sync", total=page.total_hint)
-            pipeline.feed(page.records, page.checkpoint)
-            progress.advance(len(page.records))
-            self._commit(pipeline, backfill_done=True)
-            self._after_page(now)
+    def _pages(self, stages: _Stages, pages: Iterable[Page], now: datetime) -> None:
+        for page in pages:
+            seq = stages.tracker.open_page(page.checkpoint)
+            stages.pulled += len(page.records)
+            if page.records:
+                stages.tracker.hold(seq, len(page.records))
+                stages.score.take(seq, page.records)
+                stages.process(stages.score.score_ready(), now)
+            self._commit(stages.tracker)
             if self._stop.is_set():
                 break
-        if progress is not None:
-            progress.finish()
-        return {
-            "search_calls": pull.stats.search_calls,
-            "dropped_outside_window": pull.stats.dropped_outside_window,
-            "boundary_duplicates": pull.stats.duplicates_dropped,
-            "millisecond_drains": pull.stats.drains,
-        }
 
-    def _backfill(
-        self, pipeline: Pipeline, properties: list[str], until: datetime, now: datetime
-    ) -> dict[str, int]:
-        method = self._opt.backfill
-        if method == "auto":
-            # One search call with limit 1 tells the portal's size for the arithmetic.
-            probe = self._port.search_contacts_modified(
-                since=EPOCH, until=until, properties=["hs_object_id"], limit=1
-            )
-            estimate = choose_backfill(
-                contacts=probe.total,
-                write_share=1.0,
-                burst_per_second=self._opt.burst_per_second,
-                search_per_second=self._opt.search_per_second,
-            )
-            method = estimate.method.value
-        self._backfill_method = method
-        if method == BackfillMethod.SEARCH.value:
-            stats = self._incremental(
-                pipeline, properties, EPOCH - timedelta(milliseconds=1), until, now
-            )
-            return stats
-        progress = Progress(label="backfill", total=None)
-        after: str | None = None
-        calls = 0
-        while not self._stop.is_set():
-            page = self._port.list_contacts(properties=properties, after=after)
-            calls += 1
-            # List pages carry no time order, so no page moves the cursor; the end of the
-            # list does: everything modified before `until` was on it.
-            records = [r for r in page.results if r.updated_at is None or r.updated_at <= until]
-            pipeline.feed(records, None)
-            progress.advance(len(records))
-            self._after_page(now)
-            if page.next_after is None:
-                pipeline.feed([], until)
-                break
-            after = page.next_after
-        progress.finish()
-        return {"list_calls": calls}
-
-    def _revisit(self, pipeline: Pipeline, properties: list[str], now: datetime) -> None:
-        """Contacts whose score changes with time alone, and records HubSpot rejected before."""
-        due = self._store.due_for_rescore(self._opt.portal, now=now, limit=RESCORE_LIMIT)
-        letters = self._store.due_dead_letters(self._opt.portal, now=now, limit=DEAD_LETTER_LIMIT)
-        ids = list(dict.fromkeys([*due, *(d.contact_id for d in letters)]))
-        # Contacts this run already scored (modified and due at once) are not scored twice.
-        scored_now = {
-            cid
-            for cid, m in self._store.get_memory(self._opt.portal, ids).items()
-            if m.scored_at >= now
-        }
-        ids = [i for i in ids if i not in scored_now and i not in pipeline.changed_ids]
-        for chunk in _chunks(ids, BATCH_MAX):
-            if self._stop.is_set():
-                return
-            records: list[CrmRecord] = self._port.read_contacts(chunk, properties)
-            found = {r.id for r in records}
-            gone = [i for i in chunk if i not in found]
-            if gone and not self._opt.dry_run:
-                # Deleted or merged in HubSpot: nothing left to score.
-                self._store.resolve_dead_letters(self._opt.portal, gone)
-                self._store.forget_memory(self._opt.portal, gone)
-            pipeline.feed(records, None)
-            self._after_page(now)
-
-    # -- bookkeeping -----------------------------------------------------------------------------
-
-    def _after_page(self, now: datetime) -> None:
-        if self._between_pages is not None and not self._stop.is_set():
-            self._between_pages(now)
-
-    def _commit(self, pipeline: Pipeline, *, backfill_done: bool) -> None:
-        point = pipeline.tracker.committable()
-        if point is None or self._opt.dry_run:
-            return
-        if self._cursor_after is not None and point <= self._cursor_after:
+    def _commit(self, tracker: CheckpointTracker, *, backfill_done: bool = True) -> None:
+        """Move the cursor to the newest checkpoint whose contacts are all written."""
+        point = tracker.committable()
+        if point is None or (self._cursor_after is not None and point <= self._cursor_after):
             return
         stamp = _ms(self._clock())
-        if not self._store.renew_lease(
-            self._opt.portal, worker_id=self._worker, now=stamp, ttl=LEASE_TTL
-        ):
+        portal = self._opt.portal
+        if not self._store.renew_lease(portal, worker_id=self._worker, now=stamp, ttl=LEASE_TTL):
             raise ConnectorError("lost the portal's lease to another worker; stopping this run")
-        self._store.save_cursor(
-            self._opt.portal, Cursor(ts=point, backfill_done=backfill_done, updated_at=stamp)
-        )
+        cursor = Cursor(ts=point, backfill_done=backfill_done, updated_at=stamp)
+        self._store.save_cursor(portal, cursor)
         self._cursor_after = point
 
     def _summary(
         self,
-        pipeline: Pipeline,
-        pull_stats: dict[str, int],
+        stages: _Stages,
         now: datetime,
         began: float,
         status: str,
         error: ConnectorError | None,
     ) -> dict[str, Any]:
         stats = self._port.stats()
-        counters = pipeline.counters
-        lag = (now - self._cursor_after).total_seconds() if self._cursor_after else None
+        writer, handoffs = stages.writer, stages.handoff.counts()
+        cursor = self._cursor_after
+        lag = (now - cursor).total_seconds() if cursor else None
         summary: dict[str, Any] = {
             "status": status,
             "dry_run": self._opt.dry_run,
-            "pulled": counters.pulled,
-            "scored": counters.scored,
-            "changed": counters.changed,
-            "written": counters.written,
-            "failed": counters.failed,
-            "unchanged": counters.unchanged,
-            "companies_read": counters.companies_read,
+            "pulled": stages.pulled,
+            "scored": stages.score.scored,
+            "changed": writer.changed,
+            "written": writer.written,
+            "failed": writer.failed,
+            "unchanged": writer.unchanged,
+            "companies_read": stages.companies.reads,
             "api_calls": stats.total_calls,
             "api_calls_by_endpoint": dict(stats.calls_by_endpoint),
             "api_calls_by_status": dict(stats.calls_by_status),
             "retries": stats.retries,
             "rate_limited": stats.rate_limited,
             "duration_seconds": round(time.monotonic() - began, 3),
-            "cursor": self._cursor_after.isoformat() if self._cursor_after else None,
+            "cursor": cursor.isoformat() if cursor else None,
             "cursor_lag_seconds": round(lag, 3) if lag is not None else None,
-            **pull_stats,
-            **self._extra_counts,
+            **stages.pull.counts(),
+            "handoffs_unassigned": handoffs.unassigned,
+            "handoffs_planned": handoffs.planned,
+            "handoffs_created": handoffs.created,
+            "handoffs_escalated": handoffs.escalated,
         }
-        if self._backfill_method:
-            summary["backfill_method"] = self._backfill_method
+        if stages.pull.backfill_method:
+            summary["backfill_method"] = stages.pull.backfill_method
         if error is not None:
             summary["error"] = f"{type(error).__name__}: {error}"
         return summary
+
+
+@dataclass(slots=True)
+class _Stages:
+    """The stages of one run, built afresh for it (each holds only this run's state)."""
+
+    names: ScoreProperties
+    tracker: CheckpointTracker
+    pull: Pull
+    companies: CompanyCache
+    score: ScoreStage
+    handoff: HandoffStage
+    writer: BatchedWriter
+    pulled: int = 0
+
+    @classmethod
+    def build(
+        cls,
+        port: HubSpotPort,
+        store: SyncState,
+        rules: RuleSet,
+        sla: SlaConfig,
+        opt: SyncOptions,
+        now: datetime,
+        stop: threading.Event,
+    ) -> _Stages:
+        properties = sorted(set(rules.contact_properties) | set(opt.names.all()))
+        companies = CompanyCache(port, rules.company_properties)
+        tracker = CheckpointTracker()
+        return cls(
+            names=opt.names,
+            tracker=tracker,
+            pull=Pull(
+                port=port,
+                store=store,
+                portal=opt.portal,
+                properties=properties,
+                stop=stop,
+            ),
+            companies=companies,
+            score=ScoreStage(
+                store=store, rules=rules, companies=companies, portal=opt.portal, now=now
+            ),
+            handoff=HandoffStage(
+                port=port, store=store, rules=rules, sla=sla, names=opt.names, portal=opt.portal
+            ),
+            writer=BatchedWriter(
+                port=port,
+                store=store,
+                tracker=tracker,
+                portal=opt.portal,
+                now=now,
+                threads=opt.write_threads,
+                dead_letters_exist=store.count_dead_letters(opt.portal) > 0,
+            ),
+        )
+
+    def process(self, scored: list[Scored], now: datetime) -> None:
+        """Plan writes, hand off, write: what follows scoring for every page."""
+        plans = plan_writes(scored, self.names, now=now)
+        handed = self.handoff.hand_off(scored, now)
+        self.writer.write(
+            [
+                WriteItem(
+                    seq=p.scored.seq,
+                    write=p.write,
+                    memory=p.memory(in_handoff=p.scored.record.id in handed, now=now),
+                )
+                for p in plans
+            ]
+        )
+
+    def flush(self, now: datetime) -> None:
+        """Score the contacts still waiting for their company, then finish every write."""
+        self.process(self.score.score_ready(final=True), now)
+        self.writer.flush()

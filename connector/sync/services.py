@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from connector.errors import ConfigError
 from connector.hubspot import HubSpotGateway
-from connector.hubspot.models import CrmRecord
-from connector.rules import Decision, RuleSet, load_rules
+from connector.rules import RuleSet, load_rules
 from connector.rules.sla_config import SlaConfig, load_sla_config
 from connector.settings import Settings
-from connector.state import ContactMemory, StateStore
-from connector.sync.handoff import HandoffService
+from connector.state import StateStore
+from connector.sync.dry_run import RecordingPort, planned_changes
+from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.properties import ScoreProperties
 from connector.sync.run import RunResult, SyncOptions, SyncRun
+from connector.sync.scratch_state import ScratchState
+from connector.sync.sources import Budgets
 
 #: State-store document recording that the score properties exist in HubSpot.
 SETUP_BLOB = "setup"
@@ -58,8 +60,9 @@ class Services:
             lag=timedelta(seconds=s.search_lag_seconds),
             dry_run=dry_run,
             write_threads=s.write_threads,
-            burst_per_second=s.requests_per_10s / 10,
-            search_per_second=s.search_per_second,
+            budgets=Budgets(
+                burst_per_second=s.requests_per_10s / 10, search_per_second=s.search_per_second
+            ),
         )
 
     def close(self) -> None:
@@ -90,18 +93,22 @@ class Services:
         )
 
 
-Observer = Callable[[Sequence[tuple[CrmRecord, Decision, ContactMemory | None]]], None]
-
-
 @dataclass(slots=True)
 class WiredRun:
-    """A sync run with the handoff step attached (and visible, for summaries)."""
+    """A run with the port and store it writes through; a dry run's also builds its report."""
 
     run: SyncRun
-    handoff: HandoffService
+    recorder: RecordingPort | None = None
+    scratch: ScratchState | None = None
+    real_port: HubSpotPort | None = None
 
     def execute(self) -> RunResult:
-        return self.run.execute()
+        result = self.run.execute()
+        if self.recorder is not None and self.scratch is not None and self.real_port is not None:
+            result.changes = planned_changes(
+                self.recorder, self.real_port, self.scratch.handoffs_made()
+            )
+        return result
 
 
 def build_run(
@@ -110,35 +117,26 @@ def build_run(
     dry_run: bool,
     clock: Callable[[], datetime],
     stop: threading.Event | None = None,
-    observe: Observer | None = None,
 ) -> WiredRun:
-    """One run wired with every step the product performs, handoff included."""
-    handoff = HandoffService(
-        port=services.gateway,
-        store=services.store,
-        rules=services.rules,
-        sla=services.sla,
-        names=services.names,
-        portal=services.settings.portal,
-        dry_run=dry_run,
-    )
+    """One run of every stage the product performs; the one place a dry run is chosen.
 
-    def on_decisions(
-        items: Sequence[tuple[CrmRecord, Decision, ContactMemory | None]], now: datetime
-    ) -> set[str]:
-        if observe is not None:
-            observe(items)
-        return handoff.on_decisions(items, now)
+    A dry run gets a port that records HubSpot writes and a store that keeps state writes to
+    itself; its stages are exactly a real run's.
+    """
+    options = services.sync_options(dry_run=dry_run)
 
-    run = SyncRun(
-        port=services.gateway,
-        store=services.store,
-        rules=services.rules,
-        options=services.sync_options(dry_run=dry_run),
-        clock=clock,
-        stop=stop,
-        on_decisions=on_decisions,
-        after_writes=handoff.after_writes,
-        between_pages=handoff.create_ready,
-    )
-    return WiredRun(run, handoff)
+    def run(port: HubSpotPort, store: SyncState) -> SyncRun:
+        return SyncRun(
+            port=port,
+            store=store,
+            rules=services.rules,
+            sla=services.sla,
+            options=options,
+            clock=clock,
+            stop=stop,
+        )
+
+    if not dry_run:
+        return WiredRun(run(services.gateway, services.store))
+    recorder, scratch = RecordingPort(services.gateway), ScratchState(services.store)
+    return WiredRun(run(recorder, scratch), recorder, scratch, services.gateway)

@@ -180,8 +180,11 @@ def test_dry_run_writes_nothing_and_shows_the_changes(
     assert calls(sandbox, "/tasks") == 0
     assert len(unscored(sandbox)) == 200
     lines = result.out.strip().splitlines()
-    assert "contact,property,current,would write" in lines
-    assert sum(1 for line in lines if f",{SCORE}," in line) == 200
+    assert lines[0] == "action,id,property,current,would write,owner,due,tier"
+    assert (
+        sum(1 for line in lines if line.startswith("update contact,") and f",{SCORE}," in line)
+        == 200
+    )
     store = connector.store()
     assert store.get_cursor("default") is None  # a dry run never moves the cursor
     store.close()

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from connector.hubspot_facts import BATCH_MAX_INPUTS as BATCH
 from connector.sandbox import Sandbox
-from connector.sync.handoff import BATCH, Proof
+from connector.sync.handoff import Proof
 from connector.sync.services import build_run
 from tests.conftest import MakeSandbox
 from tests.sync.conftest import REPO, ready_services, sandbox_env
@@ -134,16 +135,20 @@ def test_tasks_are_created_as_batches_fill_not_all_at_the_end(
     monkeypatch.setenv("CONNECTOR_REQUESTS_PER_10S", "1000")
     monkeypatch.setenv("CONNECTOR_SEARCH_PER_SECOND", "50")
     services = ready_services(sandbox, tmp_path / "state.sqlite3", monkeypatch)
-    tasks_before_each_scoring: list[int] = []
+    tasks_before_each_page: list[int] = []
+    search = services.gateway.search_contacts_modified
 
-    def observe(items: object) -> None:
-        tasks_before_each_scoring.append(len(sandbox.store.all_ids("tasks")))
+    def counting_search(**kwargs: Any) -> Any:
+        # A page is scored right after it is pulled: count the tasks as each page is asked for.
+        tasks_before_each_page.append(len(sandbox.store.all_ids("tasks")))
+        return search(**kwargs)
 
+    monkeypatch.setattr(services.gateway, "search_contacts_modified", counting_search)
     now = datetime.now(UTC)
-    result = build_run(services, dry_run=False, clock=lambda: now, observe=observe).execute()
+    result = build_run(services, dry_run=False, clock=lambda: now).execute()
     created = result.summary["handoffs_created"]
     assert isinstance(created, int) and created > BATCH
-    assert tasks_before_each_scoring[-1] >= BATCH  # tasks existed before the last page scored
+    assert tasks_before_each_page[-1] >= BATCH  # tasks existed before the last page scored
     assert assert_exactly_one_task_per_handoff(sandbox) == created
     create_calls = sum(
         n

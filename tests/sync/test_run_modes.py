@@ -177,9 +177,9 @@ def test_recycling_clears_then_sets_the_stage_in_two_requests(
 def test_a_small_company_cache_evicts_and_still_scores_every_contact(
     make_sandbox: MakeSandbox, make_connector: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import connector.sync.pipeline as pipeline
+    import connector.sync.companies as companies
 
-    monkeypatch.setattr(pipeline, "COMPANY_CACHE_MAX", 150)
+    monkeypatch.setattr(companies, "COMPANY_CACHE_MAX", 150)
     sandbox = make_sandbox(contacts=2_000, seed=5)
     connector = make_connector(sandbox)
     assert connector.run("setup").code == 0

@@ -1,0 +1,140 @@
+"""Hand off, step three: escalate each breached task, once.
+
+`mark_escalated` is a conditional update, so a restarted run never escalates the same breach
+again. A run killed between recording the escalation and creating the manager's task loses that
+manager task: at most once, never twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from connector.hubspot.models import CrmRecord, NewTask, RecordUpdate, TaskPriority, TaskType
+from connector.logging import get_logger
+from connector.rules.business_time import BusinessCalendar
+from connector.rules.routing import RoundRobinState, plan_escalation
+from connector.rules.sla_config import SlaConfig, render_template
+from connector.state import HandoffRecord
+from connector.sync.handoff.create import TASK_PROPERTIES
+from connector.sync.handoff.ledger import RunLedger
+from connector.sync.ports import HubSpotPort, SyncState
+
+#: State-store document: handoff key → the manager task its escalation created.
+ESCALATION_BLOB = "escalation_tasks"
+
+log = get_logger(__name__)
+
+
+class Escalator:
+    def __init__(
+        self,
+        *,
+        port: HubSpotPort,
+        store: SyncState,
+        ledger: RunLedger,
+        sla: SlaConfig,
+        calendar: BusinessCalendar,
+        portal: str,
+    ) -> None:
+        self._port = port
+        self._store = store
+        self._ledger = ledger
+        self._sla = sla
+        self._calendar = calendar
+        self._portal = portal
+
+    def escalate(self, now: datetime) -> int:
+        """Escalate the open tasks past their due time; returns how many."""
+        overdue = [
+            h
+            for h in self._store.open_handoffs(self._portal)
+            if h.task_id is not None and h.due_at <= now and h.escalated_at is None
+        ]
+        if not overdue:
+            return 0
+        tasks = {
+            t.id: t
+            for t in self._port.read_tasks(
+                [h.task_id for h in overdue if h.task_id], TASK_PROPERTIES
+            )
+        }
+        open_counts = Counter(h.owner_id for h in self._store.open_handoffs(self._portal))
+        escalated = 0
+        for handoff in overdue:
+            task = tasks.get(handoff.task_id or "")
+            if task is None or (task.get("hs_task_status") or "") == "COMPLETED":
+                self._store.close_handoff(self._portal, handoff.key)
+                continue
+            if not self._store.mark_escalated(
+                self._portal, handoff.key, at=now, escalation_task_id=None
+            ):
+                continue
+            self._escalate_one(handoff, task, open_counts, now)
+            escalated += 1
+        return escalated
+
+    def _escalate_one(
+        self, handoff: HandoffRecord, task: CrmRecord, open_counts: Counter[str], now: datetime
+    ) -> None:
+        state = RoundRobinState.from_mapping(self._store.sdr_round_robin_state(self._portal))
+        owner = (task.get("hubspot_owner_id") or handoff.owner_id).strip()
+        plan = plan_escalation(
+            policy=self._sla.escalation.policy_for(handoff.sla_tier),
+            breaching_owner_id=owner,
+            pool=self._ledger.pool(),
+            state=state,
+            today=self._calendar.local_date(now),
+            open_counts=open_counts,
+        )
+        self._store.save_sdr_round_robin_state(self._portal, plan.state.to_mapping())
+        if plan.reassign_to is not None:
+            owner_change = {"hubspot_owner_id": plan.reassign_to}
+            self._port.update_tasks([RecordUpdate(id=task.id, properties=owner_change)])
+            self._port.update_contacts(
+                [RecordUpdate(id=handoff.contact_id, properties=owner_change)]
+            )
+            self._store.reassign_handoff(self._portal, handoff.key, owner_id=plan.reassign_to)
+        if plan.manager_id is not None:
+            self._create_manager_task(handoff, task, plan.manager_id, now)
+        log.warning(
+            "handoff_sla_breached",
+            contact_id=handoff.contact_id,
+            task_id=handoff.task_id,
+            escalation="; ".join(plan.reasons),
+        )
+
+    def _create_manager_task(
+        self, handoff: HandoffRecord, task: CrmRecord, manager_id: str, now: datetime
+    ) -> None:
+        settings = self._sla.escalation.manager_task
+        overdue = (now - handoff.due_at).total_seconds() / 3600
+        values: dict[str, object] = {
+            "contact_id": handoff.contact_id,
+            "owner_id": manager_id,
+            "handoff_key": handoff.key,
+            "tier": handoff.sla_tier,
+            "breached_owner_id": task.get("hubspot_owner_id") or handoff.owner_id,
+            "task_id": task.id,
+            "overdue_hours": f"{overdue:.1f}",
+            "due_local": handoff.due_at.astimezone(self._calendar.tz).strftime("%a %d %b %H:%M"),
+        }
+        templates = self._sla.templates
+        created = self._port.create_tasks(
+            [
+                NewTask(
+                    subject=render_template(templates.escalation_subject, values)[:500],
+                    body=render_template(templates.escalation_body, values)
+                    + f"\nEscalation key: esc-{handoff.key}",
+                    due_at=self._calendar.add_business_hours(now, settings.response_hours),
+                    owner_id=manager_id,
+                    priority=TaskPriority(settings.priority),
+                    task_type=TaskType(settings.task_type),
+                    contact_id=handoff.contact_id,
+                )
+            ]
+        )
+        if created.created_ids and created.created_ids[0] is not None:
+            stored = self._store.get_blob(self._portal, ESCALATION_BLOB) or {}
+            stored[handoff.key] = created.created_ids[0]
+            self._store.save_blob(self._portal, ESCALATION_BLOB, stored)

@@ -1,0 +1,65 @@
+"""The handoff ledger as one run sees it, and the SDR pool it routes to.
+
+Loaded once per run, at the first crossing: the portal's lease makes this run the ledger's only
+writer, so what it holds stays true while the run keeps it up to date. Per-crossing queries
+would grow with the ledger, page after page.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from connector.rules.routing import ResolvedPool, RoundRobinState
+from connector.rules.sla_config import SlaConfig, resolve_pool
+from connector.sync.ports import HubSpotPort, SyncState
+
+
+class RunLedger:
+    def __init__(self, *, port: HubSpotPort, store: SyncState, sla: SlaConfig, portal: str) -> None:
+        self._port = port
+        self._store = store
+        self._sla = sla
+        self._portal = portal
+        self._pool: ResolvedPool | None = None
+        self._loaded = False
+        #: Open handoffs per owner, for the SDRs' caps.
+        self.open_counts: Counter[str] = Counter()
+        #: Contacts with an open handoff, or one younger than the cool-down.
+        self._busy: set[str] = set()
+        self.round_robin = RoundRobinState()
+        self._round_robin_changed = False
+
+    def load(self, now: datetime) -> None:
+        if self._loaded:
+            return
+        open_ = self._store.open_handoffs(self._portal)
+        recent = self._store.handoffs_between(
+            self._portal, now - self._sla.handoff.cooldown, now + timedelta(milliseconds=1)
+        )
+        self.open_counts = Counter(h.owner_id for h in open_)
+        self._busy = {h.contact_id for h in (*open_, *recent)}
+        self.round_robin = RoundRobinState.from_mapping(
+            self._store.sdr_round_robin_state(self._portal)
+        )
+        self._loaded = True
+
+    def busy(self, contact_id: str) -> bool:
+        return contact_id in self._busy
+
+    def reserved(self, contact_id: str, owner_id: str, state: RoundRobinState) -> None:
+        """Keep this view true after a reservation the store accepted."""
+        self.round_robin, self._round_robin_changed = state, True
+        self.open_counts[owner_id] += 1
+        self._busy.add(contact_id)
+
+    def save_round_robin(self) -> None:
+        if self._round_robin_changed:
+            self._store.save_sdr_round_robin_state(self._portal, self.round_robin.to_mapping())
+            self._round_robin_changed = False
+
+    def pool(self) -> ResolvedPool:
+        """The SDR pool resolved against HubSpot's owners, read once per run."""
+        if self._pool is None:
+            self._pool = resolve_pool(self._sla, self._port.list_owners())
+        return self._pool

@@ -1,0 +1,95 @@
+"""Score: each pulled contact through the rules core, with its company and its memory.
+
+A contact waits here until its company is read (companies are read 100 at a time across pages),
+so the order in which contacts come out is not quite the order they went in; the checkpoint
+tracker, not the order, decides when the cursor may pass them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from connector.hubspot.models import CrmRecord
+from connector.rules import Decision, LeadInput, PriorState, RuleSet, evaluate
+from connector.state import ContactMemory
+from connector.sync.companies import CompanyCache
+from connector.sync.ports import SyncState
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One contact scored: its page's sequence number, the record, the decision, its memory."""
+
+    seq: int
+    record: CrmRecord
+    decision: Decision
+    prior: ContactMemory | None
+
+
+class ScoreStage:
+    def __init__(
+        self,
+        *,
+        store: SyncState,
+        rules: RuleSet,
+        companies: CompanyCache,
+        portal: str,
+        now: datetime,
+    ) -> None:
+        self._store = store
+        self._rules = rules
+        self._companies = companies
+        self._portal = portal
+        self._now = now
+        self._waiting: list[tuple[int, CrmRecord]] = []
+        self.scored = 0
+
+    def take(self, seq: int, records: Sequence[CrmRecord]) -> None:
+        """Queue a page's contacts; reads their companies once a full batch is wanted."""
+        self._waiting.extend((seq, r) for r in records)
+        self._companies.want(records)
+        self._companies.read_full_batches()
+
+    def score_ready(self, *, final: bool = False) -> list[Scored]:
+        """Score every waiting contact whose company is read; `final` reads the rest first."""
+        if final:
+            self._companies.read_all()
+        ready: list[tuple[int, CrmRecord]] = []
+        still: list[tuple[int, CrmRecord]] = []
+        for item in self._waiting:
+            (ready if self._companies.ready(item[1]) else still).append(item)
+        self._waiting = still
+        if not ready:
+            return []
+        memory = self._store.get_memory(self._portal, [r.id for _, r in ready])
+        scored = []
+        for seq, record in ready:
+            prior = memory.get(record.id)
+            decision = evaluate(
+                LeadInput(
+                    contact_id=record.id,
+                    contact=record.properties,
+                    company=self._companies.company_of(record),
+                ),
+                rules=self._rules,
+                now=self._now,
+                prior=_prior_state(prior),
+            )
+            scored.append(Scored(seq, record, decision, prior))
+        self.scored += len(scored)
+        return scored
+
+
+def _prior_state(memory: ContactMemory | None) -> PriorState | None:
+    if memory is None:
+        return None
+    return PriorState(
+        score=memory.score,
+        label=memory.label,
+        below_bar_since=memory.below_bar_since,
+        last_written_lead_status=memory.lead_status_written,
+        in_handoff=memory.in_handoff,
+        signal_memory=memory.signal_memory,
+    )
