@@ -20,9 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-SEARCH_PAGE = 200
-LIST_PAGE = 100
-BATCH = 100
+from connector.hubspot_facts import BATCH_MAX_INPUTS, LIST_PAGE_MAX, SEARCH_PAGE_MAX
 
 
 class BackfillMethod(StrEnum):
@@ -52,8 +50,8 @@ def choose_backfill(
         burst_per_second: the 10-second budget divided by 10.
         search_per_second: the search budget.
     """
-    writes = contacts * max(0.0, min(1.0, write_share)) / BATCH
-    search_time = max(contacts / SEARCH_PAGE / search_per_second, writes / burst_per_second)
-    list_time = (contacts / LIST_PAGE + writes) / burst_per_second
+    writes = contacts * max(0.0, min(1.0, write_share)) / BATCH_MAX_INPUTS
+    search_time = max(contacts / SEARCH_PAGE_MAX / search_per_second, writes / burst_per_second)
+    list_time = (contacts / LIST_PAGE_MAX + writes) / burst_per_second
     method = BackfillMethod.SEARCH if search_time <= list_time else BackfillMethod.LIST
     return BackfillEstimate(method=method, search_seconds=search_time, list_seconds=list_time)

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from connector.sync.properties import LIFECYCLE_ORDER, PROTECTED_STAGES, ScoreProperties
+from connector.hubspot_facts import LIFECYCLE_ORDER
+from connector.sync.properties import PROTECTED_STAGES, ScoreProperties
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,13 +162,6 @@ class RecordingPort:
     def read_tasks(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
         return self._real.read_tasks(ids, properties)
 
-    def search_tasks(
-        self, *, property_name: str, value: str, properties: Sequence[str]
-    ) -> list[CrmRecord]:
-        return self._real.search_tasks(
-            property_name=property_name, value=value, properties=properties
-        )
-
     def contact_task_ids(self, contact_ids: Sequence[str]) -> dict[str, list[str]]:
         return self._real.contact_task_ids(contact_ids)
 

@@ -74,12 +74,6 @@ class HubSpotPort(Protocol):
 
     def update_tasks(self, updates: Sequence[RecordUpdate]) -> BatchOutcome: ...
 
-    def search_tasks(
-        self, *, property_name: str, value: str, properties: Sequence[str]
-    ) -> list[CrmRecord]:
-        """Tasks whose property contains the token `value` (CONTAINS_TOKEN), all pages."""
-        ...
-
     def contact_task_ids(self, contact_ids: Sequence[str]) -> dict[str, list[str]]:
         """Ids of the tasks associated with each contact (associations v4, consistent reads)."""
         ...

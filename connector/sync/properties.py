@@ -9,17 +9,6 @@ from dataclasses import dataclass
 
 from connector.hubspot.models import NewProperty, PropertyOption
 
-#: HubSpot's standard stages in forward order; the API only moves a stage forward.
-LIFECYCLE_ORDER: tuple[str, ...] = (
-    "subscriber",
-    "lead",
-    "marketingqualifiedlead",
-    "salesqualifiedlead",
-    "opportunity",
-    "customer",
-    "evangelist",
-    "other",
-)
 #: Stages the connector never writes over: deals and people own them.
 PROTECTED_STAGES = frozenset({"opportunity", "customer", "evangelist", "other"})
 

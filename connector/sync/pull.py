@@ -33,10 +33,9 @@ from datetime import datetime, timedelta
 
 from connector.errors import ConnectorError
 from connector.hubspot.models import CrmRecord, SearchPage
+from connector.hubspot_facts import SEARCH_PAGE_MAX
 from connector.sync.ports import HubSpotPort
 
-#: HubSpot's maximum search page size; larger pages mean fewer calls against 5 searches/s.
-SEARCH_PAGE_LIMIT = 200
 ONE_MS = timedelta(milliseconds=1)
 
 
@@ -78,7 +77,8 @@ class ModifiedContactsPull:
         since: datetime,
         until: datetime,
         properties: Sequence[str],
-        limit: int = SEARCH_PAGE_LIMIT,
+        # The largest page: fewer calls against the 5 searches a second.
+        limit: int = SEARCH_PAGE_MAX,
     ) -> None:
         self._port = port
         self._since = since
