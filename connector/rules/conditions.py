@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from connector.rules.schema import ConditionSpec
+from connector.rules.schema_policy import ConditionSpec
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,10 @@
-"""Rules-file text → `RuleSet`, with one-line errors that name the file, line, field and a fix."""
+"""Rules → `RuleSet`, from YAML text or a Python mapping, with one-line errors that name the
+file, line, field and a fix."""
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -10,35 +12,27 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from connector.errors import ConfigError
-from connector.rules import schema
+from connector.rules import schema, schema_policy
 from connector.rules.ruleset import RuleSet, compile_rules
+from connector.rules.yaml_errors import field_path, load_yaml, where
 
 _DOCS_HINT = "see docs/rules.md"
 
 
 def _all_field_names() -> list[str]:
     names: set[str] = set()
-    for value in vars(schema).values():
-        if isinstance(value, type) and issubclass(value, BaseModel):
-            names.update(value.model_fields)
+    for module in (schema, schema_policy):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, BaseModel):
+                names.update(value.model_fields)
     return sorted(names)
 
 
 _FIELD_NAMES = _all_field_names()
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + part
-    return out or "(top level)"
-
-
 def _child(current: Any, part: int | str) -> tuple[bool, Any]:
-    if isinstance(current, dict):
+    if isinstance(current, Mapping):
         return (part in current), current.get(part)
     if isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
         return True, current[part]
@@ -52,41 +46,12 @@ def _data_loc(data: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     for part in loc:
         found, child = _child(current, part)
         if not found:
-            if isinstance(current, dict) and isinstance(part, str):
+            if isinstance(current, Mapping) and isinstance(part, str):
                 kept.append(part)  # a missing or unknown field: name it; the line is its parent's
             break
         kept.append(part)
         current = child
     return tuple(kept)
-
-
-def _line(text: str, loc: tuple[int | str, ...]) -> int | None:
-    try:
-        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
-    if node is None:
-        return None
-    line: int = node.start_mark.line + 1
-    for part in loc:
-        found = None
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if key_node.value == part:
-                    found = value_node
-                    line = key_node.start_mark.line + 1
-                    break
-        elif (
-            isinstance(node, yaml.SequenceNode)
-            and isinstance(part, int)
-            and 0 <= part < len(node.value)
-        ):
-            found = node.value[part]
-            line = found.start_mark.line + 1
-        if found is None:
-            break
-        node = found
-    return line
 
 
 def _message(error: ErrorDetails, loc: tuple[int | str, ...]) -> str:
@@ -125,22 +90,31 @@ def parse_rules(text: str, *, source: str = "rules.yaml") -> RuleSet:
         ConfigError: one line, e.g. "config/rules.yaml:42 fit.groups[1].criteria[0].op:
             unknown operator 'equal' — use one of eq, ne, in, …".
     """
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = getattr(exc, "problem", None) or "cannot be parsed"
-        raise ConfigError(
-            f"{where} invalid YAML: {problem} — check indentation (spaces, not tabs) and quote "
-            "values containing ':' or '#'"
-        ) from None
+    hint = "check indentation (spaces, not tabs) and quote values containing ':' or '#'"
+    data, root = load_yaml(text, source=source, hint=hint)
     if data is None:
         raise ConfigError(f"{source}: the rules file is empty — start from config/rules.yaml")
-    if not isinstance(data, dict):
+    return _compile(data, source=source, root=root)
+
+
+def rules_from_mapping(data: Mapping[str, Any], *, source: str = "rules") -> RuleSet:
+    """Validate and compile rules given as a Python mapping (the rules file's structure).
+
+    For tools that build or change rules in code (backtests, fitted candidates): the same
+    validation and the same compiled rule set as the file would give, and the same version
+    for the same content.
+
+    Raises:
+        ConfigError: one line naming the field, what is wrong and a fix.
+    """
+    return _compile(data, source=source, root=None)
+
+
+def _compile(data: object, *, source: str, root: yaml.Node | None) -> RuleSet:
+    if not isinstance(data, Mapping):
         raise ConfigError(
-            f"{source}:1 the rules file must be a mapping of sections (grades:, fit:, …) — "
-            "start from config/rules.yaml"
+            f"{where(source, root, ())} the rules must be a mapping of sections (grades:, "
+            "fit:, …) — start from config/rules.yaml"
         )
     try:
         spec = schema.RulesFile.model_validate(data)
@@ -148,8 +122,8 @@ def parse_rules(text: str, *, source: str = "rules.yaml") -> RuleSet:
         errors = exc.errors()
         first = errors[0]
         loc = _data_loc(data, tuple(first["loc"]))
-        line = _line(text, loc)
-        where = f"{source}:{line}" if line is not None else source
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        raise ConfigError(f"{where} {_path(loc)}: {_message(first, loc)}{more}") from None
+        raise ConfigError(
+            f"{where(source, root, loc)} {field_path(loc)}: {_message(first, loc)}{more}"
+        ) from None
     return compile_rules(spec, source=source)

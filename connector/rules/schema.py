@@ -1,16 +1,19 @@
 """The rules file's schema: pydantic models that validate what an admin wrote.
 
 These models describe the YAML file one to one (see `docs/rules.md` and `config/rules.yaml`).
-They are only used while loading; `compile.py` turns them into fast frozen structures.
+They are only used while loading; `ruleset.py` compiles them into frozen structures. The policy
+sections (lifecycle, lead status, handoff) are in `schema_policy.py`.
 Every validator raises `ValueError` with "what is wrong — hint" so the loader can print one line.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from connector.rules.schema_policy import HandoffSpec, LeadStatusSpec, LifecycleSpec
 
 #: The operators a fit criterion, a disqualifier or a signal's `when` may use.
 OPERATORS: tuple[str, ...] = (
@@ -43,15 +46,11 @@ SENIORITY_LEVELS: tuple[str, ...] = (
     "c_level",
 )
 Seniority = Literal["individual_contributor", "manager", "director", "vp", "c_level"]
-Grade = Literal["A", "B", "C", "D"]
-Temperature = Literal["cold", "warm", "hot"]
-BantDimension = Literal["budget", "authority", "need", "timeline"]
 JourneyStage = Literal["top", "middle", "bottom"]
 
 #: A property reference: "jobtitle", "contact.jobtitle" or "company.industry". HubSpot internal
 #: names are lower-case letters, digits and underscores.
 _PROPERTY_REF = re.compile(r"^(contact\.|company\.)?[a-z0-9_]+$")
-_STATUS_VALUE = re.compile(r"^[A-Za-z0-9_]+$")
 
 Scalar = str | int | float | bool
 
@@ -369,76 +368,6 @@ class EngagementSpec(_Model):
         return value
 
 
-class ConditionSpec(_Model):
-    """All given tests must hold (AND); `any_of` adds an OR of nested conditions."""
-
-    min_score: float | None = Field(default=None, ge=0, le=100)
-    max_score: float | None = Field(default=None, ge=0, le=100)
-    min_fit_points: float | None = None
-    min_engagement_points: float | None = None
-    grades: list[Grade] | None = None
-    temperatures: list[Temperature] | None = None
-    min_bant_met: int | None = Field(default=None, ge=0, le=4)
-    bant_met: list[BantDimension] | None = None
-    disqualified: bool | None = False
-    any_of: list[ConditionSpec] | None = None
-
-
-class LifecycleSpec(_Model):
-    forward_only: bool = True
-    hysteresis_margin: float = Field(default=5, ge=0, le=100)
-    lead: ConditionSpec | None = None
-    marketingqualifiedlead: ConditionSpec | None = None
-    salesqualifiedlead: ConditionSpec | None = None
-    recycle: RecycleSpec | None = None
-
-
-class RecycleSpec(_Model):
-    after_days: float = Field(gt=0, le=3650)
-    to: Literal["lead", "subscriber"] = "lead"
-
-
-class LeadStatusSpec(_Model):
-    on_handoff: str | None = "NEW"
-    on_disqualified: str | None = "UNQUALIFIED"
-
-    @field_validator("on_handoff", "on_disqualified")
-    @classmethod
-    def _status(cls, value: str | None) -> str | None:
-        if value is not None and not _STATUS_VALUE.match(value):
-            raise ValueError(
-                f"'{value}' is not a lead-status internal value — use e.g. NEW, OPEN, UNQUALIFIED"
-            )
-        return value
-
-
-class SlaTierSpec(_Model):
-    name: str = Field(min_length=1, max_length=40)
-    when: ConditionSpec | None = None
-    response_hours: float = Field(gt=0, le=720)
-    task_type: Literal["CALL", "EMAIL", "TODO"] = "TODO"
-    priority: Literal["LOW", "MEDIUM", "HIGH"] = "MEDIUM"
-
-
-class HandoffSpec(_Model):
-    when: ConditionSpec
-    hysteresis_margin: float = Field(default=5, ge=0, le=100)
-    sla_tiers: Annotated[list[SlaTierSpec], Field(min_length=1)]
-
-    @field_validator("sla_tiers")
-    @classmethod
-    def _tiers(cls, value: list[SlaTierSpec]) -> list[SlaTierSpec]:
-        names = [t.name for t in value]
-        if len(set(names)) != len(names):
-            raise ValueError("two SLA tiers share a name — give each tier its own name")
-        if value[-1].when is not None:
-            raise ValueError(
-                f"the last SLA tier ('{value[-1].name}') has a `when` — make the last tier a "
-                "catch-all without `when` so every handoff gets a tier"
-            )
-        return value
-
-
 class RulesFile(_Model):
     """The whole rules file."""
 
@@ -453,7 +382,3 @@ class RulesFile(_Model):
     lifecycle: LifecycleSpec = LifecycleSpec()
     lead_status: LeadStatusSpec = LeadStatusSpec()
     handoff: HandoffSpec
-
-
-LifecycleSpec.model_rebuild()
-ConditionSpec.model_rebuild()

@@ -9,20 +9,14 @@ the shell calls with the owners it fetched.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from string import Formatter
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as holidays_lib
-import yaml
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
@@ -33,10 +27,9 @@ from pydantic import (
 from connector.errors import ConfigError
 from connector.hubspot.models import Owner, TaskPriority, TaskType
 from connector.rules.business_time import BusinessCalendar
-from connector.rules.routing import Absence, EscalationPolicy, ResolvedPool, SdrMember
-
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")
+from connector.rules.routing import EscalationPolicy, ResolvedPool, SdrMember
+from connector.rules.sla_calendar import AbsenceSettings, CalendarSettings, Strict
+from connector.rules.yaml_errors import field_path, load_yaml, where
 
 #: Placeholders every task template may use; the shell fills them (missing ones render empty).
 HANDOFF_PLACEHOLDERS = frozenset(
@@ -70,112 +63,7 @@ def _as_text(value: Any) -> Any:
 OwnerRef = Annotated[str, BeforeValidator(_as_text), Field(min_length=1)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-
-class HolidaySettings(_Strict):
-    country: str | None = None  #: ISO code whose public holidays are skipped, e.g. "DE"
-    subdivision: str | None = None  #: state/province code within `country`, e.g. "BY"
-    dates: tuple[date, ...] = ()  #: extra non-working local dates
-
-    @model_validator(mode="after")
-    def _known_country(self) -> HolidaySettings:
-        if self.country is None:
-            if self.subdivision is not None:
-                raise ValueError("subdivision needs a country")
-            return self
-        supported = holidays_lib.list_supported_countries()
-        if self.country not in supported:
-            raise ValueError(f"unknown holiday country {self.country!r}")
-        if self.subdivision is not None and self.subdivision not in supported[self.country]:
-            known = ", ".join(supported[self.country][:12])
-            raise ValueError(f"unknown subdivision {self.subdivision!r} (known: {known}, …)")
-        return self
-
-
-class CalendarSettings(_Strict):
-    timezone: str
-    working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
-    hours: tuple[str, ...] = ("09:00-18:00",)
-    holidays: HolidaySettings = HolidaySettings()
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
-
-    @field_validator("working_days")
-    @classmethod
-    def _days(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        days = tuple(str(day).strip().lower()[:3] for day in value)
-        bad = [raw for raw, day in zip(value, days, strict=True) if day not in _WEEKDAYS]
-        if bad or not days:
-            raise ValueError(f"not weekdays: {bad}" if bad else "at least one working day")
-        return days
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for item in value:
-            _parse_interval(item)
-        if not value:
-            raise ValueError("at least one working interval")
-        return value
-
-    def intervals(self) -> tuple[tuple[time, time], ...]:
-        return tuple(_parse_interval(item) for item in self.hours)
-
-    def build(self) -> BusinessCalendar:
-        """The `BusinessCalendar` these settings describe."""
-        return BusinessCalendar(
-            tz=ZoneInfo(self.timezone),
-            working_days=frozenset(_WEEKDAYS.index(day) for day in self.working_days),
-            hours=self.intervals(),
-            holidays=frozenset(self.holidays.dates),
-            holiday_country=self.holidays.country,
-            holiday_subdivision=self.holidays.subdivision,
-        )
-
-    @model_validator(mode="after")
-    def _buildable(self) -> CalendarSettings:
-        self.build()  # overlapping intervals and the like surface here, with this path
-        return self
-
-
-def _parse_interval(text: str) -> tuple[time, time]:
-    match = _HOURS.match(str(text))
-    if match is None:
-        raise ValueError(f'{text!r} is not a time range like "09:00-18:00"')
-    h1, m1, h2, m2 = (int(part) for part in match.groups())
-    try:
-        start, end = time(h1, m1), time(h2, m2)
-    except ValueError:
-        raise ValueError(f"{text!r} has an impossible time of day") from None
-    if start >= end:
-        raise ValueError(f"{text!r} must start before it ends (no overnight ranges)")
-    return start, end
-
-
-class AbsenceSettings(_Strict):
-    first_day: date = Field(alias="from")
-    last_day: date | None = Field(default=None, alias="to")  #: None = a single day
-
-    @model_validator(mode="after")
-    def _ordered(self) -> AbsenceSettings:
-        if self.last_day is not None and self.last_day < self.first_day:
-            raise ValueError(f"absence ends ({self.last_day}) before it starts ({self.first_day})")
-        return self
-
-    def to_absence(self) -> Absence:
-        return Absence(self.first_day, self.last_day or self.first_day)
-
-
-class SdrSettings(_Strict):
+class SdrSettings(Strict):
     owner: OwnerRef  #: owner email or HubSpot owner id
     weight: int = Field(default=1, ge=1, le=100)
     max_open_handoffs: int | None = Field(default=None, ge=1)  #: None = the pool default
@@ -183,7 +71,7 @@ class SdrSettings(_Strict):
     absences: tuple[AbsenceSettings, ...] = ()
 
 
-class PoolSettings(_Strict):
+class PoolSettings(Strict):
     max_open_handoffs: int | None = Field(default=None, ge=1)  #: default cap; None = no cap
     teams: tuple[str, ...] = ()  #: HubSpot teams whose active owners are SDRs (weight 1)
     members: tuple[SdrSettings, ...] = ()  #: explicit SDRs, or overrides of team members
@@ -201,18 +89,18 @@ class PoolSettings(_Strict):
         return self
 
 
-class ManagerSettings(_Strict):
+class ManagerSettings(Strict):
     default: OwnerRef | None = None  #: the default escalation manager
     team: str | None = None  #: else the first active owner of this team who is not an SDR
 
 
-class ManagerTaskSettings(_Strict):
+class ManagerTaskSettings(Strict):
     response_hours: float = Field(default=2.0, gt=0, le=1000)  #: business hours until due
     priority: TaskPriority = TaskPriority.HIGH
     task_type: TaskType = TaskType.TODO
 
 
-class EscalationSettings(_Strict):
+class EscalationSettings(Strict):
     policy: EscalationPolicy = EscalationPolicy.MANAGER_TASK
     by_tier: Mapping[str, EscalationPolicy] = Field(default_factory=dict)
     manager_task: ManagerTaskSettings = ManagerTaskSettings()
@@ -222,7 +110,7 @@ class EscalationSettings(_Strict):
         return self.by_tier.get(tier, self.policy) if tier else self.policy
 
 
-class HandoffSettings(_Strict):
+class HandoffSettings(Strict):
     cooldown_hours: float = Field(default=168.0, ge=0, le=24 * 366)
 
     @property
@@ -243,7 +131,7 @@ class HandoffSettings(_Strict):
         return now.astimezone(UTC) - left_condition_at.astimezone(UTC) >= self.cooldown
 
 
-class TemplateSettings(_Strict):
+class TemplateSettings(Strict):
     handoff_subject: str = Field(default=_DEFAULT_HANDOFF_SUBJECT, min_length=1, max_length=500)
     handoff_body: str = Field(default=_DEFAULT_HANDOFF_BODY, max_length=60_000)
     escalation_subject: str = Field(
@@ -282,7 +170,7 @@ def render_template(template: str, values: Mapping[str, object]) -> str:
     return template.format_map({name: values.get(name, "") for name in ESCALATION_PLACEHOLDERS})
 
 
-class SlaConfig(_Strict):
+class SlaConfig(Strict):
     """The validated SLA file."""
 
     version: int = Field(default=1, ge=1, le=1)
@@ -357,31 +245,6 @@ def _hint_for(loc: Sequence[str | int], error_type: str) -> str:
     return "see docs/handoff.md"
 
 
-def _node_for(root: yaml.Node | None, loc: Sequence[str | int]) -> yaml.Node | None:
-    """The YAML node nearest to a pydantic error location (for its line number)."""
-    node = root
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            found = next((v for k, v in node.value if str(k.value) == str(part)), None)
-            if found is None:
-                return node
-            node = found
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                return node
-            node = node.value[part]
-        else:
-            return node
-    return node
-
-
-def _path(loc: Sequence[str | int]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
 def parse_sla_config(text: str, *, source: str = "sla.yaml") -> SlaConfig:
     """Validate the SLA file's text.
 
@@ -392,17 +255,8 @@ def parse_sla_config(text: str, *, source: str = "sla.yaml") -> SlaConfig:
     Raises:
         ConfigError: one line: file, line, field path, what is wrong and a hint.
     """
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        problem = " ".join(str(exc.problem or exc).split())
-        raise ConfigError(
-            f"{source}{line}: invalid YAML: {problem} — hint: check indentation and quote "
-            "values that contain ':' or '#'"
-        ) from None
+    hint = "hint: check indentation and quote values that contain ':' or '#'"
+    data, root = load_yaml(text, source=source, hint=hint)
     if not isinstance(data, dict):
         raise ConfigError(
             f"{source}: expected a mapping with calendar and sdr_pool — hint: start from "
@@ -413,11 +267,10 @@ def parse_sla_config(text: str, *, source: str = "sla.yaml") -> SlaConfig:
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = tuple(error["loc"])
-        node = _node_for(root, loc)
-        line = f":{node.start_mark.line + 1}" if node is not None else ""
         message = str(error["msg"]).removeprefix("Value error, ")
         raise ConfigError(
-            f"{source}{line} {_path(loc)}: {message} — hint: {_hint_for(loc, error['type'])}"
+            f"{where(source, root, loc)} {field_path(loc)}: {message} — "
+            f"hint: {_hint_for(loc, error['type'])}"
         ) from None
     config._source = source
     return config

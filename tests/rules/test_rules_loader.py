@@ -195,3 +195,21 @@ def test_examples_load(path: Path) -> None:
     rules = load_rules(path)
     assert rules.sla_tiers
     assert rules.version
+
+
+def test_rules_compile_from_a_mapping_as_from_the_file() -> None:
+    from connector.rules import rules_from_mapping
+
+    from_text = parse_rules(VALID, source="t.yaml")
+    from_mapping = rules_from_mapping(BASE, source="t.yaml")
+    assert from_mapping.version == from_text.version
+    assert from_mapping.spec == from_text.spec
+
+
+def test_a_bad_mapping_names_the_field_without_a_line() -> None:
+    from connector.rules import rules_from_mapping
+
+    bad = {**BASE, "grades": {"A": 60, "B": 40, "C": "twenty"}}
+    with pytest.raises(ConfigError) as caught:
+        rules_from_mapping(bad, source="candidate")
+    assert str(caught.value).startswith("candidate grades.C: expected a number, got 'twenty'")

@@ -432,3 +432,26 @@ def test_decisions_and_prior_states_survive_pickling_and_deep_copies() -> None:
             with pytest.raises(TypeError):
                 copied.signal_memory["demo request"] = NOW  # type: ignore[index]
     assert pickle.loads(pickle.dumps(decision)).compact_reasons == decision.compact_reasons
+
+
+def test_evaluate_many_scores_at_one_instant_or_one_each() -> None:
+    from connector.rules import evaluate_many
+
+    rules = load_rules(REPO / "config" / "rules.yaml")
+    contact = {"recent_conversion_event_name": "Demo request", "recent_conversion_date": _iso(DAY)}
+    leads = [lead(contact, contact_id="1"), lead(contact, contact_id="2")]
+    later = NOW + timedelta(days=40)
+    prior = PriorState(in_handoff=True)
+    one = evaluate_many(leads, rules=rules, now=NOW, priors={"2": prior})
+    assert one == [
+        evaluate(leads[0], rules=rules, now=NOW),
+        evaluate(leads[1], rules=rules, now=NOW, prior=prior),
+    ]
+    each = evaluate_many(leads, rules=rules, now=[NOW, later])
+    assert [d.engagement_points for d in each] == [
+        evaluate(leads[0], rules=rules, now=NOW).engagement_points,
+        evaluate(leads[1], rules=rules, now=later).engagement_points,
+    ]
+    assert each[0].engagement_points > each[1].engagement_points
+    with pytest.raises(ValueError, match="2 instants for 3 leads"):
+        evaluate_many([*leads, leads[0]], rules=rules, now=[NOW, later])

@@ -207,7 +207,7 @@ def _with(extra: str) -> str:
                 "timezone: Europe/Berlin",
                 'timezone: UTC\n  hours: ["09:00-13:00", "12:00-18:00"]',
             ),
-            "sla.yaml:2 calendar: working intervals overlap",
+            "sla.yaml:1 calendar: working intervals overlap",
             id="overlap",
         ),
         pytest.param(
@@ -259,7 +259,7 @@ def _with(extra: str) -> str:
         ),
         pytest.param(
             "calendar:\n  timezone: UTC\nsdr_pool:\n  members: []\n",
-            "sla.yaml:4 sdr_pool: the pool needs members or teams — hint: give sdr_pool",
+            "sla.yaml:3 sdr_pool: the pool needs members or teams — hint: give sdr_pool",
             id="empty-pool",
         ),
         pytest.param(

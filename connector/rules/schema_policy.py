@@ -1,0 +1,95 @@
+"""The rules file's policy sections: when a contact moves stage, gets a status, is handed off.
+
+Part of the schema (see `schema.py`): conditions on the score, grade, temperature and BANT, the
+lifecycle stages, the lead statuses and the SLA tiers of a handoff.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Grade = Literal["A", "B", "C", "D"]
+Temperature = Literal["cold", "warm", "hot"]
+BantDimension = Literal["budget", "authority", "need", "timeline"]
+_STATUS_VALUE = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ConditionSpec(_Model):
+    """All given tests must hold (AND); `any_of` adds an OR of nested conditions."""
+
+    min_score: float | None = Field(default=None, ge=0, le=100)
+    max_score: float | None = Field(default=None, ge=0, le=100)
+    min_fit_points: float | None = None
+    min_engagement_points: float | None = None
+    grades: list[Grade] | None = None
+    temperatures: list[Temperature] | None = None
+    min_bant_met: int | None = Field(default=None, ge=0, le=4)
+    bant_met: list[BantDimension] | None = None
+    disqualified: bool | None = False
+    any_of: list[ConditionSpec] | None = None
+
+
+class LifecycleSpec(_Model):
+    forward_only: bool = True
+    hysteresis_margin: float = Field(default=5, ge=0, le=100)
+    lead: ConditionSpec | None = None
+    marketingqualifiedlead: ConditionSpec | None = None
+    salesqualifiedlead: ConditionSpec | None = None
+    recycle: RecycleSpec | None = None
+
+
+class RecycleSpec(_Model):
+    after_days: float = Field(gt=0, le=3650)
+    to: Literal["lead", "subscriber"] = "lead"
+
+
+class LeadStatusSpec(_Model):
+    on_handoff: str | None = "NEW"
+    on_disqualified: str | None = "UNQUALIFIED"
+
+    @field_validator("on_handoff", "on_disqualified")
+    @classmethod
+    def _status(cls, value: str | None) -> str | None:
+        if value is not None and not _STATUS_VALUE.match(value):
+            raise ValueError(
+                f"'{value}' is not a lead-status internal value — use e.g. NEW, OPEN, UNQUALIFIED"
+            )
+        return value
+
+
+class SlaTierSpec(_Model):
+    name: str = Field(min_length=1, max_length=40)
+    when: ConditionSpec | None = None
+    response_hours: float = Field(gt=0, le=720)
+    task_type: Literal["CALL", "EMAIL", "TODO"] = "TODO"
+    priority: Literal["LOW", "MEDIUM", "HIGH"] = "MEDIUM"
+
+
+class HandoffSpec(_Model):
+    when: ConditionSpec
+    hysteresis_margin: float = Field(default=5, ge=0, le=100)
+    sla_tiers: Annotated[list[SlaTierSpec], Field(min_length=1)]
+
+    @field_validator("sla_tiers")
+    @classmethod
+    def _tiers(cls, value: list[SlaTierSpec]) -> list[SlaTierSpec]:
+        names = [t.name for t in value]
+        if len(set(names)) != len(names):
+            raise ValueError("two SLA tiers share a name — give each tier its own name")
+        if value[-1].when is not None:
+            raise ValueError(
+                f"the last SLA tier ('{value[-1].name}') has a `when` — make the last tier a "
+                "catch-all without `when` so every handoff gets a tier"
+            )
+        return value
+
+
+LifecycleSpec.model_rebuild()
+ConditionSpec.model_rebuild()
