@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import random
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,47 +56,49 @@ def assert_exactly_one_task_per_handoff(sandbox: Sandbox) -> int:
     return len(tasks)
 
 
-def _env(sandbox: Sandbox, state: Path) -> dict[str, str]:
-    return {**os.environ, **sandbox_env(sandbox, state), "CONNECTOR_LOG_LEVEL": "WARNING"}
+#: Where `tests/sync/crash_child.py` kills the run, covering each step of a handoff's way.
+CRASH_POINTS = [
+    pytest.param("pull", 3, 100, id="mid-pull-reservations-made-no-task"),
+    pytest.param("score-write", 2, 101, id="after-a-score-batch-before-its-memory"),
+    pytest.param("proof-pending", 1, 102, id="after-pending-proof-before-task"),
+    pytest.param("task-create", 1, 103, id="after-task-create-before-record"),
+    pytest.param("proof-final", 1, 104, id="after-final-proof-before-ledger"),
+]
 
 
-def _cli(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "connector", *args],
+@pytest.mark.parametrize("lose_state", [False, True], ids=["state-kept", "state-deleted"])
+@pytest.mark.parametrize(("point", "nth", "seed"), CRASH_POINTS)
+def test_a_run_killed_at_any_step_leaves_exactly_one_task_per_handoff(
+    make_sandbox: MakeSandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    point: str,
+    nth: int,
+    seed: int,
+    lose_state: bool,
+) -> None:
+    sandbox = make_sandbox(contacts=500, seed=seed)
+    state = tmp_path / "state.sqlite3"
+    ready_services(sandbox, state, monkeypatch).close()
+    env = {**os.environ, **sandbox_env(sandbox, state), "CONNECTOR_LOG_LEVEL": "WARNING"}
+
+    victim = subprocess.run(
+        [sys.executable, "-m", "tests.sync.crash_child", point, str(nth)],
         env=env,
         cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        capture_output=True,
+        timeout=120,
     )
 
-
-@pytest.mark.slow
-@pytest.mark.parametrize("lose_state", [False, True], ids=["state-kept", "state-deleted"])
-def test_sigkill_at_random_points_leaves_exactly_one_task_per_handoff(
-    make_sandbox: MakeSandbox, tmp_path: Path, lose_state: bool
-) -> None:
-    rnd = random.Random(20 + lose_state)
-    trials = 10  # x2 parametrisations = 20 kill trials
-    handed_off = 0
-    for trial in range(trials):
-        sandbox = make_sandbox(contacts=500, seed=100 + trial)
-        state = tmp_path / f"state-{lose_state}-{trial}.sqlite3"
-        env = _env(sandbox, state)
-        assert _cli(env, "setup").wait(timeout=60) == 0
-        victim = _cli(env, "sync")
-        time.sleep(rnd.uniform(0.3, 2.5))  # somewhere from start-up to the handoff step
-        victim.send_signal(signal.SIGKILL)
-        victim.wait(timeout=30)
-        if lose_state:
-            for path in tmp_path.glob(f"state-{lose_state}-{trial}.sqlite3*"):
-                path.unlink()
-            assert _cli(env, "setup").wait(timeout=60) == 0
-        again = _cli(env, "sync")
-        _, err = again.communicate(timeout=120)
-        assert again.returncode == 0, err.decode()
-        handed_off += assert_exactly_one_task_per_handoff(sandbox)
-        sandbox.stop()
-    assert handed_off >= trials
+    assert victim.returncode == -signal.SIGKILL, victim.stderr.decode()  # the point was reached
+    if lose_state:
+        for path in tmp_path.glob("state.sqlite3*"):
+            path.unlink()
+    services = ready_services(sandbox, state, monkeypatch, setup=False)
+    again = build_run(services, dry_run=False, clock=lambda: datetime.now(UTC)).execute()
+    services.close()
+    assert again.status == "ok", again.summary.get("error")
+    assert assert_exactly_one_task_per_handoff(sandbox) > 0
 
 
 def test_a_handoff_happens_on_the_crossing_not_on_every_run(

@@ -1,0 +1,78 @@
+"""`connector sync` in a child process that kills itself (SIGKILL) at a named point.
+
+Usage: python -m tests.sync.crash_child POINT N
+
+The process dies at the N-th time it reaches POINT, exactly as a kill from outside would leave
+it (no `finally`, no flush, no commit), but at a known place instead of a random instant:
+
+- `pull`: before the N-th search request (earlier pages scored, reserved and being written);
+- `score-write`: after HubSpot accepted the N-th batch of score properties (memory not saved);
+- `proof-pending`: after the N-th batch of pending proofs (no task exists yet);
+- `task-create`: after HubSpot created the N-th batch of tasks (proofs still pending, ledger
+  not confirmed: between create and record);
+- `proof-final`: after the N-th batch of final proofs (the ledger not yet confirmed).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from connector.cli import main
+from connector.hubspot import HubSpotGateway
+from connector.hubspot.models import RecordUpdate
+
+HANDOFF = "qualification_handoff"
+
+
+def _proofs(updates: Sequence[RecordUpdate], *, pending: bool) -> bool:
+    values = [u.properties.get(HANDOFF) for u in updates]
+    return any(v is not None and ("|pending|" in v) == pending for v in values)
+
+
+#: point -> (gateway method, kill before or after the call, which calls count)
+POINTS: dict[str, tuple[str, str, Callable[[Any], bool]]] = {
+    "pull": ("search_contacts_modified", "before", lambda _: True),
+    "score-write": (
+        "update_contacts",
+        "after",
+        lambda updates: all(HANDOFF not in u.properties for u in updates),
+    ),
+    "proof-pending": ("update_contacts", "after", lambda u: _proofs(u, pending=True)),
+    "task-create": ("create_tasks", "after", lambda _: True),
+    "proof-final": ("update_contacts", "after", lambda u: _proofs(u, pending=False)),
+}
+
+
+def arm(point: str, nth: int) -> None:
+    method, when, counts = POINTS[point]
+    original = getattr(HubSpotGateway, method)
+    seen = 0
+    lock = threading.Lock()  # score writes come from the writer's threads
+
+    @functools.wraps(original)
+    def dying(self: HubSpotGateway, *args: Any, **kwargs: Any) -> Any:
+        nonlocal seen
+        fire = False
+        if counts(args[0] if args else None):
+            with lock:
+                seen += 1
+                fire = seen == nth
+        if fire and when == "before":
+            os.kill(os.getpid(), signal.SIGKILL)
+        result = original(self, *args, **kwargs)
+        if fire:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return result
+
+    setattr(HubSpotGateway, method, dying)
+
+
+if __name__ == "__main__":
+    arm(sys.argv[1], int(sys.argv[2]))
+    sys.exit(main(["sync"]))
