@@ -196,10 +196,15 @@ def credit_and_slope(term: Term, now_s: float) -> tuple[float, float]:
 
 
 def total(terms: list[Term], now_s: float) -> float:
-    """Engagement points at `now_s`, summed in term order (so every caller gets the same float)."""
+    """Engagement points at `now_s`, summed in term order (so every caller gets the same float).
+
+    The credits of `credit_and_slope` without their slopes (the scoring needs none), each
+    from one call of its shape: a signal dated in the future has its credit at age zero.
+    """
     points = 0.0
-    for term in terms:
-        points += credit_and_slope(term, now_s)[0]
+    for base, at, signal, _ in terms:
+        age = now_s - at
+        points += signal.shape(base, age if age > 0.0 else 0.0, signal.duration_s)[0]
     return points
 
 

@@ -101,7 +101,7 @@ def _thresholds(
     found: list[tuple[float, bool]] = []
     if current.score > 0 and rules.engagement_weight > 0.0:
         value = _score_boundary(rules, static, current.score)
-        if 0.0 < value <= points_now:
+        if value is not None and value <= points_now:
             found.append((value, False))
     for value in (rules.warm, rules.hot):
         if 0.0 < value <= points_now:
@@ -114,8 +114,9 @@ def _thresholds(
     return found
 
 
-def _score_boundary(rules: RuleSet, static: Static, score: int) -> float:
-    """The least engagement points that still give `score`: below them the score drops.
+def _score_boundary(rules: RuleSet, static: Static, score: int) -> float | None:
+    """The least engagement points that still give `score` (below them the score drops), or
+    None when the score stays with no engagement at all.
 
     Solving the score formula for its rounding boundary lands a few ulps off in floats, and a
     bar even one ulp too high would be crossed with no change to confirm; so the solution is
@@ -127,6 +128,8 @@ def _score_boundary(rules: RuleSet, static: Static, score: int) -> float:
 
     weight = rules.engagement_weight
     points = (score - 0.5 - static.fit_part) / (100.0 * weight) * rules.engagement_max
+    if points <= 0.0:
+        return None
     for _ in range(_MAX_ULP_STEPS):
         if score_at(points) >= score:
             break
@@ -136,7 +139,7 @@ def _score_boundary(rules: RuleSet, static: Static, score: int) -> float:
         if score_at(below) < score:
             break
         points = below
-    return points
+    return points if points > 0.0 else None
 
 
 def next_change(
@@ -226,7 +229,7 @@ def _engagement_change(
     targets = _thresholds(rules, static, current, points_now)
     if not targets:
         return best
-    cheap_now = cheap(now_s)
+    cheap_now = (current.score, current.temperature)  # what `cheap` gives at now_s
     full: tuple[Callable[[float], _Key], _Key] | None = None
     lo = now_s
     for target, needs_full in targets:

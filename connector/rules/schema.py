@@ -309,15 +309,18 @@ class BantSpec(_Model):
 
 
 class DecaySpec(_Model):
-    half_life_days: float | None = Field(default=None, gt=0)
-    lifespan_days: float | None = Field(default=None, gt=0)
+    """A decay shape and its duration: exactly one field (each is a shape of `decay.py`)."""
+
+    half_life_days: float | None = Field(default=None, gt=0)  #: exponential
+    lifespan_days: float | None = Field(default=None, gt=0)  #: linear to zero
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
-        if (self.half_life_days is None) == (self.lifespan_days is None):
+        given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(given) != 1:
             raise ValueError(
-                "decay needs exactly one of half_life_days (exponential) or lifespan_days "
-                "(linear to zero)"
+                f"decay needs exactly one of {', '.join(type(self).model_fields)} "
+                "(see the decay shapes in docs/rules.md)"
             )
         return self
 

@@ -1,15 +1,16 @@
-"""The optimised engine takes exactly the decisions the engine took before its optimisation.
+"""The engine takes exactly the decisions of the frozen snapshot.
 
-`fixtures/equivalence.json.gz` was written by `fixtures/make_equivalence.py` with the engine
-as of commit 17c8af1 (before the hot-path rewrite), its expected decisions re-taken once for an
-intended fix (rescore_at when the decaying points land exactly on a bar: 12 decisions under
-professional-services.yaml, see tests/rules/test_rules_rescore.py). It holds 1,500 sandbox
-leads (a fifth with garbage mixed in) with varied prior states, under the default rules at
-three instants and the two example rule files at one. Each decision is compared field by field
-on what the sync writes (score, grade, temperature, label, lifecycle/status/handoff targets,
-SLA tier, rescore_at, recycling clock, compact text), and by a digest of everything else
-(reasons with exact points, BANT, full text, fit and engagement points, signal memory, rules
-version).
+`fixtures/equivalence.json.gz` was written by `fixtures/make_equivalence.py` with the engine as
+of commit 17c8af1; its expected decisions have been re-taken only for intended changes, each in a
+commit of its own that lists them: rescore_at when decaying points land exactly on a bar (12
+decisions under professional-services.yaml, see tests/rules/test_rules_rescore.py), and
+remembered signals kept while they are worth anything (317 signal memories, nothing else). It
+holds 1,500 sandbox leads (a fifth with garbage mixed in) with varied prior states, under the
+default rules at three instants and the two example rule files at one. Each decision is
+compared field by field on what the sync writes (score, grade, temperature, label,
+lifecycle/status/handoff targets, SLA tier, rescore_at, recycling clock, compact text), and by
+a digest of everything else (reasons with exact points, BANT, full text, fit and engagement
+points, signal memory, rules version).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def test_fixture_is_substantial() -> None:
         "config/examples/professional-services.yaml",
     ],
 )
-def test_decisions_match_the_pre_optimisation_snapshot(rules_file: str) -> None:
+def test_decisions_match_the_frozen_snapshot(rules_file: str) -> None:
     fixture = _fixture()
     expected = fixture["expected"][rules_file]
     actual = _actual()[rules_file]
