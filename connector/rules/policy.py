@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from connector.hubspot_facts import LIFECYCLE_ORDER
 from connector.rules.conditions import ALWAYS, Condition, Facts, compile_condition
 from connector.rules.model import PriorState, Reason, SlaTier
 from connector.rules.schema import RulesFile
@@ -22,16 +23,7 @@ from connector.rules.schema import RulesFile
 LEAD, MQL, SQL = "lead", "marketingqualifiedlead", "salesqualifiedlead"
 
 #: HubSpot's default stage order; the connector may move a contact only among the first four.
-STAGE_LEVEL: dict[str, int] = {
-    "subscriber": 0,
-    LEAD: 1,
-    MQL: 2,
-    SQL: 3,
-    "opportunity": 4,
-    "customer": 5,
-    "evangelist": 6,
-    "other": 7,
-}
+STAGE_LEVEL: dict[str, int] = {stage: level for level, stage in enumerate(LIFECYCLE_ORDER)}
 #: Stages the connector may move a contact out of (empty counts too).
 MOVABLE_FROM = frozenset({"", "subscriber", LEAD, MQL, SQL})
 
