@@ -15,9 +15,8 @@ from typing import Any, TypeVar
 from connector.errors import HubSpotError
 from connector.hubspot._parse import parse_records
 from connector.hubspot.models import BatchOutcome, CrmRecord, RecordFailure, RecordUpdate
+from connector.hubspot_facts import BATCH_MAX_INPUTS
 
-#: "Object API batch endpoints are limited to 100 inputs per request" (hubspot-api.md §3).
-BATCH_MAX_INPUTS = 100
 #: Keys of an error's `context` that HubSpot (and our sandbox) use for record ids.
 _ID_CONTEXT_KEYS = ("ids", "id", "objectId", "objectIds", "recordIds")
 #: Failure reason for a record HubSpot neither confirmed nor rejected.

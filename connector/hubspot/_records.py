@@ -14,12 +14,11 @@ from connector.hubspot import _batch, _parse, _tasks
 from connector.hubspot._limiter import Budget
 from connector.hubspot._transport import RawResponse
 from connector.hubspot.models import BatchOutcome, CrmRecord, NewTask, Owner, RecordUpdate
+from connector.hubspot_facts import BATCH_MAX_INPUTS, LIST_PAGE_MAX
 from connector.logging import get_logger
 
 log = get_logger(__name__)
 
-#: Owners are listed 100 per page (the API's maximum).
-OWNERS_PAGE_SIZE = 100
 #: Associations v4 batch read takes up to 1,000 inputs since 2025-02-10 (hubspot-api.md §3).
 ASSOCIATIONS_BATCH_MAX = 1000
 
@@ -93,8 +92,8 @@ def batch_update(
 def create_tasks(call: Call, api: Any, tasks: Sequence[NewTask]) -> BatchOutcome:
     """Batch-create tasks ≤100 per call; not retried after an ambiguous failure (see gateway)."""
     outcomes: list[BatchOutcome] = []
-    for start in range(0, len(tasks), _batch.BATCH_MAX_INPUTS):
-        chunk = list(tasks[start : start + _batch.BATCH_MAX_INPUTS])
+    for start in range(0, len(tasks), BATCH_MAX_INPUTS):
+        chunk = list(tasks[start : start + BATCH_MAX_INPUTS])
         body = {"inputs": [_tasks.task_input(t, str(i)) for i, t in enumerate(chunk)]}
         try:
             response = call(
@@ -121,7 +120,7 @@ def owner_pages(call: Call, api: Any, *, archived: bool) -> list[Owner]:
     owners: list[Owner] = []
     after: str | None = None
     while True:
-        kwargs: dict[str, Any] = {"limit": OWNERS_PAGE_SIZE, "archived": archived}
+        kwargs: dict[str, Any] = {"limit": LIST_PAGE_MAX, "archived": archived}
         if after is not None:
             kwargs["after"] = after
         response = call("owners.list", Budget.STANDARD, api.get_page_with_http_info, **kwargs)

@@ -14,9 +14,7 @@ from connector.hubspot import _parse
 from connector.hubspot._limiter import Budget
 from connector.hubspot._transport import RawResponse
 from connector.hubspot.models import CrmRecord, SearchPage
-
-#: Search pages hold at most 200 results (hubspot-api.md §2).
-SEARCH_PAGE_MAX = 200
+from connector.hubspot_facts import SEARCH_PAGE_MAX
 
 Call = Callable[..., RawResponse]
 

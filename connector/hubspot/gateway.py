@@ -25,7 +25,6 @@ from connector.hubspot import _parse, _records
 from connector.hubspot._limiter import Budget, RateLimiter, Timer
 from connector.hubspot._properties import PropertiesClient
 from connector.hubspot._search import (
-    SEARCH_PAGE_MAX,
     search_all,
     search_body,
     search_filter,
@@ -46,11 +45,10 @@ from connector.hubspot.models import (
     RecordUpdate,
     SearchPage,
 )
+from connector.hubspot_facts import LIST_PAGE_MAX, SEARCH_PAGE_MAX
 from connector.logging import register_secret
 from connector.settings import Settings
 
-#: List (GET objects) pages hold at most 100.
-LIST_PAGE_MAX = 100
 #: Connections kept per pool: more than the connector's threads so none waits for a socket.
 POOL_MAXSIZE = 10
 

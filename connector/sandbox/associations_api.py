@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from connector.hubspot_facts import BATCH_MAX_INPUTS
 from connector.sandbox.associations import BY_ID, HUBSPOT_DEFINED, default_type, types_between
 from connector.sandbox.config import OBJECT_TYPE_IDS, canonical_object_type
 from connector.sandbox.portal import Portal
@@ -20,7 +21,6 @@ from connector.sandbox.wire import (
 )
 
 BATCH_READ_MAX = 1_000  # since 2025-02-10 (hubspot-api.md §3)
-BATCH_WRITE_MAX = 100
 RECORD_PAGE_DEFAULT = 500
 
 
@@ -206,9 +206,9 @@ def _write_inputs(req: Request) -> list[Any]:
     inputs = (req.body or {}).get("inputs")
     if not isinstance(inputs, list):
         raise bad_request("inputs must be a list")
-    if len(inputs) > BATCH_WRITE_MAX:
+    if len(inputs) > BATCH_MAX_INPUTS:
         raise bad_request(
-            f"Batch input limit exceeded: {len(inputs)} inputs; the limit is {BATCH_WRITE_MAX}."
+            f"Batch input limit exceeded: {len(inputs)} inputs; the limit is {BATCH_MAX_INPUTS}."
         )
     return inputs
 

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from connector.hubspot_facts import SEARCH_RESULTS_CAP
 from connector.sandbox import search as searching
 from connector.sandbox.modified_index import ID_PROPERTY, Key, ModifiedIndex
 from connector.sandbox.schema import LAST_MODIFIED_PROPERTY
@@ -90,7 +91,7 @@ def find_indexed(
                 consumed += 1
     pure = consumed == len(group) and request.query is None
     start = request.after
-    stop = min(start + request.limit, searching.RESULT_CAP)
+    stop = min(start + request.limit, SEARCH_RESULTS_CAP)
     sort = request.sort
     index_order = sort == (prop, False) or (
         one_instant and (sort is None or (sort == (ID_PROPERTY, False) and ids_in_order))

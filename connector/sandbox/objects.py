@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from connector.hubspot_facts import BATCH_MAX_INPUTS, LIST_PAGE_MAX
 from connector.sandbox import search as searching
 from connector.sandbox.associations import BY_ID
 from connector.sandbox.clock import iso_ms
@@ -25,9 +26,7 @@ from connector.sandbox.wire import (
     standard_error,
 )
 
-BATCH_MAX = 100  # "Object API batch endpoints are limited to 100 inputs per request"
 HISTORY_BATCH_MAX = 50  # reads with propertiesWithHistory take fewer inputs (hubspot-api.md §3)
-LIST_MAX = 100
 DEFAULT_LIST_LIMIT = 10
 
 
@@ -82,7 +81,7 @@ def serialize(
     return body
 
 
-def _inputs(body: Any, limit: int = BATCH_MAX) -> list[Any]:
+def _inputs(body: Any, limit: int = BATCH_MAX_INPUTS) -> list[Any]:
     inputs = (body or {}).get("inputs") if isinstance(body, Mapping) else None
     if not isinstance(inputs, list):
         raise bad_request("inputs must be a list")
@@ -205,8 +204,8 @@ def _add_associations(
 def list_page(portal: Portal, req: Request) -> Reply:
     object_type = object_type_of(req)
     limit = _query_int(req, "limit", DEFAULT_LIST_LIMIT)
-    if limit < 1 or limit > LIST_MAX:
-        raise bad_request(f"limit must be between 1 and {LIST_MAX} (got {limit}).")
+    if limit < 1 or limit > LIST_PAGE_MAX:
+        raise bad_request(f"limit must be between 1 and {LIST_PAGE_MAX} (got {limit}).")
     after = _query_int(req, "after", 0)
     store = portal.store
     with store.lock:
@@ -284,7 +283,7 @@ def batch_read(portal: Portal, req: Request) -> Reply:
     object_type = object_type_of(req)
     body = req.body or {}
     history = list(body.get("propertiesWithHistory") or [])
-    inputs = _inputs(body, HISTORY_BATCH_MAX if history else BATCH_MAX)
+    inputs = _inputs(body, HISTORY_BATCH_MAX if history else BATCH_MAX_INPUTS)
     ids = [str((i or {}).get("id", "")) for i in inputs]
     _reject_duplicates(ids)
     id_property = body.get("idProperty")

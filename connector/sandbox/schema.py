@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
+from connector.hubspot_facts import LIFECYCLE_ORDER
+
 OptionList = tuple[tuple[str, str], ...]
 
 OBJECT_TYPES: tuple[str, ...] = (
@@ -133,26 +135,18 @@ def _calculated(group: str, rows: tuple[tuple[str, str, str], ...]) -> tuple[Pro
 # Option lists
 # ---------------------------------------------------------------------------------------------
 
-LIFECYCLE_STAGES: tuple[str, ...] = (
-    "subscriber",
-    "lead",
-    "marketingqualifiedlead",
-    "salesqualifiedlead",
-    "opportunity",
-    "customer",
-    "evangelist",
-    "other",
-)
-LIFECYCLE_OPTIONS: OptionList = (
-    ("subscriber", "Subscriber"),
-    ("lead", "Lead"),
-    ("marketingqualifiedlead", "Marketing Qualified Lead"),
-    ("salesqualifiedlead", "Sales Qualified Lead"),
-    ("opportunity", "Opportunity"),
-    ("customer", "Customer"),
-    ("evangelist", "Evangelist"),
-    ("other", "Other"),
-)
+_LIFECYCLE_LABELS: Mapping[str, str] = {
+    "subscriber": "Subscriber",
+    "lead": "Lead",
+    "marketingqualifiedlead": "Marketing Qualified Lead",
+    "salesqualifiedlead": "Sales Qualified Lead",
+    "opportunity": "Opportunity",
+    "customer": "Customer",
+    "evangelist": "Evangelist",
+    "other": "Other",
+}
+#: The stages in HubSpot's forward order (`hubspot_facts`), with their labels.
+LIFECYCLE_OPTIONS: OptionList = tuple((s, _LIFECYCLE_LABELS[s]) for s in LIFECYCLE_ORDER)
 LEAD_STATUS_OPTIONS: OptionList = _opts(
     "NEW",
     "OPEN",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+from connector.hubspot_facts import SEARCH_PAGE_MAX, SEARCH_RESULTS_CAP
 from connector.sandbox.schema import PropertySpec
 from connector.sandbox.store import Record, Store, normalise_filter_value
 from connector.sandbox.wire import bad_request
@@ -16,9 +17,7 @@ from connector.sandbox.wire import bad_request
 MAX_GROUPS = 5  # docs say 5 (the spec says 6): hubspot-api.md §2, §14
 MAX_FILTERS_PER_GROUP = 6
 MAX_FILTERS = 18
-MAX_LIMIT = 200
 DEFAULT_LIMIT = 10
-RESULT_CAP = 10_000  # HubSpot answers 400 for any page past the first 10,000 results
 MAX_BODY_CHARS = 3_000
 OPERATORS = frozenset(
     {
@@ -93,12 +92,12 @@ def parse_request(body: Mapping[str, Any], raw_length: int) -> SearchRequest:
         raise bad_request("Only one sort is allowed.")
     sort = _parse_sort(sorts[0]) if sorts else None
     limit = _int(body.get("limit"), DEFAULT_LIMIT, "limit")
-    if limit < 0 or limit > MAX_LIMIT:
-        raise bad_request(f"limit must be between 0 and {MAX_LIMIT} (got {limit}).")
+    if limit < 0 or limit > SEARCH_PAGE_MAX:
+        raise bad_request(f"limit must be between 0 and {SEARCH_PAGE_MAX} (got {limit}).")
     after = _int(body.get("after"), 0, "after")
-    if after >= RESULT_CAP:
+    if after >= SEARCH_RESULTS_CAP:
         raise bad_request(
-            f"The search endpoints are limited to {RESULT_CAP} total results; "
+            f"The search endpoints are limited to {SEARCH_RESULTS_CAP} total results; "
             f"after={after} pages beyond them."
         )
     props = body.get("properties")
@@ -271,7 +270,7 @@ def scan(store: Store, object_type: str, request: SearchRequest, now_ms: int) ->
 def page_bounds(request: SearchRequest, total: int) -> tuple[int, int, str | None]:
     """Slice [start, end) of the sorted hits and the next `after` (a string, as HubSpot sends)."""
     start = request.after
-    end = min(start + request.limit, total, RESULT_CAP)
+    end = min(start + request.limit, total, SEARCH_RESULTS_CAP)
     nxt = str(end) if end < total and request.limit > 0 else None
     return start, end, nxt
 

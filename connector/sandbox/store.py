@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from connector.hubspot_facts import LIFECYCLE_ORDER
 from connector.sandbox.associations import (
     BY_ID,
     PRIMARY_CONTACT_COMPANY,
@@ -26,7 +27,6 @@ from connector.sandbox.schema import (
     DEFAULT_GROUPS,
     DEFAULT_PROPERTIES,
     LAST_MODIFIED_PROPERTY,
-    LIFECYCLE_STAGES,
     OBJECT_TYPES,
     PropertySpec,
     parse_datetime_value,
@@ -35,7 +35,7 @@ from connector.sandbox.schema import (
 from connector.sandbox.wire import ApiError, bad_request, property_problem, validation_error
 
 LIFECYCLE = "lifecyclestage"
-_STAGE_RANK = {stage: rank for rank, stage in enumerate(LIFECYCLE_STAGES)}
+_STAGE_RANK = {stage: rank for rank, stage in enumerate(LIFECYCLE_ORDER)}
 # Ids of new records start above any seeded id so the two never collide.
 _FIRST_NEW_ID = 100_000_001
 

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
+from connector.hubspot_facts import LIFECYCLE_ORDER, SEARCH_RESULTS_CAP
 from connector.sandbox import FaultConfig
 from connector.sandbox import search as searching
 from connector.sandbox.clock import SandboxClock, iso_ms
 from connector.sandbox.indexed_search import find_indexed
-from connector.sandbox.schema import LIFECYCLE_STAGES
 from connector.sandbox.sorted_keys import CHUNK, SortedKeys
 from connector.sandbox.store import Store
 from tests.conftest import MakeSandbox
@@ -76,7 +76,7 @@ class RandomPortal:
         if rnd.random() < 0.5:
             props["jobtitle"] = " ".join(rnd.sample(WORDS, 2))
         if rnd.random() < 0.5:
-            props["lifecyclestage"] = rnd.choice(LIFECYCLE_STAGES[:4])
+            props["lifecyclestage"] = rnd.choice(LIFECYCLE_ORDER[:4])
         self.store.create("contacts", props)
         self.tick()
 
@@ -87,7 +87,7 @@ class RandomPortal:
             (
                 {"hs_lead_status": rnd.choice(LEAD_STATUSES)},
                 {"jobtitle": " ".join(rnd.sample(WORDS, 2))},
-                {"lifecyclestage": rnd.choice(LIFECYCLE_STAGES[:6])},
+                {"lifecyclestage": rnd.choice(LIFECYCLE_ORDER[:6])},
                 {"firstname": ""},
             )
         )
@@ -314,7 +314,7 @@ def test_more_than_ten_thousand_at_one_millisecond() -> None:
     )
     with store.lock:
         hits = find_indexed(store, "contacts", request, store.clock.now_ms())
-    assert hits is not None and hits.total > searching.RESULT_CAP
+    assert hits is not None and hits.total > SEARCH_RESULTS_CAP
 
 
 def test_odd_object_ids_fall_back_to_sorting_the_slice() -> None:
