@@ -76,6 +76,3 @@ class Router:
             if found:
                 return route, found.groupdict()
         return None
-
-    def allows_path(self, path: str) -> bool:
-        return any(r.pattern.match(path) for r in self._routes)

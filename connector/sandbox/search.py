@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
@@ -273,9 +273,3 @@ def page_bounds(request: SearchRequest, total: int) -> tuple[int, int, str | Non
     end = min(start + request.limit, total, SEARCH_RESULTS_CAP)
     nxt = str(end) if end < total and request.limit > 0 else None
     return start, end, nxt
-
-
-def select_properties(
-    object_type: str, requested: Sequence[str] | None, defaults: Sequence[str]
-) -> Sequence[str]:
-    return requested if requested else defaults

@@ -61,16 +61,6 @@ def complete(conn: Connection, portal: str, key: str, task_id: str) -> None:
         raise ValueError(f"handoff {key!r} already records task {existing.task_id}, not {task_id}")
 
 
-def release(conn: Connection, portal: str, key: str) -> bool:
-    """Delete a still-pending reservation (its task was never created); True if deleted."""
-    result = conn.execute(
-        handoffs.delete().where(
-            handoffs.c.portal == portal, handoffs.c.key == key, handoffs.c.status == "pending"
-        )
-    )
-    return int(result.rowcount) == 1
-
-
 def close(conn: Connection, portal: str, key: str) -> bool:
     """Mark the handoff's task done; True if it was open."""
     result = conn.execute(
@@ -138,16 +128,6 @@ def between(conn: Connection, portal: str, start: datetime, end: datetime) -> li
             handoffs.c.created_at < end,
         )
         .order_by(handoffs.c.created_at, handoffs.c.key)
-    )
-    return [_record(row) for row in rows]
-
-
-def for_contact(conn: Connection, portal: str, contact_id: str) -> list[HandoffRecord]:
-    """Every handoff of one contact, the newest first (for the re-handoff cool-down)."""
-    rows = conn.execute(
-        sa.select(handoffs)
-        .where(handoffs.c.portal == portal, handoffs.c.contact_id == contact_id)
-        .order_by(handoffs.c.created_at.desc(), handoffs.c.key)
     )
     return [_record(row) for row in rows]
 

@@ -2,9 +2,7 @@
 
 A lease is a row (portal, worker_id, expires_at). Taking it is one conditional upsert: insert,
 or take over the row when it is ours or expired. PostgreSQL row locks (and SQLite's single
-writer) make that atomic, so two workers racing for a portal cannot both win. `claim` picks
-several free portals at once with `SELECT … FOR UPDATE SKIP LOCKED`, so workers scanning the
-same portal list do not queue behind each other.
+writer) make that atomic, so two workers racing for a portal cannot both win.
 
 Times come from the callers' clocks, so workers must keep them in sync (NTP) and use a ttl much
 longer than the skew between them; a renewal well before expiry keeps a lease.
@@ -12,9 +10,7 @@ longer than the skew between them; a renewal well before expiry keeps a lease.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Final
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -22,9 +18,6 @@ from sqlalchemy.engine import Connection
 from connector.state.records import Lease
 from connector.state.schema import leases
 from connector.state.upsert import dialect_insert
-
-# Placeholder rows created by `claim` for portals never leased before are already expired.
-_NEVER: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _check_ttl(ttl: timedelta) -> None:
@@ -55,48 +48,6 @@ def acquire(
     return conn.execute(stmt.returning(leases.c.portal)).first() is not None
 
 
-def claim(
-    conn: Connection,
-    portals: Sequence[str],
-    *,
-    worker_id: str,
-    now: datetime,
-    ttl: timedelta,
-    limit: int,
-) -> list[str]:
-    """Lease up to `limit` of `portals` that are free (or already ours); returns them."""
-    _check_ttl(ttl)
-    wanted = list(dict.fromkeys(portals))
-    if not wanted or limit < 1:
-        return []
-    insert = dialect_insert(conn, leases)
-    conn.execute(
-        insert.on_conflict_do_nothing(index_elements=[leases.c.portal]),
-        [
-            {"portal": p, "worker_id": "", "acquired_at": _NEVER, "expires_at": _NEVER}
-            for p in wanted
-        ],
-    )
-    free = conn.execute(
-        sa.select(leases.c.portal)
-        .where(
-            leases.c.portal.in_(wanted),
-            sa.or_(leases.c.expires_at <= now, leases.c.worker_id == worker_id),
-        )
-        .order_by(leases.c.expires_at, leases.c.portal)
-        .limit(limit)
-        .with_for_update(skip_locked=True)  # ignored by SQLite, whose writers are serialised
-    ).scalars()
-    taken = list(free)
-    if taken:
-        conn.execute(
-            leases.update()
-            .where(leases.c.portal.in_(taken))
-            .values(worker_id=worker_id, acquired_at=now, expires_at=now + ttl)
-        )
-    return taken
-
-
 def renew(conn: Connection, portal: str, *, worker_id: str, now: datetime, ttl: timedelta) -> bool:
     """Extend our unexpired lease; False if it expired or another worker holds it (stop work)."""
     _check_ttl(ttl)
@@ -123,7 +74,7 @@ def release(conn: Connection, portal: str, worker_id: str) -> bool:
 def holder(conn: Connection, portal: str) -> Lease | None:
     """The current lease row, expired or not (None if nobody ever held it or it was released)."""
     row = conn.execute(sa.select(leases).where(leases.c.portal == portal)).one_or_none()
-    if row is None or not row.worker_id:
+    if row is None:
         return None
     return Lease(
         portal=row.portal,

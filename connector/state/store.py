@@ -242,11 +242,6 @@ class StateStore:
         with self._begin() as conn:
             handoffs.complete(conn, portal, key, task_id)
 
-    def release_handoff(self, portal: str, key: str) -> bool:
-        """Drop a "pending" reservation whose task was never created; True if dropped."""
-        with self._begin() as conn:
-            return handoffs.release(conn, portal, key)
-
     def close_handoff(self, portal: str, key: str) -> bool:
         """Mark the handoff "closed" (its task is done); True if it was open."""
         with self._begin() as conn:
@@ -280,11 +275,6 @@ class StateStore:
         with self._begin() as conn:
             return handoffs.between(conn, portal, start, end)
 
-    def handoffs_for_contact(self, portal: str, contact_id: str) -> list[HandoffRecord]:
-        """A contact's handoffs, newest first."""
-        with self._begin() as conn:
-            return handoffs.for_contact(conn, portal, contact_id)
-
     def sdr_round_robin_state(self, portal: str) -> dict[str, float]:
         """The round-robin counters per SDR (empty before the first handoff)."""
         with self._begin() as conn:
@@ -312,19 +302,6 @@ class StateStore:
         """Take (or extend) the portal's lease; False while another worker holds it."""
         with self._begin() as conn:
             return leases.acquire(conn, portal, worker_id=worker_id, now=now, ttl=ttl)
-
-    def claim_leases(
-        self,
-        portals: Sequence[str],
-        *,
-        worker_id: str,
-        now: datetime,
-        ttl: timedelta,
-        limit: int,
-    ) -> list[str]:
-        """Lease up to `limit` free portals (FOR UPDATE SKIP LOCKED on PostgreSQL)."""
-        with self._begin() as conn:
-            return leases.claim(conn, portals, worker_id=worker_id, now=now, ttl=ttl, limit=limit)
 
     def renew_lease(self, portal: str, *, worker_id: str, now: datetime, ttl: timedelta) -> bool:
         """Extend our lease; False means it was lost: stop before writing anything more."""

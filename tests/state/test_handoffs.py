@@ -52,16 +52,6 @@ def test_complete_records_the_task_once(store: StateStore) -> None:
         store.complete_handoff("p", "unknown", "task-1")
 
 
-def test_release_only_drops_pending_reservations(store: StateStore) -> None:
-    store.reserve_handoff("p", handoff("pending"))
-    store.reserve_handoff("p", handoff("created"))
-    store.complete_handoff("p", "created", "t1")
-    assert store.release_handoff("p", "pending")
-    assert not store.release_handoff("p", "created")
-    assert store.get_handoff("p", "pending") is None
-    assert store.reserve_handoff("p", handoff("pending"))  # can be reserved again
-
-
 def test_open_handoffs_close_and_reassign(store: StateStore) -> None:
     store.reserve_handoff("p", handoff("late", due_at=T0 + timedelta(days=5)))
     store.reserve_handoff("p", handoff("soon", due_at=T0 + timedelta(hours=4)))
@@ -95,13 +85,6 @@ def test_handoffs_between_is_half_open_and_ordered(store: StateStore) -> None:
     store.reserve_handoff("q", handoff("other", created_at=T0 + timedelta(hours=1)))
     found = store.handoffs_between("p", T0 + timedelta(hours=1), T0 + timedelta(hours=3))
     assert [h.key for h in found] == ["h1", "h2"]
-
-
-def test_handoffs_for_contact_newest_first(store: StateStore) -> None:
-    store.reserve_handoff("p", handoff("first", created_at=T0))
-    store.reserve_handoff("p", handoff("second", created_at=T0 + timedelta(days=30)))
-    store.reserve_handoff("p", handoff("someone-else", contact_id="202"))
-    assert [h.key for h in store.handoffs_for_contact("p", "101")] == ["second", "first"]
 
 
 def test_round_robin_state_round_trips(store: StateStore) -> None:

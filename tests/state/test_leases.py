@@ -58,18 +58,6 @@ def test_ttl_must_be_positive(store: StateStore) -> None:
         store.acquire_lease("p", worker_id="a", now=T0, ttl=timedelta(0))
 
 
-def test_claim_takes_free_portals_only(store: StateStore) -> None:
-    assert store.acquire_lease("p2", worker_id="b", now=T0, ttl=TTL)
-    claimed = store.claim_leases(["p1", "p2", "p3"], worker_id="a", now=T0, ttl=TTL, limit=5)
-    assert claimed == ["p1", "p3"]
-    assert store.claim_leases(["p1", "p2", "p3"], worker_id="c", now=T0, ttl=TTL, limit=5) == []
-    later = T0 + TTL
-    assert store.claim_leases(["p1", "p2", "p3"], worker_id="c", now=later, ttl=TTL, limit=2) == [
-        "p1",
-        "p2",
-    ]
-
-
 def _race_for_lease(stores: list[StateStore], now: datetime) -> list[bool]:
     barrier = threading.Barrier(len(stores))
     results = [False] * len(stores)
@@ -96,36 +84,6 @@ def test_two_workers_race_for_one_portal(db_url: str) -> None:
             assert sorted(results) == [False, True]
             holder = stores[0].lease_holder("p")
             assert holder is not None and holder.worker_id == f"w{results.index(True)}"
-    finally:
-        for opened in stores:
-            opened.close()
-
-
-def test_claims_by_concurrent_workers_are_disjoint(db_url: str) -> None:
-    portals = [f"portal-{i}" for i in range(40)]
-    stores = [StateStore.connect(db_url) for _ in range(3)]
-    claimed: list[list[str]] = [[], [], []]
-    barrier = threading.Barrier(3)
-    try:
-
-        def claim(index: int) -> None:
-            barrier.wait()
-            for _ in range(10):
-                claimed[index] += stores[index].claim_leases(
-                    portals, worker_id=f"w{index}", now=T0, ttl=TTL, limit=3
-                )
-
-        threads = [threading.Thread(target=claim, args=(i,)) for i in range(3)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        everything = claimed[0] + claimed[1] + claimed[2]
-        # A worker may re-claim its own portal (it is "ours"), never another worker's.
-        owners = {p: i for i in range(3) for p in claimed[i]}
-        for index in range(3):
-            assert all(owners[p] == index for p in claimed[index])
-        assert set(everything) == set(portals)
     finally:
         for opened in stores:
             opened.close()
