@@ -77,6 +77,9 @@ def sandbox_env(sandbox: Sandbox, state: Path) -> dict[str, str]:
         "CONNECTOR_RULES_FILE": str(REPO / "config" / "rules.yaml"),
         "CONNECTOR_SLA_FILE": str(REPO / "config" / "sla.yaml"),
         "CONNECTOR_SEARCH_LAG_SECONDS": "0",
+        # The sandbox runs at the unlimited tier: the client-side limiter would only add sleeps.
+        "CONNECTOR_REQUESTS_PER_10S": "1000",
+        "CONNECTOR_SEARCH_PER_SECOND": "50",
     }
 
 

@@ -1,9 +1,10 @@
-"""`connector sync` in a child process that kills itself (SIGKILL) at a named point.
+"""A `connector` command in a child process that signals itself at a named point.
 
-Usage: python -m tests.sync.crash_child POINT N
+Usage: python -m tests.sync.crash_child SIGNAL POINT N [COMMAND ...]   (default command: sync)
 
-The process dies at the N-th time it reaches POINT, exactly as a kill from outside would leave
-it (no `finally`, no flush, no commit), but at a known place instead of a random instant:
+At the N-th time the process reaches POINT it sends itself SIGNAL: KILL leaves it exactly as a
+kill from outside would (no `finally`, no flush, no commit), TERM asks it to stop as a platform
+does on deploy; either at a known place instead of a random instant. The points:
 
 - `pull`: before the N-th search request (earlier pages scored, reserved and being written);
 - `score-write`: after HubSpot accepted the N-th batch of score properties (memory not saved);
@@ -49,7 +50,7 @@ POINTS: dict[str, tuple[str, str, Callable[[Any], bool]]] = {
 }
 
 
-def arm(point: str, nth: int) -> None:
+def arm(signum: signal.Signals, point: str, nth: int) -> None:
     method, when, counts = POINTS[point]
     original = getattr(HubSpotGateway, method)
     seen = 0
@@ -64,15 +65,15 @@ def arm(point: str, nth: int) -> None:
                 seen += 1
                 fire = seen == nth
         if fire and when == "before":
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getpid(), signum)
         result = original(self, *args, **kwargs)
-        if fire:
-            os.kill(os.getpid(), signal.SIGKILL)
+        if fire and when == "after":
+            os.kill(os.getpid(), signum)
         return result
 
     setattr(HubSpotGateway, method, dying)
 
 
 if __name__ == "__main__":
-    arm(sys.argv[1], int(sys.argv[2]))
-    sys.exit(main(["sync"]))
+    arm(signal.Signals[f"SIG{sys.argv[1]}"], sys.argv[2], int(sys.argv[3]))
+    sys.exit(main(sys.argv[4:] or ["sync"]))

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+import connector.sync.commands as commands
+from connector.hubspot import HubSpotGateway
 from connector.sandbox import FaultConfig, Sandbox
 from tests.conftest import MakeSandbox
 from tests.sync.conftest import Connector
 
 SCORE = "qualification_score"
 UPDATE_PATH = "/crm/v3/objects/contacts/batch/update"
+#: Enough for a millisecond past the search cap, and a thousand contacts on either side of it.
+CONTACTS = 14_000
 
 
 def last_summary(connector: Connector) -> dict[str, Any]:
@@ -39,25 +41,28 @@ def calls(sandbox: Sandbox, fragment: str) -> int:
 
 @pytest.mark.slow
 def test_every_contact_scored_once_across_a_shared_millisecond_short_pages_and_lag(
-    make_sandbox: MakeSandbox, make_connector: Any
+    make_sandbox: MakeSandbox, make_connector: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # 12,000 contacts share one millisecond: more than the 10,000 results a query can page to.
     sandbox = make_sandbox(
-        contacts=25_000,
+        contacts=CONTACTS,
         search_lag_ms=1_000,
         faults=FaultConfig(seed=11, short_page_rate=0.2, only_paths=("/search",)),
     )
     ids = sandbox.store.all_ids("contacts")
     shared = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)
-    sandbox.store.set_modified("contacts", ids[5_000:17_000], shared)  # 12,000 in one ms
+    sandbox.store.set_modified("contacts", ids[1_000:13_000], shared)
     connector = make_connector(sandbox, lag_seconds=3)
+    # One clock for the connector and the sandbox, moved by the test instead of waited for.
+    monkeypatch.setattr(commands, "_now", sandbox.clock.now)
     assert connector.run("setup").code == 0
-    time.sleep(1.2)  # let the forced timestamps become searchable (sandbox search lag)
+    # Past both lags (the sandbox's search lag, the connector's window lag): every contact the
+    # seed stamped is in the first run's window, and only edits made during the run are not.
+    sandbox.clock.advance(timedelta(seconds=4))
 
     edited = ids[-40:]
-    editor = threading.Thread(target=_edit_during_run, args=(sandbox, edited), daemon=True)
-    editor.start()
+    edit_at_search_call(monkeypatch, 30, sandbox, edited)  # a user edits during the run
     first = connector.run("sync")
-    editor.join(timeout=60)
 
     assert first.code == 0, first.err
     summary = last_summary(connector)
@@ -66,7 +71,7 @@ def test_every_contact_scored_once_across_a_shared_millisecond_short_pages_and_l
     # run owns them. Every other contact is pulled, scored and written exactly once.
     missed = set(unscored(sandbox))
     assert missed <= set(edited)
-    assert summary["pulled"] == 25_000 - len(missed)
+    assert summary["pulled"] == CONTACTS - len(missed)
     assert summary["scored"] == summary["pulled"]
     assert summary["written"] == summary["pulled"]  # nothing was scored before: each once
     assert summary["millisecond_drains"] >= 1
@@ -79,7 +84,7 @@ def test_every_contact_scored_once_across_a_shared_millisecond_short_pages_and_l
     store.close()
     assert cursor_after_first is not None and cursor_after_first.ts >= shared
 
-    time.sleep(4.5)  # past the connector's lag: the mid-run edits are now inside the window
+    sandbox.clock.advance(timedelta(seconds=4.5))  # past the lag: the edits are in the window
     second = connector.run("sync")
     assert second.code == 0, second.err
     store = connector.store()
@@ -93,12 +98,22 @@ def test_every_contact_scored_once_across_a_shared_millisecond_short_pages_and_l
     assert (sandbox.store.get("contacts", edited[0]) or {})["jobtitle"] == "Chief Executive Officer"
 
 
-def _edit_during_run(sandbox: Sandbox, ids: list[str]) -> None:
-    deadline = time.monotonic() + 60
-    while calls(sandbox, "/search") < 30 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    for cid in ids:
-        sandbox.store.update("contacts", cid, {"jobtitle": "Chief Executive Officer"})
+def edit_at_search_call(
+    monkeypatch: pytest.MonkeyPatch, nth: int, sandbox: Sandbox, ids: list[str]
+) -> None:
+    """Edit the contacts in HubSpot just before the run's `nth` search request."""
+    search = HubSpotGateway.search_contacts_modified
+    seen = 0
+
+    def searching(self: HubSpotGateway, **kwargs: Any) -> Any:
+        nonlocal seen
+        seen += 1
+        if seen == nth:
+            for cid in ids:
+                sandbox.store.update("contacts", cid, {"jobtitle": "Chief Executive Officer"})
+        return search(self, **kwargs)
+
+    monkeypatch.setattr(HubSpotGateway, "search_contacts_modified", searching)
 
 
 def test_second_run_with_nothing_changed_costs_at_most_two_calls(
@@ -125,13 +140,14 @@ def test_second_run_with_nothing_changed_costs_at_most_two_calls(
 
 
 def test_our_own_writes_come_back_once_and_cost_no_write(
-    make_sandbox: MakeSandbox, make_connector: Any
+    make_sandbox: MakeSandbox, make_connector: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox = make_sandbox(contacts=400)
     connector = make_connector(sandbox, lag_seconds=0)
+    monkeypatch.setattr(commands, "_now", sandbox.clock.now)
     assert connector.run("setup").code == 0
     assert connector.run("sync").code == 0
-    time.sleep(0.05)
+    sandbox.clock.advance(timedelta(milliseconds=50))  # the writes are behind the next `until`
     echo = connector.run("sync")
     assert echo.code == 0, echo.err
     summary = last_summary(connector)

@@ -83,7 +83,7 @@ def test_a_run_killed_at_any_step_leaves_exactly_one_task_per_handoff(
     env = {**os.environ, **sandbox_env(sandbox, state), "CONNECTOR_LOG_LEVEL": "WARNING"}
 
     victim = subprocess.run(
-        [sys.executable, "-m", "tests.sync.crash_child", point, str(nth)],
+        [sys.executable, "-m", "tests.sync.crash_child", "KILL", point, str(nth)],
         env=env,
         cwd=REPO,
         capture_output=True,
