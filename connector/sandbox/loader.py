@@ -1,4 +1,4 @@
-"""Load a generated portal (the `seed` package) into the store, keeping the seed's own timestamps."""
+"""Load a generated portal (the `seed` package) into the store, keeping its own timestamps."""
 
 from __future__ import annotations
 
