@@ -33,7 +33,8 @@ from connector.hubspot.models import (
 )
 from connector.hubspot_facts import BATCH_MAX_INPUTS, LIST_PAGE_MAX, SEARCH_PAGE_MAX
 from connector.state import HandoffRecord
-from connector.sync.ports import HubSpotPort
+from connector.sync.ports import HubSpotPort, SyncState
+from connector.sync.scratch_state import ScratchState
 
 TASK_ID_PREFIX = "dry-run-task-"
 
@@ -179,6 +180,22 @@ class RecordingPort:
 
     def reset_stats(self) -> None:
         self._real.reset_stats()
+
+
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    """A dry run's two seams, the port and the store its stages write through, and its report."""
+
+    port: RecordingPort
+    store: ScratchState
+    real: HubSpotPort
+
+    @classmethod
+    def over(cls, port: HubSpotPort, store: SyncState) -> DryRun:
+        return cls(RecordingPort(port), ScratchState(store), port)
+
+    def report(self) -> list[PlannedChange]:
+        return planned_changes(self.port, self.real, self.store.handoffs_made())
 
 
 def planned_changes(

@@ -13,11 +13,10 @@ from connector.rules import RuleSet, load_rules
 from connector.rules.sla_config import SlaConfig, load_sla_config
 from connector.settings import Settings
 from connector.state import StateStore
-from connector.sync.dry_run import RecordingPort, planned_changes
+from connector.sync.dry_run import DryRun
 from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.properties import ScoreProperties
 from connector.sync.run import RunResult, SyncOptions, SyncRun
-from connector.sync.scratch_state import ScratchState
 from connector.sync.sources import Budgets
 
 #: State-store document recording that the score properties exist in HubSpot.
@@ -95,19 +94,15 @@ class Services:
 
 @dataclass(slots=True)
 class WiredRun:
-    """A run with the port and store it writes through; a dry run's also builds its report."""
+    """A run, and for a dry run the seams it wrote through, which make its report."""
 
     run: SyncRun
-    recorder: RecordingPort | None = None
-    scratch: ScratchState | None = None
-    real_port: HubSpotPort | None = None
+    dry: DryRun | None = None
 
     def execute(self) -> RunResult:
         result = self.run.execute()
-        if self.recorder is not None and self.scratch is not None and self.real_port is not None:
-            result.changes = planned_changes(
-                self.recorder, self.real_port, self.scratch.handoffs_made()
-            )
+        if self.dry is not None:
+            result.changes = self.dry.report()
         return result
 
 
@@ -138,5 +133,5 @@ def build_run(
 
     if not dry_run:
         return WiredRun(run(services.gateway, services.store))
-    recorder, scratch = RecordingPort(services.gateway), ScratchState(services.store)
-    return WiredRun(run(recorder, scratch), recorder, scratch, services.gateway)
+    dry = DryRun.over(services.gateway, services.store)
+    return WiredRun(run(dry.port, dry.store), dry)
