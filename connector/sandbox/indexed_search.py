@@ -28,10 +28,11 @@ from typing import Any
 
 from connector.hubspot_facts import SEARCH_RESULTS_CAP
 from connector.sandbox import search as searching
+from connector.sandbox.catalogue import normalise_filter_value
 from connector.sandbox.modified_index import ID_PROPERTY, Key, ModifiedIndex
 from connector.sandbox.schema import LAST_MODIFIED_PROPERTY
 from connector.sandbox.sorted_keys import SortedKeys
-from connector.sandbox.store import Record, Store, normalise_filter_value
+from connector.sandbox.store import Record, Store
 
 RANGE_OPERATORS = frozenset({"EQ", "GT", "GTE", "LT", "LTE", "BETWEEN"})
 # A slice that is not in result order is re-sorted by id, then sorted as the scan sorts: worth
@@ -68,7 +69,7 @@ def find_indexed(
     if len(request.filter_groups) != 1:
         return None
     prop = LAST_MODIFIED_PROPERTY[object_type]
-    if searching.key_function(store.spec(object_type, prop)) is not str:
+    if searching.key_function(store.catalogue.spec(object_type, prop)) is not str:
         return None  # the index orders values as strings; so must the filters
     group = request.filter_groups[0]
     bounds = [f for f in group if f["propertyName"] == prop and _op(f) in RANGE_OPERATORS]
@@ -113,7 +114,7 @@ def _op(raw: Mapping[str, Any]) -> str:
 
 def _ids_are_object_ids(store: Store, object_type: str, index: ModifiedIndex) -> bool:
     """Whether hs_object_id compares as the records' numeric ids (so id order is its order)."""
-    spec = store.spec(object_type, ID_PROPERTY)
+    spec = store.catalogue.spec(object_type, ID_PROPERTY)
     return spec is not None and spec.type == "number" and not index.odd_ids
 
 
@@ -126,7 +127,7 @@ def _narrow_by_value(
     hi: int,
 ) -> tuple[int, int]:
     """Intersect [lo, hi) with the keys one last-modified filter accepts."""
-    spec = store.spec(object_type, str(raw["propertyName"]))
+    spec = store.catalogue.spec(object_type, str(raw["propertyName"]))
     value = normalise_filter_value(spec, str(raw.get("value", "")))
     op = _op(raw)
     if op == "EQ":
@@ -155,7 +156,7 @@ def _narrow_by_id(
     hi: int,
 ) -> tuple[int, int]:
     """Intersect [lo, hi), all keys of one instant, with what an hs_object_id filter accepts."""
-    spec = store.spec(object_type, ID_PROPERTY)
+    spec = store.catalogue.spec(object_type, ID_PROPERTY)
     value = searching.number(normalise_filter_value(spec, str(raw.get("value", ""))))
     op = _op(raw)
     if value != value:  # NaN: an unparsable number matches nothing, as in the scan

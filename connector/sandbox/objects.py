@@ -62,7 +62,7 @@ def serialize(
     for name in wanted:
         if name in source:
             out[name] = source[name]
-        elif store.spec(object_type, name) is not None:
+        elif store.catalogue.spec(object_type, name) is not None:
             out[name] = None
     updated = source.get(LAST_MODIFIED_PROPERTY[object_type]) or iso_ms(rec.updated_ms)
     body: JsonDict = {

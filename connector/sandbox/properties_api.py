@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from connector.sandbox.catalogue import GroupDef, PropertyDef
 from connector.sandbox.clock import iso_ms
 from connector.sandbox.config import OBJECT_TYPE_IDS, canonical_object_type
 from connector.sandbox.objects import object_type_of
 from connector.sandbox.portal import Portal
 from connector.sandbox.routing import Reply, Request
 from connector.sandbox.schema import OBJECT_TYPES, PROPERTY_TYPES, PropertySpec
-from connector.sandbox.store import GroupDef, PropertyDef, Store
+from connector.sandbox.store import Store
 from connector.sandbox.wire import (
     ApiError,
     JsonDict,
@@ -89,7 +90,7 @@ def list_properties(portal: Portal, req: Request) -> Reply:
     object_type = object_type_of(req)
     archived = (req.query_one("archived") or "").lower() == "true"
     with portal.store.lock:
-        defs = list(portal.store.properties[object_type].values())
+        defs = list(portal.store.catalogue.properties[object_type].values())
         results = [property_json(d, i) for i, d in enumerate(defs) if d.archived == archived]
     return Reply(200, {"results": results})
 
@@ -97,7 +98,7 @@ def list_properties(portal: Portal, req: Request) -> Reply:
 def get_property(portal: Portal, req: Request) -> Reply:
     object_type = object_type_of(req)
     with portal.store.lock:
-        defs = portal.store.properties[object_type]
+        defs = portal.store.catalogue.properties[object_type]
         name = req.params["propertyName"]
         found = defs.get(name)
         if found is None or found.archived:
@@ -115,7 +116,7 @@ def _spec_from_input(store: Store, object_type: str, raw: Any) -> PropertySpec:
         raise bad_request(f"Unknown property type {raw['type']!r}.")
     if raw["fieldType"] not in FIELD_TYPES:
         raise bad_request(f"Unknown fieldType {raw['fieldType']!r}.")
-    if raw["groupName"] not in store.groups[object_type]:
+    if raw["groupName"] not in store.catalogue.groups[object_type]:
         raise bad_request(f"Property group {raw['groupName']!r} does not exist.")
     options = tuple(
         (str(o["value"]), str(o.get("label", o["value"]))) for o in raw.get("options") or []
@@ -137,20 +138,22 @@ def _spec_from_input(store: Store, object_type: str, raw: Any) -> PropertySpec:
 def _create_property(portal: Portal, object_type: str, raw: Any) -> PropertyDef:
     store = portal.store
     spec = _spec_from_input(store, object_type, raw)
-    if store.custom_property_count(object_type) >= portal.config.custom_property_limit:
+    if store.catalogue.custom_property_count(object_type) >= portal.config.custom_property_limit:
         raise bad_request(
             f"You have reached the limit of {portal.config.custom_property_limit} custom "
             f"properties for {object_type}.",
             "VALIDATION_ERROR",
         )
-    return store.add_property(object_type, spec)
+    return store.catalogue.add_property(object_type, spec, store.clock.now_ms())
 
 
 def create_property(portal: Portal, req: Request) -> Reply:
     object_type = object_type_of(req)
     with portal.store.lock:
         created = _create_property(portal, object_type, req.body)
-        return Reply(201, property_json(created, len(portal.store.properties[object_type]) - 1))
+        return Reply(
+            201, property_json(created, len(portal.store.catalogue.properties[object_type]) - 1)
+        )
 
 
 def batch_create_properties(portal: Portal, req: Request) -> Reply:
@@ -165,7 +168,9 @@ def batch_create_properties(portal: Portal, req: Request) -> Reply:
                 name = str((raw or {}).get("name", ""))
                 errors.append(standard_error(exc.category, exc.message, {"propertyName": [name]}))
                 continue
-            results.append(property_json(created, len(portal.store.properties[object_type]) - 1))
+            results.append(
+                property_json(created, len(portal.store.catalogue.properties[object_type]) - 1)
+            )
     body = batch_body(results, errors, portal.clock.now_ms())
     return Reply(207 if errors else 201, body)
 
@@ -174,7 +179,7 @@ def batch_read_properties(portal: Portal, req: Request) -> Reply:
     object_type = object_type_of(req)
     names = [str((i or {}).get("name", "")) for i in (req.body or {}).get("inputs") or []]
     with portal.store.lock:
-        defs = portal.store.properties[object_type]
+        defs = portal.store.catalogue.properties[object_type]
         order = list(defs)
         results = [property_json(defs[n], order.index(n)) for n in names if n in defs]
         missing = [n for n in names if n not in defs]
@@ -191,7 +196,7 @@ def update_property(portal: Portal, req: Request) -> Reply:
     name = req.params["propertyName"]
     body = req.body or {}
     with portal.store.lock:
-        defs = portal.store.properties[object_type]
+        defs = portal.store.catalogue.properties[object_type]
         found = defs.get(name)
         if found is None or found.archived:
             raise not_found(f"Unable to find property {name} for object type {object_type}")
@@ -207,20 +212,20 @@ def update_property(portal: Portal, req: Request) -> Reply:
             changes["options"] = tuple(
                 (str(o["value"]), str(o.get("label", o["value"]))) for o in body["options"] or []
             )
-        updated = portal.store.replace_spec(object_type, name, **changes)
+        updated = portal.store.catalogue.replace_spec(object_type, name, **changes)
         return Reply(200, property_json(updated, list(defs).index(name)))
 
 
 def list_groups(portal: Portal, req: Request) -> Reply:
     object_type = object_type_of(req)
     with portal.store.lock:
-        results = [_group_json(g) for g in portal.store.groups[object_type].values()]
+        results = [_group_json(g) for g in portal.store.catalogue.groups[object_type].values()]
     return Reply(200, {"results": results})
 
 
 def get_group(portal: Portal, req: Request) -> Reply:
     object_type = object_type_of(req)
-    group = portal.store.groups[object_type].get(req.params["groupName"])
+    group = portal.store.catalogue.groups[object_type].get(req.params["groupName"])
     if group is None:
         raise not_found(f"Unable to find property group {req.params['groupName']}")
     return Reply(200, _group_json(group))
@@ -232,7 +237,7 @@ def create_group(portal: Portal, req: Request) -> Reply:
     if not body.get("name") or not body.get("label"):
         raise bad_request("Missing required fields: name, label")
     with portal.store.lock:
-        groups = portal.store.groups[object_type]
+        groups = portal.store.catalogue.groups[object_type]
         if body["name"] in groups:
             raise ApiError(
                 409,
@@ -247,7 +252,7 @@ def create_group(portal: Portal, req: Request) -> Reply:
 def custom_property_limits(portal: Portal, req: Request) -> Reply:
     limit = portal.config.custom_property_limit
     with portal.store.lock:
-        usage = {t: portal.store.custom_property_count(t) for t in OBJECT_TYPES}
+        usage = {t: portal.store.catalogue.custom_property_count(t) for t in OBJECT_TYPES}
     return Reply(
         200,
         {

@@ -10,8 +10,9 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from connector.hubspot_facts import SEARCH_PAGE_MAX, SEARCH_RESULTS_CAP
+from connector.sandbox.catalogue import normalise_filter_value
 from connector.sandbox.schema import PropertySpec
-from connector.sandbox.store import Record, Store, normalise_filter_value
+from connector.sandbox.store import Record, Store
 from connector.sandbox.wire import bad_request
 
 MAX_GROUPS = 5  # docs say 5 (the spec says 6): hubspot-api.md §2, §14
@@ -152,7 +153,7 @@ def compile_filters(store: Store, object_type: str, request: SearchRequest) -> P
 def _filter(store: Store, object_type: str, raw: Mapping[str, Any]) -> Predicate:
     name = str(raw["propertyName"])
     op = str(raw.get("operator", "EQ"))
-    spec = store.spec(object_type, name)
+    spec = store.catalogue.spec(object_type, name)
     if op == "HAS_PROPERTY":
         return lambda p: bool(p.get(name))
     if op == "NOT_HAS_PROPERTY":
@@ -248,7 +249,7 @@ def sort_records(
     if sort is None:
         return hits
     name, descending = sort
-    key = key_function(store.spec(object_type, name))
+    key = key_function(store.catalogue.spec(object_type, name))
     present = [h for h in hits if h[1].get(name)]
     missing = [h for h in hits if not h[1].get(name)]
     present.sort(key=lambda h: key(h[1][name]), reverse=descending)

@@ -1,8 +1,8 @@
-"""The portal's data: records by object type, property definitions, owners and associations.
+"""The portal's data: records by object type, owners and associations.
 
 One re-entrant lock guards everything; handlers and tests hold it for a whole operation so a
-batch is applied atomically. Property values are kept as HubSpot sends them: strings, with
-datetimes normalised to ISO-8601 UTC milliseconds so that they also sort as strings.
+batch is applied atomically. Property definitions, and the checks and normal form of the values
+written, are the `Catalogue`'s (catalogue.py).
 """
 
 from __future__ import annotations
@@ -10,32 +10,25 @@ from __future__ import annotations
 import bisect
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from connector.hubspot_facts import LIFECYCLE_ORDER
 from connector.sandbox.associations import (
     BY_ID,
     PRIMARY_CONTACT_COMPANY,
     AssociationStore,
 )
+from connector.sandbox.catalogue import Catalogue, check_lifecycle
 from connector.sandbox.clock import SandboxClock, iso_ms, to_ms
 from connector.sandbox.modified_index import ModifiedIndex
 from connector.sandbox.schema import (
     CREATED_PROPERTY,
-    DEFAULT_GROUPS,
-    DEFAULT_PROPERTIES,
     LAST_MODIFIED_PROPERTY,
     OBJECT_TYPES,
-    PropertySpec,
-    parse_datetime_value,
-    value_error,
 )
-from connector.sandbox.wire import ApiError, bad_request, property_problem, validation_error
+from connector.sandbox.wire import ApiError, bad_request
 
-LIFECYCLE = "lifecyclestage"
-_STAGE_RANK = {stage: rank for rank, stage in enumerate(LIFECYCLE_ORDER)}
 # Ids of new records start above any seeded id so the two never collide.
 _FIRST_NEW_ID = 100_000_001
 
@@ -50,25 +43,6 @@ class Record:
     updated_ms: int
     indexed: dict[str, str] | None = None
     index_due_ms: int | None = None
-
-
-@dataclass(slots=True)
-class PropertyDef:
-    """A property definition plus its bookkeeping (creation time, display order)."""
-
-    spec: PropertySpec
-    created_ms: int
-    display_order: int = -1
-    archived: bool = False
-    option_order: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class GroupDef:
-    name: str
-    label: str
-    display_order: int = -1
-    archived: bool = False
 
 
 class Store:
@@ -92,33 +66,7 @@ class Store:
         }
         self._emails: dict[str, str] = {}
         self._next_id = _FIRST_NEW_ID
-        self.properties: dict[str, dict[str, PropertyDef]] = {}
-        self.groups: dict[str, dict[str, GroupDef]] = {}
-        self._load_catalogue()
-
-    # -- catalogue -------------------------------------------------------------------------
-
-    def _load_catalogue(self) -> None:
-        start = self.clock.now_ms()
-        for object_type in OBJECT_TYPES:
-            self.properties[object_type] = {
-                s.name: PropertyDef(s, start) for s in DEFAULT_PROPERTIES[object_type]
-            }
-            self.groups[object_type] = {
-                name: GroupDef(name, label, order)
-                for order, (name, label) in enumerate(DEFAULT_GROUPS[object_type])
-            }
-
-    def spec(self, object_type: str, name: str) -> PropertySpec | None:
-        found = self.properties[object_type].get(name)
-        return None if found is None or found.archived else found.spec
-
-    def custom_property_count(self, object_type: str) -> int:
-        return sum(
-            1
-            for p in self.properties[object_type].values()
-            if not p.spec.hubspot_defined and not p.archived
-        )
+        self.catalogue = Catalogue(self.lock, clock.now_ms())
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -203,65 +151,13 @@ class Store:
         self, object_type: str, props: Mapping[str, Any], *, creating: bool
     ) -> dict[str, str]:
         """Check values as HubSpot does and normalise them; raise HubSpot's 400 otherwise."""
-        problems: list[dict[str, Any]] = []
-        clean: dict[str, str] = {}
-        for name, raw in props.items():
-            value = "" if raw is None else raw if isinstance(raw, str) else _stringify(raw)
-            spec = self.spec(object_type, name)
-            if spec is None:
-                problems.append(
-                    property_problem(
-                        name, "PROPERTY_DOESNT_EXIST", f'Property "{name}" does not exist'
-                    )
-                )
-                continue
-            if spec.read_only and not (creating and name == CREATED_PROPERTY[object_type]):
-                problems.append(
-                    property_problem(
-                        name,
-                        "READ_ONLY_VALUE",
-                        f'"{name}" is a read only property; its value cannot be set.',
-                    )
-                )
-                continue
-            reason = value_error(spec, value)
-            if reason is None and spec.name == "hubspot_owner_id" and value:
-                # Owner ids are the options of hubspot_owner_id (external options).
-                reason = None if value in self.owner_ids else f"{value!r} is not a valid owner id"
-            if reason is not None:
-                code = {
-                    "number": "INVALID_DECIMAL",
-                    "enumeration": "INVALID_OPTION",
-                    "bool": "INVALID_BOOLEAN",
-                    "datetime": "INVALID_DATE",
-                    "date": "INVALID_DATE",
-                }.get(spec.type, "INVALID_VALUE")
-                problems.append(property_problem(name, code, reason))
-                continue
-            clean[name] = _normalise(spec, value)
-        if problems:
-            raise validation_error(problems)
-        return clean
+        return self.catalogue.validate(
+            object_type, props, creating=creating, owner_ids=self.owner_ids
+        )
 
     def check_lifecycle(self, current: Mapping[str, str], clean: dict[str, str]) -> None:
         """Apply the forward-only rule: drop (or reject) a backward `lifecyclestage` write."""
-        new = clean.get(LIFECYCLE)
-        old = current.get(LIFECYCLE, "")
-        if not new or not old or new == old:
-            return
-        if _STAGE_RANK.get(new, -1) < _STAGE_RANK.get(old, -1):
-            if self.lifecycle_backward == "error":
-                raise validation_error(
-                    [
-                        property_problem(
-                            LIFECYCLE,
-                            "INVALID_OPTION",
-                            f"{new} is before the current stage {old}; clear lifecyclestage "
-                            "first to move it backward",
-                        )
-                    ]
-                )
-            del clean[LIFECYCLE]
+        check_lifecycle(current, clean, backward=self.lifecycle_backward)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -425,23 +321,6 @@ class Store:
             self.owners = owners
             self.owner_ids = {str(o["id"]) for o in owners}
 
-    def add_property(self, object_type: str, spec: PropertySpec) -> PropertyDef:
-        with self.lock:
-            existing = self.properties[object_type].get(spec.name)
-            if existing is not None and not existing.archived:
-                raise ApiError(
-                    409, "OBJECT_ALREADY_EXISTS", f"A property named '{spec.name}' already exists."
-                )
-            definition = PropertyDef(spec, self.clock.now_ms())
-            self.properties[object_type][spec.name] = definition
-            return definition
-
-    def replace_spec(self, object_type: str, name: str, **changes: Any) -> PropertyDef:
-        with self.lock:
-            definition = self.properties[object_type][name]
-            definition.spec = replace(definition.spec, **changes)
-            return definition
-
     def clear_records(self) -> None:
         """Forget every record and association (a re-seed starts from here)."""
         with self.lock:
@@ -453,28 +332,3 @@ class Store:
             self.edges.clear()
             self._next_id = _FIRST_NEW_ID
             self.write_seq += 1
-
-
-def _stringify(raw: Any) -> str:
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    return str(raw)
-
-
-def _normalise(spec: PropertySpec, value: str) -> str:
-    """Datetimes become ISO-8601 UTC milliseconds, dates YYYY-MM-DD; others are kept."""
-    if value == "" or spec.type not in ("datetime", "date"):
-        return value
-    parsed = parse_datetime_value(value)
-    if parsed is None:
-        return value
-    if spec.type == "date":
-        return parsed.date().isoformat()
-    return iso_ms(to_ms(parsed))
-
-
-def normalise_filter_value(spec: PropertySpec | None, value: str) -> str:
-    """Bring a search filter value into the stored form so that comparisons work on strings."""
-    if spec is None:
-        return value
-    return _normalise(spec, value)
