@@ -28,10 +28,8 @@ dates…) that an API write cannot set.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from types import MappingProxyType
 
 from connector.hubspot_facts import LIFECYCLE_ORDER
@@ -711,57 +709,3 @@ CREATED_PROPERTY: Mapping[str, str] = MappingProxyType(
 PROPERTIES_BY_NAME: Mapping[str, Mapping[str, PropertySpec]] = MappingProxyType(
     {t: MappingProxyType({s.name: s for s in specs}) for t, specs in DEFAULT_PROPERTIES.items()}
 )
-
-
-def parse_datetime_value(value: str) -> datetime | None:
-    """Parse a datetime property value as HubSpot accepts it: ISO-8601 or epoch milliseconds.
-
-    Args:
-        value: The wire value.
-
-    Returns:
-        The instant (timezone-aware), or None if the value does not parse.
-    """
-    if value.isdigit():
-        return datetime.fromtimestamp(int(value) / 1000, tz=_UTC)
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
-
-
-def value_error(spec: PropertySpec, value: str) -> str | None:
-    """Say why `value` is not valid for `spec`, as HubSpot would reject it, or None if it is.
-
-    An empty string is always valid: it clears the property. Owner-like enumerations
-    (`external_options`) and free text are not checked here.
-
-    Args:
-        spec: The property definition.
-        value: The wire value (always a string).
-
-    Returns:
-        A one-line reason, or None when HubSpot would accept the value.
-    """
-    if value == "":
-        return None
-    if spec.type == "number":
-        try:
-            number = float(value)
-        except ValueError:
-            return f"{value!r} was not a valid number."
-        return None if math.isfinite(number) else f"{value!r} was not a valid number."
-    if spec.type == "enumeration" and not spec.external_options:
-        # Multi-select fields (checkbox) carry several values separated by semicolons.
-        values = value.split(";") if spec.field_type == "checkbox" else [value]
-        bad = [v for v in values if v not in spec.option_values]
-        return f"{bad[0]!r} was not one of the allowed options." if bad else None
-    if spec.type == "bool":
-        return None if value in ("true", "false") else f"{value!r} was not a valid boolean."
-    if spec.type in ("datetime", "date"):
-        return None if parse_datetime_value(value) else f"{value!r} was not a valid date."
-    return None
-
-
-_UTC = datetime.fromisoformat("2000-01-01T00:00:00+00:00").tzinfo

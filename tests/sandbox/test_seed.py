@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connector.sandbox.schema import PROPERTIES_BY_NAME, parse_datetime_value, value_error
+from connector.sandbox.catalogue import parse_datetime_value, value_error
+from connector.sandbox.schema import PROPERTIES_BY_NAME
 from connector.sandbox.seed import (
     COMPETITOR_DOMAINS,
     FREE_MAIL_DOMAINS,
