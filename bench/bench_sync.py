@@ -259,25 +259,24 @@ def main() -> None:
             "",
             MEMORY_NOTE,
         ]
-        print("\n".join(lines[-3:]))
+        print("\n".join(lines[-5:]))
     if args.write_docs:
         write_section(REPO / "docs" / "benchmarks.md", "## Sync", "\n".join(lines))
 
 
 #: Why the memory curve looks as it does (docs/sync.md, "Memory", has the list).
 MEMORY_NOTE = (
-    "Memory is bounded and levels off: a run holds nothing per contact (each contact is pulled "
-    "once, and the revisit step asks the state store what this run scored instead of keeping a "
-    "set of ids), handoff tasks are created for every 100 reservations between pages, and what "
-    "remains are caches with fixed caps: the companies read this run (only the properties the "
-    "rules read, repeated values shared, least recently used evicted past 20,000, about 3 MB "
-    "full) and the rules engine's memos (per-value outcomes, reason texts and policy outcomes, "
-    "each capped at 20,000 entries; they are what makes scoring fast on the values a portal "
-    "repeats, and lowering them to 4,096 cost 10–25 % of the rules benchmark's throughput). So "
-    "the curve grows only while those caches fill (the bytes per added contact fall from row to "
-    "row). Past 20,000 companies the company cache re-reads evicted companies (the companies "
-    "column: this portal's contacts pick companies at random): fine for memory, but it costs "
-    "calls on very large portals (see docs/sync.md)."
+    "Memory is bounded and levels off: a real run holds nothing per contact (each contact is "
+    "pulled once, and the revisit step asks the state store what this run scored instead of "
+    "keeping a set of ids), handoff tasks are created for every 100 reservations between pages, "
+    "and what remains is the page in flight, at most 8 batches of writes, and the company cache: "
+    "the companies read this run (only the properties the rules read, repeated values shared, "
+    "least recently used evicted past 20,000, about 3 MB full). So the curve grows only while "
+    "that cache fills (the bytes per added contact fall from row to row). Past 20,000 companies "
+    "the company cache re-reads evicted companies (the companies column: this portal's contacts "
+    "pick companies at random): fine for memory, but it costs calls on very large portals (see "
+    "docs/sync.md). A dry run is the exception: it keeps the memory of each contact it scores "
+    'and its recorded writes (docs/sync.md, "Dry run").'
 )
 
 

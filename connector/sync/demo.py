@@ -29,8 +29,9 @@ from connector.sync.setup import run_setup_steps
 
 DEMO_TOKEN = "demo-token"
 #: Professional tier: 190 calls per 10 s for everything but search; search 5 per second.
-PRO_BURST_PER_SECOND = 19.0
-PRO_SEARCH_PER_SECOND = 5.0
+PRO_CALLS_PER_WINDOW = 190
+PRO_WINDOW_SECONDS = 10
+PRO_SEARCH_PER_SECOND = 5
 
 
 def rate_limit_floor(search_calls: int, other_calls: int) -> float:
@@ -39,8 +40,8 @@ def rate_limit_floor(search_calls: int, other_calls: int) -> float:
     The k-th search cannot start before ⌊(k−1)/5⌋ s, the k-th other call before
     ⌊(k−1)/190⌋ × 10 s; the two budgets run in parallel.
     """
-    search = (search_calls - 1) // int(PRO_SEARCH_PER_SECOND) if search_calls else 0
-    other = (other_calls - 1) // 190 * 10 if other_calls else 0
+    search = (search_calls - 1) // PRO_SEARCH_PER_SECOND if search_calls else 0
+    other = (other_calls - 1) // PRO_CALLS_PER_WINDOW * PRO_WINDOW_SECONDS if other_calls else 0
     return float(max(search, other))
 
 
