@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint types unit bench clean
+.PHONY: demo test lint types unit bench bench-full clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,13 @@ unit: $(VENV)/.installed-dev
 
 test: lint types unit
 
+# A few minutes; rewrites the docs/benchmarks.md sections whose quick run is the documented one.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+# The documented sizes (tens of minutes); rewrites every section that has a writer.
+bench-full: $(VENV)/.installed-dev
+	$(BIN)/python -m bench --full
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

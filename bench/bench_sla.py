@@ -1,6 +1,6 @@
 """SLA clock and routing throughput: deadlines, elapsed business time, owner picks.
 
-Run: `.venv/bin/python bench/bench_sla.py [--write-docs]`.
+Run: `.venv/bin/python -m bench.bench_sla [--write-docs]`.
 `--write-docs` writes the results under "## SLA clock and routing" in docs/benchmarks.md
 (replacing only that section).
 """
@@ -15,12 +15,12 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bench.docs import write_section
 from connector.hubspot.models import Owner
 from connector.rules.routing import RoundRobinState, choose_owner
 from connector.rules.sla_config import load_sla_config, resolve_pool
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "benchmarks.md"
 HEADING = "## SLA clock and routing"
 N = 20_000
 TEAMS = ("SDR North America", "SDR EMEA")
@@ -81,7 +81,7 @@ def main() -> None:
     lines = [
         HEADING,
         "",
-        f"`python bench/bench_sla.py` on {platform.python_implementation()} "
+        f"`python -m bench.bench_sla` on {platform.python_implementation()} "
         f"{platform.python_version()}, one core; calendar from config/sla.yaml "
         "(America/New_York, lunch break, US holidays), random starts over two years.",
         "",
@@ -93,15 +93,7 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if args.write_docs:
-        current = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n\n"
-        if HEADING in current:
-            head, _, rest = current.partition(HEADING)
-            after = rest.find("\n## ")
-            tail = rest[after + 1 :] if after >= 0 else ""
-            current = head + text + ("\n" + tail if tail else "")
-        else:
-            current = current.rstrip("\n") + "\n\n" + text
-        DOCS.write_text(current, encoding="utf-8")
+        write_section(HEADING, "\n".join(lines[2:]))
 
 
 if __name__ == "__main__":

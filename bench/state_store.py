@@ -1,7 +1,7 @@
 """State-store throughput: bulk memory upsert, lookups and the rescore query.
 
 Run: `.venv/bin/python -m bench.state_store [--rows 100000] [--postgres-url URL] [--write-docs]`.
-`--write-docs` appends the results under "## State store" in docs/benchmarks.md.
+`--write-docs` replaces the "## State store" section of docs/benchmarks.md with the results.
 """
 
 from __future__ import annotations
@@ -13,17 +13,16 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from bench.docs import write_section
 from connector.state import ContactMemory, StateStore
 
 T = TypeVar("T")
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 HEADING = "## State store"
 
 
@@ -123,15 +122,13 @@ def main() -> None:
             f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}"
         )
         section = (
-            f"\n{HEADING}\n\n"
             f"`python -m bench.state_store --rows {args.rows}` on {machine}, "
             f"{datetime.now(UTC):%Y-%m-%d}. Target: save_memory of 100,000 rows in under 5 s on "
             "SQLite (one transaction, executemany of INSERT … ON CONFLICT DO UPDATE in chunks of "
             "10,000).\n\n"
             f"{report}\n"
         )
-        existing = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-        DOCS.write_text(existing.rstrip("\n") + "\n" + section, encoding="utf-8")
+        write_section(HEADING, section)
 
 
 if __name__ == "__main__":
