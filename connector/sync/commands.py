@@ -62,12 +62,14 @@ def print_result(result: RunResult, *, fmt: str, limit: int) -> None:
             file=summary_stream,
         )
         return
+    dry = bool(s.get("dry_run"))
     print(
         f"run {result.run_id}: {result.status} — pulled {s['pulled']}, scored {s['scored']}, "
-        f"changed {s['changed']}, written {s['written']}, failed {s['failed']}, "
-        f"tasks {s.get('handoffs_created', 0)}, "
+        f"changed {s['changed']}, {'would write' if dry else 'written'} {s['written']}, "
+        f"failed {s['failed']}, {'would create' if dry else 'created'} "
+        f"{s.get('handoffs_created', 0)} tasks, "
         f"{s['api_calls']} API calls in {s['duration_seconds']} s"
-        + (" (dry run: nothing was written)" if s.get("dry_run") else ""),
+        + (" (dry run: nothing was sent)" if dry else ""),
         file=summary_stream,
     )
     if not s.get("dry_run"):

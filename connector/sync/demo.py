@@ -133,7 +133,7 @@ def _print_summary(
             after[cid].get(names.score),
             f"{after[cid].get(names.grade) or ''}-{after[cid].get(names.temperature) or ''}",
             (after[cid].get("jobtitle") or "")[:28],
-            f"{before[cid].get('lifecyclestage') or '—'} → {after[cid].get('lifecyclestage')}",
+            _stage_change(before[cid].get("lifecyclestage"), after[cid].get("lifecyclestage")),
             after[cid].get(names.reasons),
         )
         for cid in ranked
@@ -172,6 +172,10 @@ def _print_summary(
         "Calls by endpoint: "
         + ", ".join(f"{k} {v}" for k, v in sorted(stats.calls_by_endpoint.items()))
     )
+
+
+def _stage_change(before: str | None, after: str | None) -> str:
+    return f"{before or '—'} → {'=' if after == before else after}"
 
 
 def _transitions(
