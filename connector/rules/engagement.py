@@ -63,12 +63,14 @@ class Engagement:
 
 
 class Term(NamedTuple):
-    """One signal's undecayed credit, when it happened (epoch seconds) and how it decays."""
+    """One signal's undecayed credit, when it happened (epoch seconds) and how it decays, with
+    its credit at the instant the terms were collected (the decision's `now`)."""
 
     base: float
     at: float
     signal: Signal
     occurrences: float | None
+    credit: float
 
 
 def _decay(spec: DecaySpec | None) -> tuple[Shape, float]:
@@ -135,8 +137,8 @@ def collect_terms(
 ) -> list[Term]:
     """The dated credits of every signal that fired now or is remembered from earlier.
 
-    Terms whose credit is already exactly zero (a lifespan over) are left out: they can never
-    contribute again, so dropping them changes no sum.
+    Terms whose credit is already exactly zero (a lifespan over) are left out: credit never
+    grows, so they can never contribute again, and dropping them changes no sum.
 
     Args:
         engagement: the compiled engagement section.
@@ -177,9 +179,10 @@ def collect_terms(
                     at = ts
         if at is None:
             continue
-        term = Term(base, at, signal, count)
-        if credit_and_slope(term, now_s) != (0.0, 0.0):
-            terms.append(term)
+        age = now_s - at
+        credit = signal.shape(base, age if age > 0.0 else 0.0, signal.duration_s)[0]
+        if credit != 0.0:
+            terms.append(Term(base, at, signal, count, credit))
     return terms
 
 
@@ -195,6 +198,14 @@ def credit_and_slope(term: Term, now_s: float) -> tuple[float, float]:
     return signal.shape(term.base, age, signal.duration_s)
 
 
+def points_now(terms: list[Term]) -> float:
+    """Engagement points at the instant the terms were collected: `total` at that instant."""
+    points = 0.0
+    for term in terms:
+        points += term.credit
+    return points
+
+
 def total(terms: list[Term], now_s: float) -> float:
     """Engagement points at `now_s`, summed in term order (so every caller gets the same float).
 
@@ -202,7 +213,7 @@ def total(terms: list[Term], now_s: float) -> float:
     from one call of its shape: a signal dated in the future has its credit at age zero.
     """
     points = 0.0
-    for base, at, signal, _ in terms:
+    for base, at, signal, _, _ in terms:
         age = now_s - at
         points += signal.shape(base, age if age > 0.0 else 0.0, signal.duration_s)[0]
     return points
@@ -232,9 +243,10 @@ def age_text(seconds: float) -> str:
 
 
 def engagement_reasons(terms: list[Term], now_s: float, reasons: list[Reason]) -> None:
-    """Append one reason per term worth at least `_LIST_FROM_POINTS`, with credit and age."""
+    """Append one reason per term worth at least `_LIST_FROM_POINTS` at `now_s` (the instant
+    the terms were collected), with its credit and age."""
     for term in terms:
-        points = credit_and_slope(term, now_s)[0]
+        points = term.credit
         if points < _LIST_FROM_POINTS:
             continue
         when = age_text(max(0.0, now_s - term.at))

@@ -36,7 +36,7 @@ def _term(base: float, at: float, half_life_s: float = 0.0, lifespan_s: float = 
         else ((lifespan, lifespan_s) if lifespan_s else (constant, 0.0))
     )
     signal = Signal("s", "s", "top", 0, None, (), base, None, shape, duration, False)
-    return Term(base, at, signal, None)
+    return Term(base, at, signal, None, credit=base)  # its credit on its own date
 
 
 def _lifespan_rules(warm: float, hot: float) -> RuleSet:
