@@ -38,6 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.docs import write_section  # noqa: E402
 from connector.rules import LeadInput, RuleSet, evaluate, load_rules  # noqa: E402
 from connector.sandbox.seed import generate_portal  # noqa: E402
 
@@ -208,7 +209,7 @@ def main() -> None:
     report = "\n".join(lines)
     print(report)
     if args.write:
-        _write(report)
+        write_section(SECTION, report.removeprefix(SECTION))
 
 
 #: What the numbers mean (update with the engine).
@@ -233,18 +234,6 @@ NOTES = [
     "it was replaced by this interpreted engine (issue 11) because no user sees the "
     "difference and every change to the generated code had to be written twice.",
 ]
-
-
-def _write(report: str) -> None:
-    path = REPO / "docs" / "benchmarks.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = text.find(SECTION + "\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + report
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + report + ("\n" + text[end + 1 :] if end != -1 else "")
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
