@@ -12,6 +12,8 @@ from typing import Final
 #: "Object API batch endpoints are limited to 100 inputs per request" (§3): batch read,
 #: update and create, and the associations batch endpoints.
 BATCH_MAX_INPUTS: Final = 100
+#: Associations v4 batch read takes up to 1,000 inputs since 2025-02-10 (§3).
+ASSOCIATIONS_BATCH_READ_MAX: Final = 1_000
 #: A search page holds at most 200 results (§2).
 SEARCH_PAGE_MAX: Final = 200
 #: Search answers 400 for any page past the first 10,000 results of a query (§2).

@@ -14,13 +14,10 @@ from connector.hubspot import _batch, _parse, _tasks
 from connector.hubspot._limiter import Budget
 from connector.hubspot._transport import RawResponse
 from connector.hubspot.models import BatchOutcome, CrmRecord, NewTask, Owner, RecordUpdate
-from connector.hubspot_facts import BATCH_MAX_INPUTS, LIST_PAGE_MAX
+from connector.hubspot_facts import ASSOCIATIONS_BATCH_READ_MAX, BATCH_MAX_INPUTS, LIST_PAGE_MAX
 from connector.logging import get_logger
 
 log = get_logger(__name__)
-
-#: Associations v4 batch read takes up to 1,000 inputs since 2025-02-10 (hubspot-api.md §3).
-ASSOCIATIONS_BATCH_MAX = 1000
 
 Call = Callable[..., RawResponse]
 
@@ -149,7 +146,7 @@ def associated_ids(
     seen: set[tuple[str, str | None]] = set(pending)
     while pending:
         next_round: list[tuple[str, str | None]] = []
-        for chunk in _batch.chunked(pending, ASSOCIATIONS_BATCH_MAX):
+        for chunk in _batch.chunked(pending, ASSOCIATIONS_BATCH_READ_MAX):
             inputs = [{"id": i} if a is None else {"id": i, "after": a} for i, a in chunk]
             response = call(
                 f"associations.{from_type}_{to_type}_batch_read",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connector.hubspot_facts import BATCH_MAX_INPUTS
+from connector.hubspot_facts import ASSOCIATIONS_BATCH_READ_MAX, BATCH_MAX_INPUTS
 from connector.sandbox.associations import BY_ID, HUBSPOT_DEFINED, default_type, types_between
 from connector.sandbox.config import OBJECT_TYPE_IDS, canonical_object_type
 from connector.sandbox.portal import Portal
@@ -20,7 +20,6 @@ from connector.sandbox.wire import (
     standard_error,
 )
 
-BATCH_READ_MAX = 1_000  # since 2025-02-10 (hubspot-api.md §3)
 RECORD_PAGE_DEFAULT = 500
 
 
@@ -59,9 +58,10 @@ def batch_read(portal: Portal, req: Request) -> Reply:
     inputs = (req.body or {}).get("inputs")
     if not isinstance(inputs, list):
         raise bad_request("inputs must be a list")
-    if len(inputs) > BATCH_READ_MAX:
+    if len(inputs) > ASSOCIATIONS_BATCH_READ_MAX:
         raise bad_request(
-            f"Batch input limit exceeded: {len(inputs)} inputs; the limit is {BATCH_READ_MAX}."
+            f"Batch input limit exceeded: {len(inputs)} inputs; "
+            f"the limit is {ASSOCIATIONS_BATCH_READ_MAX}."
         )
     page_size = portal.config.association_page_size
     results, missing = [], []
