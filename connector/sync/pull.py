@@ -85,6 +85,8 @@ class ModifiedContactsPull:
         self._until = until
         self._properties = list(properties)
         self._limit = limit
+        #: the page tokens followed in the current query: a token is an offset into one query's
+        #: results, so the same token in another query is no loop
         self._tokens: set[str] = set()
         self.stats = PullStats()
 
@@ -124,6 +126,8 @@ class ModifiedContactsPull:
                 return
 
     def _search(self, cursor: datetime, after: str | None) -> SearchPage:
+        if after is None:
+            self._tokens.clear()  # a new query
         self.stats.search_calls += 1
         return self._port.search_contacts_modified(
             since=cursor,
@@ -164,6 +168,8 @@ class ModifiedContactsPull:
         last_id: str | None = None
         after: str | None = None
         while True:
+            if after is None:
+                self._tokens.clear()  # a new query
             self.stats.search_calls += 1
             page = self._port.search_contacts_modified_at(
                 instant=instant,
