@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from connector.errors import FatalHubSpotError
 from connector.hubspot import _parse
 from connector.hubspot._limiter import Budget
 from connector.hubspot._transport import RawResponse
-from connector.hubspot.models import CrmRecord, SearchPage
+from connector.hubspot.models import SearchPage
 from connector.hubspot_facts import SEARCH_PAGE_MAX
 
 Call = Callable[..., RawResponse]
@@ -58,26 +57,3 @@ def search_page(
         total=int(response.body.get("total") or 0),
         next_after=_parse.next_after(response.body),
     )
-
-
-def search_all(
-    call: Call,
-    endpoint: str,
-    search: Callable[..., Any],
-    filters: list[dict[str, str]],
-    properties: Sequence[str],
-) -> list[CrmRecord]:
-    """Every page of a search sorted by id; a repeated page token stops with an error."""
-    found: list[CrmRecord] = []
-    after: str | None = None
-    seen_tokens: set[str] = set()
-    while True:
-        body = search_body(filters, "hs_object_id", properties, after, SEARCH_PAGE_MAX)
-        page = search_page(call, endpoint, search, body)
-        found.extend(page.results)
-        after = page.next_after
-        if after is None:
-            return found
-        if after in seen_tokens:  # a repeated token would loop forever (singer-sdk guard)
-            raise FatalHubSpotError(f"{endpoint}: HubSpot repeated the page token {after}")
-        seen_tokens.add(after)

@@ -25,7 +25,6 @@ from connector.hubspot import _parse, _records
 from connector.hubspot._limiter import Budget, RateLimiter, Timer
 from connector.hubspot._properties import PropertiesClient
 from connector.hubspot._search import (
-    search_all,
     search_body,
     search_filter,
     search_page,
@@ -129,7 +128,6 @@ class HubSpotGateway:
         self._contacts_search_fn = crm.contacts.search_api.do_search_with_http_info
         self._companies_batch = crm.companies.batch_api
         self._tasks_batch = crm.objects.tasks.batch_api
-        self._tasks_search_fn = crm.objects.tasks.search_api.do_search_with_http_info
         self._owners = crm.owners.owners_api
         self._associations_batch = crm.associations.v4.batch_api
         self._properties = PropertiesClient(
@@ -228,13 +226,6 @@ class HubSpotGateway:
             filters.append(search_filter("hs_object_id", "GT", str(after_id)))
         body = search_body(filters, "hs_object_id", properties, after, limit)
         return search_page(self._call, "contacts.search", self._contacts_search_fn, body)
-
-    def search_tasks(
-        self, *, property_name: str, value: str, properties: Sequence[str]
-    ) -> list[CrmRecord]:
-        """Tasks whose `property_name` contains the token `value` (CONTAINS_TOKEN), all pages."""
-        filters = [search_filter(property_name, "CONTAINS_TOKEN", value)]
-        return search_all(self._call, "tasks.search", self._tasks_search_fn, filters, properties)
 
     # -- list and batch read --------------------------------------------------------------------
 
