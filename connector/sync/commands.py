@@ -69,6 +69,11 @@ def print_result(result: RunResult, *, fmt: str, limit: int) -> None:
         f"failed {s['failed']}, {'would create' if dry else 'created'} "
         f"{s.get('handoffs_created', 0)} tasks, "
         f"{s['api_calls']} API calls in {s['duration_seconds']} s"
+        + (
+            f", {s['unreadable_values']} unreadable values scored as missing (see the log)"
+            if s.get("unreadable_values")
+            else ""
+        )
         + (" (dry run: nothing was sent)" if dry else ""),
         file=summary_stream,
     )

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from connector.hubspot.models import CrmRecord
+from connector.logging import get_logger
 from connector.rules import Decision, LeadInput, PriorState, RuleSet, evaluate
 from connector.state import ContactMemory
 from connector.sync.companies import CompanyCache
 from connector.sync.ports import SyncState
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,8 @@ class ScoreStage:
         self._now = now
         self._waiting: list[tuple[int, CrmRecord]] = []
         self.scored = 0
+        #: property values the rules could not read as text (scored as missing)
+        self.unreadable = 0
 
     def take(self, seq: int, records: Sequence[CrmRecord]) -> None:
         """Queue a page's contacts; reads their companies once a full batch is wanted."""
@@ -77,6 +82,14 @@ class ScoreStage:
                 now=self._now,
                 prior=_prior_state(prior),
             )
+            if decision.unreadable:
+                # Property names only: the values may be PII.
+                log.warning(
+                    "unreadable_values_scored_as_missing",
+                    contact_id=record.id,
+                    properties=list(decision.unreadable),
+                )
+                self.unreadable += len(decision.unreadable)
             scored.append(Scored(seq, record, decision, prior))
         self.scored += len(scored)
         return scored
