@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from connector.rules.model import BantResult, Reason
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the values these functions format; model.py renders through this module
+    from connector.rules.model import BantResult, Reason
 
 #: HubSpot single-line text properties hold more, but a rep reads at a glance; the issue asks
 #: for at most 1,000 characters.

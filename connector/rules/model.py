@@ -8,6 +8,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from connector.rules.explain import full_text
+
 _EMPTY: Mapping[str, datetime] = MappingProxyType({})
 
 
@@ -192,8 +194,6 @@ class Decision:
 
         Built on demand: the sync never needs it, the `explain` command always does.
         """
-        from connector.rules.explain import full_text  # explain imports this module
-
         header = (
             f"contact {self.contact_id}: score {self.score} ({self.label}), "
             f"fit {self.fit_points:.1f}, engagement {self.engagement_points:.1f}"
