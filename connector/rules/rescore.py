@@ -255,12 +255,22 @@ def _engagement_change(
 
 
 def _refine(key: Callable[[float], _Key], key_now: _Key, lo: float, hi: float) -> float:
-    """The first whole millisecond in (lo, hi] at which the key differs (hi is known to)."""
-    before = hi - _RESOLUTION_S
-    if before <= lo or key(before) == key_now:
-        return hi
+    """The first whole millisecond in (lo, hi] at which the key differs (hi is known to).
+
+    The change is nearly always at `hi` or a millisecond before it (the solver stops within its
+    tolerance past the crossing), so the search looks back from `hi` in doubling steps and
+    bisects only the last step, instead of bisecting all the way from `lo` (often months).
+    """
     low_ms = math.floor(round(lo * _MS_PER_S, 6))
     high_ms = round(hi * _MS_PER_S)
+    step = 1
+    while high_ms - step > low_ms:
+        probe = high_ms - step
+        if key(probe / _MS_PER_S) == key_now:
+            low_ms = probe
+            break
+        high_ms = probe
+        step *= 2
     while high_ms - low_ms > 1:
         mid = (low_ms + high_ms) // 2
         if key(mid / _MS_PER_S) == key_now:
