@@ -5,9 +5,11 @@ the signal's undecayed credit and the shape's duration. Scoring sums the credits
 follows the slopes to find when the sum crosses a bar. Both call these functions and nothing
 else, so a shape is defined in exactly one place.
 
-A shape must never let credit grow with age (rescore_at relies on engagement points being
-non-increasing in time) and must be continuous where its credit is positive. A credit that
-reaches exactly zero is over for good: the engine drops it.
+The rescore solver relies on three properties of every shape: credit never grows with age
+(engagement points are non-increasing in time), it is continuous while positive, and it is
+convex in age (so a Newton step from before the crossing never overshoots it; a shape that
+breaks this only makes the solver fall back to halving its bracket). A credit that reaches
+exactly zero is over for good: the engine drops it.
 
 To add a shape: write its function here, register it in `SHAPES`, and give `DecaySpec` in
 `schema.py` the field that names it (see docs/rules.md, "For developers").

@@ -179,26 +179,34 @@ def collect_terms(
                     at = ts
         if at is None:
             continue
-        age = now_s - at
-        credit = signal.shape(base, age if age > 0.0 else 0.0, signal.duration_s)[0]
+        credit = _credit(signal, base, at, now_s)
         if credit != 0.0:
             terms.append(Term(base, at, signal, count, credit))
     return terms
 
 
+def _credit(signal: Signal, base: float, at: float, now_s: float) -> float:
+    """The credit at `now_s` of a signal worth `base` when it happened at `at`.
+
+    A signal dated in the future counts in full: its age is zero until then.
+    """
+    age = now_s - at
+    return signal.shape(base, age if age > 0.0 else 0.0, signal.duration_s)[0]
+
+
 def credit_and_slope(term: Term, now_s: float) -> tuple[float, float]:
     """The term's decayed credit at `now_s` and its slope (points per second, ≤ 0).
 
-    A signal dated in the future counts in full and is not decaying yet.
+    A signal dated in the future is not decaying yet: its slope is zero until then.
     """
     signal = term.signal
     age = now_s - term.at
     if age < 0.0:
-        return signal.shape(term.base, 0.0, signal.duration_s)[0], 0.0
+        return _credit(signal, term.base, term.at, now_s), 0.0
     return signal.shape(term.base, age, signal.duration_s)
 
 
-def points_now(terms: list[Term]) -> float:
+def collected_points(terms: list[Term]) -> float:
     """Engagement points at the instant the terms were collected: `total` at that instant."""
     points = 0.0
     for term in terms:
@@ -209,13 +217,11 @@ def points_now(terms: list[Term]) -> float:
 def total(terms: list[Term], now_s: float) -> float:
     """Engagement points at `now_s`, summed in term order (so every caller gets the same float).
 
-    The credits of `credit_and_slope` without their slopes (the scoring needs none), each
-    from one call of its shape: a signal dated in the future has its credit at age zero.
+    The credits of `credit_and_slope` without their slopes, which the scoring does not need.
     """
     points = 0.0
     for base, at, signal, _, _ in terms:
-        age = now_s - at
-        points += signal.shape(base, age if age > 0.0 else 0.0, signal.duration_s)[0]
+        points += _credit(signal, base, at, now_s)
     return points
 
 

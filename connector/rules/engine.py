@@ -15,8 +15,8 @@ from types import MappingProxyType
 from connector.rules.bant import score_bant
 from connector.rules.engagement import (
     collect_terms,
+    collected_points,
     engagement_reasons,
-    points_now,
     updated_memory,
 )
 from connector.rules.explain import compact_text, order_reasons
@@ -78,7 +78,7 @@ def evaluate(
     fit_points += bant.points
     memory = prior.signal_memory if prior is not None else _NO_MEMORY
     terms = collect_terms(rules.engagement, contact, company, memory, now_s)
-    engagement_points = points_now(terms)
+    engagement_points = collected_points(terms)
     engagement_reasons(terms, now_s, reasons)
 
     fit_share = fit_points / rules.fit_max

@@ -24,8 +24,10 @@ LEAD, MQL, SQL = "lead", "marketingqualifiedlead", "salesqualifiedlead"
 
 #: HubSpot's default stage order; the connector may move a contact only among the first four.
 STAGE_LEVEL: dict[str, int] = {stage: level for level, stage in enumerate(LIFECYCLE_ORDER)}
-#: Stages the connector may move a contact out of (empty counts too).
-MOVABLE_FROM = frozenset({"", "subscriber", LEAD, MQL, SQL})
+#: Stages the connector may move a contact out of (empty counts too): up to SQL.
+MOVABLE_FROM = frozenset({"", *LIFECYCLE_ORDER[: STAGE_LEVEL[SQL] + 1]})
+#: Stages past SQL that deals and people own: the connector never writes over them.
+PROTECTED_STAGES = frozenset(LIFECYCLE_ORDER[STAGE_LEVEL[SQL] + 1 :])
 
 
 @dataclass(frozen=True, slots=True)

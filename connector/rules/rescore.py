@@ -21,7 +21,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from connector.rules.engagement import Term, total, total_and_slope
+from connector.rules.engagement import Term, collected_points, total, total_and_slope
 from connector.rules.model import PriorState
 from connector.rules.ruleset import RuleSet
 from connector.rules.scoring import Outputs, Static, outputs_at, score_of, temperature_of
@@ -225,7 +225,7 @@ def _engagement_change(
         score = score_of(rules, static.fit_part, points, static.disqualified)
         return (score, temperature_of(rules, points))
 
-    points_now = total(terms, now_s)
+    points_now = collected_points(terms)  # the terms were collected at now_s
     targets = _thresholds(rules, static, current, points_now)
     if not targets:
         return best

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from connector.hubspot_facts import LIFECYCLE_ORDER
-from connector.sync.properties import PROTECTED_STAGES, ScoreProperties
+from connector.rules.policy import PROTECTED_STAGES
+from connector.sync.properties import ScoreProperties
 
 
 @dataclass(frozen=True, slots=True)

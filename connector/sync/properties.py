@@ -9,9 +9,6 @@ from dataclasses import dataclass
 
 from connector.hubspot.models import NewProperty, PropertyOption
 
-#: Stages the connector never writes over: deals and people own them.
-PROTECTED_STAGES = frozenset({"opportunity", "customer", "evangelist", "other"})
-
 
 @dataclass(frozen=True, slots=True)
 class ScoreProperties:

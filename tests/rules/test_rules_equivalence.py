@@ -1,8 +1,8 @@
 """The engine takes exactly the decisions of the frozen snapshot.
 
 `fixtures/equivalence.json.gz` was written by `fixtures/make_equivalence.py` with the engine as
-of commit 17c8af1; its expected decisions have been re-taken only for intended changes, each in a
-commit of its own that lists them: rescore_at when decaying points land exactly on a bar (12
+of commit 17c8af1; its expected decisions have been re-taken only for intended changes, each
+listed in the commit that re-took them: rescore_at when decaying points land exactly on a bar (12
 decisions under professional-services.yaml, see tests/rules/test_rules_rescore.py), and
 remembered signals kept while they are worth anything (317 signal memories, nothing else). It
 holds 1,500 sandbox leads (a fifth with garbage mixed in) with varied prior states, under the
