@@ -13,7 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rules_helpers import NOW, build_rules, lead
 
-from connector.rules import Decision, LeadInput, PriorState, RuleSet, evaluate, load_rules
+from connector.rules import (
+    Decision,
+    LeadInput,
+    PriorState,
+    RuleSet,
+    evaluate,
+    load_rules,
+    rules_from_mapping,
+)
 from connector.sandbox.seed import generate_portal
 
 REPO = Path(__file__).resolve().parents[2]
@@ -253,8 +261,25 @@ def test_no_flapping_within_the_hysteresis_margin(wobble: list[int]) -> None:
         prior = replace(prior, in_handoff=handoff.handoff_condition)
 
 
+def _with_engagement_bars() -> RuleSet:
+    """The default rules with engagement-point bars in policy conditions (none by default), so
+    rescore_at's full-outputs path (hysteresis on a policy's own engagement bar) is drawn too."""
+    data = DEFAULT.spec.model_dump(mode="json", exclude_none=True)
+    data["lifecycle"]["marketingqualifiedlead"] = {"min_engagement_points": 10}
+    data["handoff"]["when"]["any_of"].append({"min_engagement_points": 20})
+    data["handoff"]["sla_tiers"][0]["when"] = {"min_engagement_points": 25}
+    return rules_from_mapping(data, source="default rules with engagement bars")
+
+
+ENGAGEMENT_BARS = _with_engagement_bars()
+
+
 def _effective(
-    lead_in: LeadInput, decision: Decision, prior: PriorState | None, at: Any
+    lead_in: LeadInput,
+    decision: Decision,
+    prior: PriorState | None,
+    at: Any,
+    rules: RuleSet = DEFAULT,
 ) -> tuple[Any, ...]:
     """Outputs at `at` once the sync has applied and stored `decision`."""
     contact = dict(lead_in.contact)
@@ -271,7 +296,7 @@ def _effective(
         in_handoff=decision.handoff_condition,
         signal_memory=decision.signal_memory,
     )
-    later = evaluate(replace(lead_in, contact=contact), rules=DEFAULT, now=at, prior=stored)
+    later = evaluate(replace(lead_in, contact=contact), rules=rules, now=at, prior=stored)
     return (
         later.score,
         later.grade,
@@ -306,14 +331,21 @@ STAGES = st.sampled_from(["", "lead", "marketingqualifiedlead", "salesqualifiedl
     prior=PRIORS,
     stage=st.none() | STAGES,
     status=st.none() | st.sampled_from(["", "NEW", "OPEN", "UNQUALIFIED", "IN_PROGRESS"]),
+    rules=st.sampled_from([DEFAULT, ENGAGEMENT_BARS]),
 )
 def test_rescore_at_is_the_first_change(
-    index: int, hours: int, prior: PriorState | None, stage: str | None, status: str | None
+    index: int,
+    hours: int,
+    prior: PriorState | None,
+    stage: str | None,
+    status: str | None,
+    rules: RuleSet,
 ) -> None:
     """Scoring again just before rescore_at changes nothing the sync writes; at it, something.
 
     Random leads, prior states (the recycling clock, hysteresis, remembered signals, statuses
-    the connector wrote) and instants, against the state the sync stores after the decision.
+    the connector wrote) and instants, against the state the sync stores after the decision;
+    under the default rules and under rules whose policies have engagement bars of their own.
     """
     contact = _portal_leads()[index]
     properties = dict(contact.contact)
@@ -323,16 +355,17 @@ def test_rescore_at_is_the_first_change(
         properties["hs_lead_status"] = status
     contact = replace(contact, contact=properties)
     now = NOW + timedelta(hours=hours, milliseconds=index)
-    decision = evaluate(contact, rules=DEFAULT, now=now, prior=prior)
+    decision = evaluate(contact, rules=rules, now=now, prior=prior)
     at = decision.rescore_at
-    reference = _effective(contact, decision, prior, now)
+    reference = _effective(contact, decision, prior, now, rules)
     if at is None:
-        assert _effective(contact, decision, prior, now + timedelta(days=3 * 365)) == reference
+        later = now + timedelta(days=3 * 365)
+        assert _effective(contact, decision, prior, later, rules) == reference
         return
     assert at > now
     assert at.microsecond % 1000 == 0
-    assert _effective(contact, decision, prior, at - MS) == reference
-    assert _effective(contact, decision, prior, at) != reference
+    assert _effective(contact, decision, prior, at - MS, rules) == reference
+    assert _effective(contact, decision, prior, at, rules) != reference
 
 
 def test_rescore_at_on_a_single_half_life_signal_is_exact() -> None:
