@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from connector.errors import ConfigError
+from connector.errors import EXIT_OK, ConfigError
 from connector.sandbox.app import Sandbox
 from connector.sandbox.config import ALL_SCOPES, FaultConfig, SandboxConfig
 from connector.settings import Settings
@@ -73,4 +73,4 @@ def run_sandbox(args: argparse.Namespace, settings: Settings) -> int:
         sandbox.serve_forever()
     except KeyboardInterrupt:
         print("sandbox stopped", file=out)
-    return 0
+    return EXIT_OK

@@ -89,10 +89,8 @@ def print_result(result: RunResult, *, fmt: str, limit: int) -> None:
 
 
 def run_sync(args: argparse.Namespace, settings: Settings) -> int:
-    services = Services.from_settings(settings)
+    services = Services.for_runs(settings, dry_run=args.dry_run)
     try:
-        if not args.dry_run:
-            services.ensure_properties()
         result = build_run(services, dry_run=args.dry_run, clock=_now).execute()
     finally:
         services.close()

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from connector.errors import EXIT_FAILED, EXIT_OK
 from connector.logging import configure_logging
 from connector.sandbox import Sandbox, SandboxConfig
 from connector.settings import Settings
@@ -89,7 +90,7 @@ def _run(args: argparse.Namespace, settings: Settings, sandbox: Sandbox) -> int:
         result = build_run(services, dry_run=False, clock=lambda: datetime.now(UTC)).execute()
         if result.status != "ok":
             print(f"\nThe sync run {result.status}: {result.summary.get('error')}")
-            return 1
+            return EXIT_FAILED
         handoffs = services.store.open_handoffs(settings.portal)
         _print_summary(result.summary, before, _snapshot(sandbox), handoffs, services, args.top)
     finally:
@@ -101,7 +102,7 @@ def _run(args: argparse.Namespace, settings: Settings, sandbox: Sandbox) -> int:
     if args.serve:
         print(f"\nServing the sandbox on {sandbox.base_url} (token {DEMO_TOKEN}); Ctrl-C stops.")
         sandbox.serve_forever()
-    return 0
+    return EXIT_OK
 
 
 def _snapshot(sandbox: Sandbox) -> dict[str, dict[str, str]]:

@@ -17,7 +17,7 @@ from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from connector.errors import ConnectorError
+from connector.errors import EXIT_OK, ConnectorError
 from connector.logging import get_logger
 from connector.settings import Settings
 from connector.sync.commands import print_result
@@ -27,9 +27,7 @@ log = get_logger(__name__)
 
 
 def serve(settings: Settings, *, dry_run: bool) -> int:
-    services = Services.from_settings(settings)
-    if not dry_run:
-        services.ensure_properties()
+    services = Services.for_runs(settings, dry_run=dry_run)
     stop = threading.Event()
     scheduler = BlockingScheduler(timezone=UTC)
     failures = 0
@@ -74,7 +72,7 @@ def serve(settings: Settings, *, dry_run: bool) -> int:
     finally:
         services.close()
     log.info("scheduler_stopped")
-    return 0
+    return EXIT_OK
 
 
 def _shutdown_when_idle(scheduler: BlockingScheduler) -> None:

@@ -64,6 +64,20 @@ class Services:
             ),
         )
 
+    @classmethod
+    def for_runs(cls, settings: Settings, *, dry_run: bool) -> Services:
+        """The services of `sync` and `run`: a real run first checks that `connector setup`
+        created the score properties; a dry run writes nothing, so it may preview a portal
+        before setup."""
+        services = cls.from_settings(settings)
+        if not dry_run:
+            try:
+                services.ensure_properties()
+            except BaseException:
+                services.close()
+                raise
+        return services
+
     def close(self) -> None:
         self.store.close()
 
