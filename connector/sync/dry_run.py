@@ -210,6 +210,8 @@ def planned_changes(
     changes += _updates("update task", recorded.task_writes, real.read_tasks)
     tier_of = {h.task_id: h.sla_tier for h in handoffs if h.task_id}
     for task_id, task in recorded.tasks:
+        # A run creates two kinds of task: a handoff's (in the ledger, with its SLA tier) and
+        # an escalation's manager task (not in the ledger).
         changes.append(
             PlannedChange(
                 action="create task",

@@ -63,8 +63,8 @@ class ScoreStage:
             self._companies.read_all()
         ready: list[tuple[int, CrmRecord]] = []
         still: list[tuple[int, CrmRecord]] = []
-        for item in self._waiting:
-            (ready if self._companies.ready(item[1]) else still).append(item)
+        for seq, record in self._waiting:
+            (ready if self._companies.ready(record) else still).append((seq, record))
         self._waiting = still
         if not ready:
             return []

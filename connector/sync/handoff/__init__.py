@@ -98,10 +98,11 @@ class HandoffStage:
         self._escalated += self._escalator.escalate(now)
         if self._unassigned:
             # Once per run, not per contact; they are retried when scored again.
+            _, first_reason = self._unassigned[0]
             log.warning(
                 "handoffs_unassigned",
                 count=len(self._unassigned),
-                reason=self._unassigned[0][1],
+                reason=first_reason,
                 contact_ids=[cid for cid, _ in self._unassigned[:20]],
             )
 
