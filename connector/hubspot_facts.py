@@ -7,6 +7,7 @@ read it without pulling in the SDK.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 #: "Object API batch endpoints are limited to 100 inputs per request" (§3): batch read,
@@ -33,3 +34,34 @@ LIFECYCLE_ORDER: Final[tuple[str, ...]] = (
     "evangelist",
     "other",
 )
+
+
+#: The burst window: each budget of calls is counted over 10 s
+#: (`X-HubSpot-RateLimit-Interval-Milliseconds: 10000`, §1).
+BURST_WINDOW_SECONDS: Final = 10.0
+#: The search budget is counted per second (§1, "CRM search limit").
+SEARCH_WINDOW_SECONDS: Final = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class ApiBudget:
+    """A subscription tier's API budget for a private app (§1); None = no limit (a sandbox)."""
+
+    per_ten_seconds: int | None
+    per_day: int | None
+    search_per_second: int | None
+
+
+#: The smallest paid tier's (Starter's) burst and search budgets: what the connector assumes
+#: unless told the portal's tier (§1).
+DEFAULT_CALLS_PER_TEN_SECONDS: Final = 100
+DEFAULT_SEARCHES_PER_SECOND: Final = 5
+
+#: Private apps' budgets by tier (§1, "Limits by app type and tier").
+API_BUDGETS: Final = {
+    "free": ApiBudget(DEFAULT_CALLS_PER_TEN_SECONDS, 250_000, DEFAULT_SEARCHES_PER_SECOND),
+    "starter": ApiBudget(DEFAULT_CALLS_PER_TEN_SECONDS, 250_000, DEFAULT_SEARCHES_PER_SECOND),
+    "professional": ApiBudget(190, 625_000, 5),
+    "enterprise": ApiBudget(190, 1_000_000, 5),
+    "unlimited": ApiBudget(None, None, None),
+}

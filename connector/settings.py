@@ -14,6 +14,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from connector.errors import ConfigError
+from connector.hubspot_facts import DEFAULT_CALLS_PER_TEN_SECONDS, DEFAULT_SEARCHES_PER_SECOND
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 
@@ -84,10 +85,16 @@ class Settings(BaseSettings):
         default=120.0, gt=0, le=3600, validation_alias=AliasChoices("CONNECTOR_CALL_TIME_CAP")
     )
     requests_per_10s: int = Field(
-        default=100, ge=1, le=1000, validation_alias=AliasChoices("CONNECTOR_REQUESTS_PER_10S")
+        default=DEFAULT_CALLS_PER_TEN_SECONDS,
+        ge=1,
+        le=1000,
+        validation_alias=AliasChoices("CONNECTOR_REQUESTS_PER_10S"),
     )
     search_per_second: int = Field(
-        default=5, ge=1, le=50, validation_alias=AliasChoices("CONNECTOR_SEARCH_PER_SECOND")
+        default=DEFAULT_SEARCHES_PER_SECOND,
+        ge=1,
+        le=50,
+        validation_alias=AliasChoices("CONNECTOR_SEARCH_PER_SECOND"),
     )
     daily_limit: int | None = Field(
         default=None, ge=1, validation_alias=AliasChoices("CONNECTOR_DAILY_LIMIT")

@@ -33,11 +33,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from connector.errors import DailyLimitError, HubSpotErrorDetails, RateLimitedError
+from connector.hubspot_facts import BURST_WINDOW_SECONDS, SEARCH_WINDOW_SECONDS
 
-#: HubSpot's burst window is 10 s (X-HubSpot-RateLimit-Interval-Milliseconds = 10000).
-BURST_INTERVAL_SECONDS = 10.0
-#: The search budget is counted per second (hubspot-api.md §1, "CRM search limit").
-SEARCH_INTERVAL_SECONDS = 1.0
 #: First spacing after a 429 when none was in force (s): small, so a stray 429 costs little.
 ADAPTIVE_INITIAL_DELAY_SECONDS = 0.05
 #: Each 429 multiplies the spacing by this: three 429s in a row mean 0.05 → 0.2 → 0.8 s.
@@ -141,8 +138,8 @@ class RateLimiter:
         self._timer = timer or Timer()
         self._lock = threading.Lock()
         self._windows: dict[Budget, _Window] = {
-            Budget.STANDARD: _Window(capacity=requests_per_10s, interval=BURST_INTERVAL_SECONDS),
-            Budget.SEARCH: _Window(capacity=search_per_second, interval=SEARCH_INTERVAL_SECONDS),
+            Budget.STANDARD: _Window(capacity=requests_per_10s, interval=BURST_WINDOW_SECONDS),
+            Budget.SEARCH: _Window(capacity=search_per_second, interval=SEARCH_WINDOW_SECONDS),
         }
         self._daily_remaining: int | None = daily_limit
 

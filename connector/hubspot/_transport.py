@@ -45,6 +45,7 @@ from connector.hubspot._errors import (
 )
 from connector.hubspot._limiter import Budget, RateLimiter
 from connector.hubspot._stats import CONNECTION_ERROR_KEY, TIMEOUT_KEY, CallAccounting
+from connector.hubspot_facts import BURST_WINDOW_SECONDS, SEARCH_WINDOW_SECONDS
 from connector.logging import get_logger
 
 log = get_logger(__name__)
@@ -66,8 +67,8 @@ class RetryPolicy:
     connect_timeout: float
     read_timeout: float
     call_time_cap: float
-    ten_secondly_wait: float = 10.0  # HubSpot's burst window is 10 s
-    secondly_wait: float = 1.0  # the search window is 1 s
+    ten_secondly_wait: float = BURST_WINDOW_SECONDS
+    secondly_wait: float = SEARCH_WINDOW_SECONDS
     backoff_base: float = 0.5
     backoff_max: float = 30.0
 

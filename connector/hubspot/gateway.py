@@ -44,7 +44,14 @@ from connector.hubspot.models import (
     RecordUpdate,
     SearchPage,
 )
-from connector.hubspot_facts import LIST_PAGE_MAX, SEARCH_PAGE_MAX
+from connector.hubspot_facts import (
+    BURST_WINDOW_SECONDS,
+    DEFAULT_CALLS_PER_TEN_SECONDS,
+    DEFAULT_SEARCHES_PER_SECOND,
+    LIST_PAGE_MAX,
+    SEARCH_PAGE_MAX,
+    SEARCH_WINDOW_SECONDS,
+)
 from connector.logging import register_secret
 from connector.settings import Settings
 
@@ -64,11 +71,11 @@ class GatewayConfig:
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     call_time_cap: float = 120.0
-    requests_per_10s: int = 100
-    search_per_second: int = 5
+    requests_per_10s: int = DEFAULT_CALLS_PER_TEN_SECONDS
+    search_per_second: int = DEFAULT_SEARCHES_PER_SECOND
     daily_limit: int | None = None
-    ten_secondly_wait: float = 10.0
-    secondly_wait: float = 1.0
+    ten_secondly_wait: float = BURST_WINDOW_SECONDS
+    secondly_wait: float = SEARCH_WINDOW_SECONDS
     backoff_base: float = 0.5
     backoff_max: float = 30.0
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
+from connector.hubspot_facts import API_BUDGETS, ApiBudget
+
 OBJECT_TYPE_IDS: Mapping[str, str] = MappingProxyType(
     {
         "contacts": "0-1",
@@ -58,24 +60,8 @@ ALL_SCOPES: frozenset[str] = frozenset(
 """Every scope a private app can carry for the endpoints the sandbox serves."""
 
 
-@dataclass(frozen=True, slots=True)
-class TierLimits:
-    """One subscription tier's API budget (hubspot-api.md §1)."""
-
-    per_ten_seconds: int | None
-    per_day: int | None
-    search_per_second: int | None
-
-
-TIERS: Mapping[str, TierLimits] = MappingProxyType(
-    {
-        "free": TierLimits(100, 250_000, 5),
-        "starter": TierLimits(100, 250_000, 5),
-        "professional": TierLimits(190, 625_000, 5),
-        "enterprise": TierLimits(190, 1_000_000, 5),
-        "unlimited": TierLimits(None, None, None),
-    }
-)
+#: The API budget of each tier the sandbox can play (`--tier`).
+TIERS: Mapping[str, ApiBudget] = MappingProxyType(API_BUDGETS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,13 +12,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from connector.hubspot_facts import BURST_WINDOW_SECONDS, SEARCH_WINDOW_SECONDS, ApiBudget
 from connector.sandbox.clock import SandboxClock
-from connector.sandbox.config import TierLimits
 from connector.sandbox.wire import ApiError
 
-TEN_SECONDS = 10.0
-INTERVAL_MS = 10_000
-ONE_SECOND = 1.0
+_BURST_WINDOW_MS = round(BURST_WINDOW_SECONDS * 1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +36,7 @@ class RateLimiter:
 
     def __init__(
         self,
-        limits: TierLimits,
+        limits: ApiBudget,
         clock: SandboxClock,
         *,
         daily_limit: int | None,
@@ -80,9 +78,9 @@ class RateLimiter:
     def _admit_search(self, now: float) -> Admission:
         limit = self._limits.search_per_second
         if limit is not None:
-            window = _trim(self._search, now - ONE_SECOND)
+            window = _trim(self._search, now - SEARCH_WINDOW_SECONDS)
             if len(window) >= limit:
-                wait = ONE_SECOND - (now - window[0])
+                wait = SEARCH_WINDOW_SECONDS - (now - window[0])
                 # Search responses carry no rate-limit headers, not even on a 429.
                 raise self._error("You have reached your secondly limit.", "SECONDLY", wait, {})
             window.append(now)
@@ -95,16 +93,18 @@ class RateLimiter:
         if limit is None:
             self._day_used += 1
             return Admission(self._daily_headers())
-        window = _trim(self._burst.setdefault(token, deque()), now - TEN_SECONDS)
+        window = _trim(self._burst.setdefault(token, deque()), now - BURST_WINDOW_SECONDS)
         headers.update(
             {
-                "X-HubSpot-RateLimit-Interval-Milliseconds": str(INTERVAL_MS),
+                "X-HubSpot-RateLimit-Interval-Milliseconds": str(
+                    round(BURST_WINDOW_SECONDS * 1000)
+                ),
                 "X-HubSpot-RateLimit-Max": str(limit),
             }
         )
         if len(window) >= limit:
             headers["X-HubSpot-RateLimit-Remaining"] = "0"
-            wait = TEN_SECONDS - (now - window[0])
+            wait = BURST_WINDOW_SECONDS - (now - window[0])
             raise self._error(
                 "You have reached your ten_secondly_rolling limit.",
                 "TEN_SECONDLY_ROLLING",

@@ -24,6 +24,12 @@ from typing import Any
 import structlog
 
 from connector.errors import AuthError, ConfigError, ConnectorError
+from connector.hubspot_facts import (
+    BURST_WINDOW_SECONDS,
+    DEFAULT_CALLS_PER_TEN_SECONDS,
+    DEFAULT_SEARCHES_PER_SECOND,
+    SEARCH_WINDOW_SECONDS,
+)
 from connector.logging import get_logger
 from connector.rules import RuleSet
 from connector.rules.sla_config import SlaConfig
@@ -43,8 +49,11 @@ from connector.sync.writer import BatchedWriter, WriteItem
 #: page), so only a dead or stuck worker lets it lapse and another worker takes the portal over.
 LEASE_TTL = timedelta(minutes=5)
 
-#: HubSpot's smallest paid budgets: 100 calls per 10 s, search 5 per second.
-STARTER_BUDGETS = Budgets(burst_per_second=10.0, search_per_second=5.0)
+#: HubSpot's smallest paid budgets (Starter's), when the caller names none.
+STARTER_BUDGETS = Budgets(
+    burst_per_second=DEFAULT_CALLS_PER_TEN_SECONDS / BURST_WINDOW_SECONDS,
+    search_per_second=DEFAULT_SEARCHES_PER_SECOND / SEARCH_WINDOW_SECONDS,
+)
 
 log = get_logger(__name__)
 
