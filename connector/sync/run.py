@@ -248,7 +248,7 @@ class SyncRun:
             "dry_run": self._opt.dry_run,
             "pulled": stages.pulled,
             "scored": stages.score.scored,
-            "unreadable_values": stages.score.unreadable,
+            **stages.score.counts(),
             "changed": writer.changed,
             "written": writer.written,
             "failed": writer.failed,

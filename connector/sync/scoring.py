@@ -94,6 +94,10 @@ class ScoreStage:
         self.scored += len(scored)
         return scored
 
+    def counts(self) -> dict[str, int]:
+        """What the run summary reports of scoring besides the number scored."""
+        return {"unreadable_values": self.unreadable}
+
 
 def _prior_state(memory: ContactMemory | None) -> PriorState | None:
     if memory is None:
