@@ -14,6 +14,7 @@ from typing import Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from connector.logging import scrub_text
 from connector.state.records import DeadLetter
 from connector.state.schema import dead_letters
 from connector.state.upsert import IN_CHUNK, chunks, dialect_insert
@@ -45,7 +46,8 @@ def add(
     """
     latest: dict[str, tuple[str, str]] = {}
     for contact_id, category, message in items:
-        latest[contact_id] = (category, message[:MESSAGE_MAX_CHARS])
+        # Stored as the logs would show it: HubSpot's 207 messages can quote the rejected value.
+        latest[contact_id] = (category, scrub_text(message[:MESSAGE_MAX_CHARS]))
     if not latest:
         return
     known: dict[str, tuple[int, datetime]] = {}

@@ -9,7 +9,9 @@ database from its first read of `schema_version` to its commit.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import sqlite3
 import time
@@ -27,6 +29,9 @@ SQLITE_BUSY_TIMEOUT_S: Final = 30.0  # a writer waits this long for another one 
 PG_CONNECT_TIMEOUT_S: Final = 5  # fail fast with a clear message when PostgreSQL is down
 _WAL_RETRY_SLEEP_S: Final = 0.005
 _REASON_MAX_CHARS: Final = 200  # keeps StateStoreError messages to one readable line
+#: The state file holds contact memory, run summaries and error texts: its owner's alone.
+#: SQLite gives its -wal and -shm files the database file's mode, so they follow.
+SQLITE_FILE_MODE: Final = 0o600
 
 
 def safe_url(url: str | URL) -> str:
@@ -101,6 +106,8 @@ def _sqlite_engine(url: URL) -> Engine:
             url, connect_args=connect_args, poolclass=StaticPool, json_serializer=dumps_json
         )
     else:
+        if url.database:
+            _create_private(url.database)
         engine = sa.create_engine(url, connect_args=connect_args, json_serializer=dumps_json)
 
     @event.listens_for(engine, "connect")
@@ -114,6 +121,32 @@ def _sqlite_engine(url: URL) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _create_private(path: str) -> None:
+    """Create the SQLite file with mode 0600 before SQLite does (it would use 0644 under the
+    usual umask), and take group and other access away from a file created earlier.
+
+    A directory that does not exist is left for SQLite to report, with the usual hint.
+    """
+    if path.startswith("file:"):
+        return  # a URI filename: SQLite parses it, and there is no plain path to create
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, SQLITE_FILE_MODE)
+    except OSError:
+        return
+    try:
+        mode = os.fstat(fd).st_mode & 0o777
+        if mode & ~SQLITE_FILE_MODE:
+            os.fchmod(fd, mode & SQLITE_FILE_MODE)
+    except OSError:
+        pass  # not ours to change (another user's file): SQLite still opens it as before
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm"):
+        # Side files left by an earlier version, or by a crash, keep their own mode.
+        with contextlib.suppress(OSError):
+            os.chmod(path + suffix, SQLITE_FILE_MODE)
 
 
 def _enable_wal(dbapi_connection: sqlite3.Connection) -> None:

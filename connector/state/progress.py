@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from connector.logging import redact_secrets, scrub_text
+from connector.state.engine import dumps_json
 from connector.state.records import FINISHED_RUN_STATUSES, Cursor, RunRecord
 from connector.state.schema import cursors, runs
 from connector.state.upsert import dialect_insert
+
+#: Why a run was still "running" when a later run started: nothing else can know more, since
+#: the process that owned it could not record its own end.
+UNFINISHED_REASON: Final = (
+    "the run did not record its end: its process stopped (killed or crashed) or the state "
+    "store was unreachable when it finished; marked by the next run"
+)
+
+
+def redacted(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The summary as the logs would show it: secrets and contact PII taken out.
+
+    The very processor the log pipeline uses, so a stored error text (an SLA owner's e-mail
+    address, a token echoed in a message) is scrubbed exactly as a log line would be.
+    """
+    # To JSON types first, as the column stores them (sets sorted, datetimes as ISO text), so
+    # redaction sees plain values and keeps the encoder's order.
+    plain = json.loads(dumps_json(dict(summary)))
+    return dict(redact_secrets(None, "run_summary", plain))
 
 
 def get_cursor(conn: Connection, portal: str) -> Cursor | None:
@@ -75,18 +97,24 @@ def finish_run(
     result = conn.execute(
         runs.update()
         .where(runs.c.id == run_id)
-        .values(finished_at=finished_at, status=status, summary=dict(summary))
+        .values(finished_at=finished_at, status=status, summary=redacted(summary))
     )
     if result.rowcount == 0:
         raise KeyError(f"no run with id {run_id}")
 
 
-def interrupt_unfinished_runs(conn: Connection, portal: str, *, finished_at: datetime) -> int:
-    """Mark runs still "running" (their process died) as "interrupted"; returns how many."""
+def interrupt_unfinished_runs(
+    conn: Connection, portal: str, *, finished_at: datetime, reason: str = UNFINISHED_REASON
+) -> int:
+    """Mark runs still "running" (their process died) as "interrupted"; returns how many.
+
+    The summary says why, so `connector status` never shows a bare "interrupted".
+    """
+    summary = {"status": "interrupted", "reason": scrub_text(reason)}
     result = conn.execute(
         runs.update()
         .where(runs.c.portal == portal, runs.c.status == "running")
-        .values(finished_at=finished_at, status="interrupted")
+        .values(finished_at=finished_at, status="interrupted", summary=summary)
     )
     return int(result.rowcount)
 

@@ -166,10 +166,15 @@ class StateStore:
                 conn, run_id, finished_at=finished_at, status=status, summary=summary
             )
 
-    def interrupt_unfinished_runs(self, portal: str, *, finished_at: datetime) -> int:
-        """Mark runs left "running" by a dead process as "interrupted"; returns how many."""
+    def interrupt_unfinished_runs(
+        self, portal: str, *, finished_at: datetime, reason: str = progress.UNFINISHED_REASON
+    ) -> int:
+        """Mark runs left "running" by a dead process as "interrupted", saying why in their
+        summary; returns how many."""
         with self._begin() as conn:
-            return progress.interrupt_unfinished_runs(conn, portal, finished_at=finished_at)
+            return progress.interrupt_unfinished_runs(
+                conn, portal, finished_at=finished_at, reason=reason
+            )
 
     def recent_runs(self, portal: str, limit: int) -> list[RunRecord]:
         """The latest runs, newest first."""

@@ -10,7 +10,7 @@ from connector.errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError
 from connector.hubspot_facts import BATCH_MAX_INPUTS
 from connector.rules import LeadInput, evaluate, load_rules
 from connector.settings import Settings
-from connector.state import StateStore
+from connector.state import RunRecord, StateStore
 from connector.sync.dry_run import REPORT_HEADERS
 from connector.sync.output import table, write_csv
 from connector.sync.run import RunResult
@@ -149,6 +149,8 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
                 "s",
             )
             print(table(headers, rows))
+            for line in _run_notes(runs):
+                print(line)
         letters = store.dead_letters(settings.portal, 10)
         total = store.count_dead_letters(settings.portal)
         print(f"dead letters: {total}")
@@ -171,6 +173,24 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     return EXIT_OK
+
+
+def _run_notes(runs: list[RunRecord]) -> list[str]:
+    """Why runs did not finish "ok", and what the newest run could not read, by property.
+
+    Both come from the stored summary, which is redacted like a log line (no PII to hide here).
+    """
+    notes = []
+    for r in runs:
+        why = r.summary.get("reason") or r.summary.get("error")
+        if r.status in ("interrupted", "failed") and why:
+            notes.append(f"run {r.id} {r.status}: {why}")
+    newest = next((r for r in runs if "unreadable_by_property" in r.summary), None)
+    if newest is not None:
+        pairs = newest.summary["unreadable_by_property"]
+        shown = ", ".join(f"{name} {count}" for name, count in pairs) or "none"
+        notes.append(f"unreadable values in run {newest.id} (scored as unknown): {shown}")
+    return notes
 
 
 def run_explain(args: argparse.Namespace, settings: Settings) -> int:
