@@ -6,7 +6,10 @@ Three budgets, as HubSpot counts them (hubspot-api.md §1):
   ``-Interval-Milliseconds``, 10 s), which every call except search spends;
 - the search window (5 calls per second per account), which only search spends: search is exempt
   from the burst window and its responses carry no rate-limit headers;
-- the daily budget (``-Daily`` / ``-Daily-Remaining``), which every call spends.
+- the daily budget (``-Daily`` / ``-Daily-Remaining``), which every call spends. HubSpot resets it
+  at midnight in the account's time zone; once spent, calls are refused locally until that
+  boundary (or, with the zone unknown, until the next hourly probe), never for the life of the
+  process (docs/gateway.md, "Daily budget").
 
 How a window is counted: a slot is held from the moment a call is let through until its response
 has arrived, and the response time is what is remembered. HubSpot counts a call when it arrives,
@@ -30,10 +33,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from connector.errors import DailyLimitError, HubSpotErrorDetails, RateLimitedError
 from connector.hubspot_facts import BURST_WINDOW_SECONDS, SEARCH_WINDOW_SECONDS
+from connector.logging import get_logger
+
+log = get_logger(__name__)
 
 #: First spacing after a 429 when none was in force (s): small, so a stray 429 costs little.
 ADAPTIVE_INITIAL_DELAY_SECONDS = 0.05
@@ -49,6 +56,16 @@ ADAPTIVE_FLOOR_SECONDS = 0.01
 ADAPTIVE_MAX_DELAY_SECONDS = 10.0
 #: How long a waiting thread sleeps when every slot is held by calls still in flight (s).
 IN_FLIGHT_POLL_SECONDS = 0.01
+#: With the portal's time zone unknown, how often a spent daily budget is tried again. HubSpot
+#: resets it at midnight in the account's zone, which falls on some hour of the UTC day (or
+#: half hour, for a few zones): an hourly probe finds the reset within an hour in every zone,
+#: for at most 24 refused calls a day. Guessing UTC midnight instead would strand a portal in
+#: Tokyo 9 h after its reset and, west of UTC, spend the guess on a 429 and wait a whole day.
+DAILY_PROBE_INTERVAL = timedelta(hours=1)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Budget(StrEnum):
@@ -60,10 +77,15 @@ class Budget(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Timer:
-    """Where the limiter and the retry loop read time and sleep; tests pass fakes."""
+    """Where the limiter and the retry loop read time and sleep; tests pass fakes.
+
+    `now` is wall-clock time, read only for the daily budget's boundary (the windows use
+    `monotonic`, which no clock change can move).
+    """
 
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
+    now: Callable[[], datetime] = _utc_now
 
 
 @dataclass(slots=True)
@@ -111,6 +133,8 @@ class LimiterSnapshot:
     search_capacity: int
     search_used: int
     daily_remaining: int | None
+    #: While the daily budget is spent: when calls are let through again (UTC).
+    daily_blocked_until: datetime | None
     burst_delay: float
     search_delay: float
 
@@ -125,6 +149,7 @@ class RateLimiter:
         search_per_second: int,
         daily_limit: int | None = None,
         timer: Timer | None = None,
+        daily_reset_zone: tzinfo | None = None,
     ) -> None:
         """Create a limiter with the configured budgets (learned headers override them).
 
@@ -134,6 +159,8 @@ class RateLimiter:
             daily_limit: calls this limiter may spend until a Daily-Remaining header is seen;
                 None means unknown (only HubSpot's headers and DAILY 429s stop us).
             timer: clock and sleep; real time by default.
+            daily_reset_zone: the portal's time zone, whose midnight resets the daily budget;
+                None (unknown): a spent budget is probed every `DAILY_PROBE_INTERVAL`.
         """
         self._timer = timer or Timer()
         self._lock = threading.Lock()
@@ -141,7 +168,11 @@ class RateLimiter:
             Budget.STANDARD: _Window(capacity=requests_per_10s, interval=BURST_WINDOW_SECONDS),
             Budget.SEARCH: _Window(capacity=search_per_second, interval=SEARCH_WINDOW_SECONDS),
         }
+        # The configured ceiling is per day: it comes back at each reset, as HubSpot's does.
+        self._daily_limit = daily_limit
         self._daily_remaining: int | None = daily_limit
+        self._daily_reset_zone = daily_reset_zone
+        self._daily_blocked_until: datetime | None = None
 
     @property
     def timer(self) -> Timer:
@@ -210,6 +241,7 @@ class RateLimiter:
         """HubSpot said the daily budget is spent (a DAILY 429): refuse further calls."""
         with self._lock:
             self._daily_remaining = 0
+            self._daily_blocked_until = self._next_daily_reset()
 
     def snapshot(self) -> LimiterSnapshot:
         now = self._timer.monotonic()
@@ -225,16 +257,21 @@ class RateLimiter:
                 search_capacity=search.capacity,
                 search_used=search.used(),
                 daily_remaining=self._daily_remaining,
+                daily_blocked_until=self._daily_blocked_until,
                 burst_delay=burst.delay,
                 search_delay=search.delay,
             )
 
     def _try_reserve(self, budget: Budget, now: float) -> float:
         if self._daily_remaining is not None and self._daily_remaining <= 0:
+            self._check_daily_reset()
+        if self._daily_remaining is not None and self._daily_remaining <= 0:
+            until = self._daily_blocked_until
+            when = until.isoformat(timespec="seconds") if until else "the daily reset"
             raise DailyLimitError(
                 "HubSpot's daily API budget for this portal is spent "
-                "(X-HubSpot-RateLimit-Daily-Remaining reached 0): the run stops; calls resume "
-                "after midnight in the portal's time zone",
+                "(X-HubSpot-RateLimit-Daily-Remaining reached 0): the run stops; calls are "
+                f"tried again from {when}",
                 HubSpotErrorDetails(status=429, category="RATE_LIMIT", policy_name="DAILY"),
             )
         window = self._windows[budget]
@@ -247,12 +284,54 @@ class RateLimiter:
             self._daily_remaining -= 1
         return 0.0
 
+    def _check_daily_reset(self) -> None:
+        """Let calls through again once the boundary after the budget was spent has passed.
+
+        The budget becomes unknown (or the configured ceiling): the next answer's
+        Daily-Remaining header says what HubSpot has left, and a DAILY 429 (the day has not
+        turned yet in the portal's zone) blocks again until the next boundary. Hold the lock.
+        """
+        if self._daily_blocked_until is None:
+            # Our own configured ceiling ran out (HubSpot said nothing): it is a budget per
+            # day, so it comes back at midnight, not at the next hourly probe.
+            self._daily_blocked_until = self._next_daily_reset(probe=False)
+        if self._timer.now() < self._daily_blocked_until:
+            return
+        log.info(
+            "hubspot_daily_budget_retry",
+            blocked_until=self._daily_blocked_until.isoformat(timespec="seconds"),
+        )
+        self._daily_remaining = self._daily_limit
+        self._daily_blocked_until = None
+
+    def _next_daily_reset(self, *, probe: bool = True) -> datetime:
+        """The first instant after now at which HubSpot may have reset the daily budget (UTC).
+
+        Midnight in the portal's zone when it is known; otherwise the next hourly probe, or
+        (`probe=False`, for our own ceiling) UTC midnight.
+        """
+        now = self._timer.now().astimezone(UTC)
+        zone = self._daily_reset_zone
+        if zone is None and probe:
+            hour = now.replace(minute=0, second=0, microsecond=0)
+            return hour + DAILY_PROBE_INTERVAL
+        local = now.astimezone(zone or UTC)
+        # Local midnight of the next date; zoneinfo resolves a DST gap at midnight forward.
+        midnight = datetime.combine(
+            local.date() + timedelta(days=1), datetime.min.time(), zone or UTC
+        )
+        return midnight.astimezone(UTC)
+
     def _learn(self, budget: Budget, headers: Mapping[str, str], now: float) -> None:
         daily_remaining = _int_header(headers, "x-hubspot-ratelimit-daily-remaining")
         if daily_remaining is not None:
             # Other calls in flight were booked locally but may not have reached HubSpot yet.
             others_in_flight = sum(w.in_flight for w in self._windows.values()) - 1
             self._daily_remaining = max(0, daily_remaining - max(0, others_in_flight))
+            if daily_remaining > 0:
+                self._daily_blocked_until = None
+            elif self._daily_blocked_until is None:
+                self._daily_blocked_until = self._next_daily_reset()
         if budget is not Budget.STANDARD:
             return
         window = self._windows[Budget.STANDARD]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from hubspot import HubSpot
@@ -74,6 +74,9 @@ class GatewayConfig:
     requests_per_10s: int = DEFAULT_CALLS_PER_TEN_SECONDS
     search_per_second: int = DEFAULT_SEARCHES_PER_SECOND
     daily_limit: int | None = None
+    #: The portal's time zone (its midnight resets the daily budget); None: unknown, a spent
+    #: budget is probed hourly (docs/gateway.md, "Daily budget").
+    daily_reset_zone: tzinfo | None = None
     ten_secondly_wait: float = BURST_WINDOW_SECONDS
     secondly_wait: float = SEARCH_WINDOW_SECONDS
     backoff_base: float = 0.5
@@ -106,6 +109,7 @@ class HubSpotGateway:
             search_per_second=config.search_per_second,
             daily_limit=config.daily_limit,
             timer=timer,
+            daily_reset_zone=config.daily_reset_zone,
         )
         self._stats = CallAccounting()
         self._runner = CallRunner(
