@@ -39,6 +39,8 @@ def handle_admin(portal: Portal, method: str, path: str, body: Any) -> Reply:
         seed = int(payload.get("seed", portal.config.seed))
         contacts = int(payload.get("contacts", portal.config.contacts))
         return Reply(200, {"loaded": _reseed(portal, seed, contacts)})
+    if name == "faults/release-late" and method == "POST":
+        return Reply(200, {"released": portal.late.release()})
     if name == "faults":
         return _faults(portal, method, payload)
     if name == "clock":

@@ -132,6 +132,11 @@ class Sandbox:
     def configure_faults(self, faults: FaultConfig) -> None:
         self._portal.faults.configure(faults)
 
+    def release_late_requests(self, timeout: float = 10.0) -> int:
+        """Let requests held by a `late_rate` / `applied_stall_rate` fault finish, their writes
+        applied, and return how many there were (waits up to `timeout` for them)."""
+        return self._portal.late.release(timeout)
+
     def request_counts(self) -> dict[CountKey, int]:
         """{(method, path_template, status): n} since start or the last reset."""
         return self._portal.request_counts()

@@ -77,6 +77,12 @@ class FaultConfig:
         stall_seconds: How long a stalled request sleeps (past a client read timeout).
         cut_rate: Share of requests whose response is cut: headers and part of the body are
             sent, then the connection closes. The handler has run (a write is applied).
+        late_rate: Share of requests HubSpot completes after the client gave up: the request is
+            held (until `Sandbox.release_late_requests`, `stall_seconds` or shutdown), *then*
+            the handler runs and the write is applied; the answer goes to a client that has
+            timed out and perhaps already looked for what it wrote.
+        applied_stall_rate: Share of requests whose write is applied at once but whose answer
+            is held the same way: the client times out although HubSpot did the work.
         burst_rate: Share of requests that start a burst of `burst_length` 429 answers.
         burst_length: Requests answered 429 TEN_SECONDLY_ROLLING in one burst.
         short_page_rate: Share of search pages cut shorter than `limit` that still carry
@@ -93,6 +99,8 @@ class FaultConfig:
     stall_rate: float = 0.0
     stall_seconds: float = 5.0
     cut_rate: float = 0.0
+    late_rate: float = 0.0
+    applied_stall_rate: float = 0.0
     burst_rate: float = 0.0
     burst_length: int = 3
     short_page_rate: float = 0.0
@@ -108,6 +116,8 @@ class FaultConfig:
                 self.error_rate,
                 self.stall_rate,
                 self.cut_rate,
+                self.late_rate,
+                self.applied_stall_rate,
                 self.burst_rate,
                 self.short_page_rate,
             )

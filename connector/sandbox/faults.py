@@ -18,6 +18,8 @@ class FaultKind(Enum):
     SERVER_ERROR = "server_error"
     STALL = "stall"
     CUT = "cut"
+    LATE = "late"  # held, then applied: completed after the client timed out
+    APPLIED_STALL = "applied_stall"  # applied, then the answer held past the client's timeout
     RATE_LIMIT = "rate_limit"
     SHORT_PAGE = "short_page"
 
@@ -104,6 +106,12 @@ class FaultInjector:
         edge += cfg.cut_rate
         if roll < edge:
             return Fault(FaultKind.CUT, 0, n)
+        edge += cfg.late_rate
+        if roll < edge:
+            return Fault(FaultKind.LATE, 0, n)
+        edge += cfg.applied_stall_rate
+        if roll < edge:
+            return Fault(FaultKind.APPLIED_STALL, 0, n)
         edge += cfg.short_page_rate if search else 0.0
         if roll < edge:
             return Fault(FaultKind.SHORT_PAGE, 0, n)

@@ -227,7 +227,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
             if kind is FaultKind.STALL:
                 portal.stop_event.wait(portal.faults.config.stall_seconds)
             cut = kind is FaultKind.CUT
-            reply = route.handler(portal, request)
+            if kind in (FaultKind.LATE, FaultKind.APPLIED_STALL):
+                reply = self._late(
+                    portal, route, request, applied_first=kind is FaultKind.APPLIED_STALL
+                )
+            else:
+                reply = route.handler(portal, request)
         except ApiError as exc:
             reply = Reply(exc.status, exc.body(), exc.headers)
         except Exception:
@@ -237,6 +242,20 @@ class SandboxHandler(BaseHTTPRequestHandler):
             for key, value in extra_headers.items():
                 reply.headers.setdefault(key, value)
         return reply, cut
+
+    @staticmethod
+    def _late(portal: Portal, route: Route, request: Request, *, applied_first: bool) -> Reply:
+        """Apply the request before or after holding it; the client has timed out meanwhile."""
+        seconds = portal.faults.config.stall_seconds
+        try:
+            if applied_first:
+                reply = route.handler(portal, request)
+                portal.late.hold(seconds, portal.stop_event)
+                return reply
+            portal.late.hold(seconds, portal.stop_event)
+            return route.handler(portal, request)
+        finally:
+            portal.late.finished()
 
     def _serve_admin(self, portal: Portal, method: str, path: str, body: Any) -> None:
         if self.client_address[0] not in LOOPBACK:
