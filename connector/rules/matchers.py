@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from connector.rules.schema import MatchSpec, Scalar
 from connector.rules.values import (
     MAX_TEXT_CHARS,
+    bounded,
     domain_matches,
     email_domain,
     parse_number,
@@ -59,7 +60,7 @@ def read_first(
         raw = source.get(name)
         if raw is None:
             continue
-        text = raw.strip()
+        text = bounded(raw).strip()
         if text:
             return text[:MAX_TEXT_CHARS]
     return None

@@ -14,6 +14,11 @@ from datetime import UTC, datetime
 #: pasted essay in a form field cannot slow a run; longer text is cut, not rejected.
 MAX_TEXT_CHARS = 512
 
+#: Longest raw value the rules look at (characters): longer values are cut to this before
+#: anything (trimming included) walks them, so a 1 MB job title costs what a short one does.
+#: Four times `MAX_TEXT_CHARS` leaves room for the leading blanks pasted text often has.
+MAX_RAW_CHARS = 4 * MAX_TEXT_CHARS
+
 #: Longest string we try to read as a number or timestamp; real values are far shorter.
 _MAX_SCALAR_CHARS = 64
 
@@ -43,10 +48,15 @@ def clean_text(value: str | None) -> str | None:
     """
     if value is None:
         return None
-    text = value.strip()
+    text = bounded(value).strip()
     if not text:
         return None
     return text[:MAX_TEXT_CHARS]
+
+
+def bounded(value: str) -> str:
+    """The value cut to `MAX_RAW_CHARS`, before any work that walks the whole string."""
+    return value if len(value) <= MAX_RAW_CHARS else value[:MAX_RAW_CHARS]
 
 
 def parse_number(value: str | None) -> float | None:
@@ -62,8 +72,8 @@ def parse_number(value: str | None) -> float | None:
     Returns:
         The number, or None when the value is missing or not a sensible number.
     """
-    if value is None:
-        return None
+    if value is None or len(value) > MAX_RAW_CHARS:
+        return None  # cut, it would be a number it never was; and no number is that long
     text = value.strip()
     if not text or len(text) > _MAX_SCALAR_CHARS:
         return None
@@ -92,8 +102,8 @@ def parse_timestamp(value: str | None) -> float | None:
     Returns:
         The instant as epoch seconds, or None when missing, unreadable or out of range.
     """
-    if value is None:
-        return None
+    if value is None or len(value) > MAX_RAW_CHARS:
+        return None  # cut, it would be a number it never was; and no number is that long
     text = value.strip()
     if not text or len(text) > _MAX_SCALAR_CHARS:
         return None

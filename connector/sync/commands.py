@@ -70,7 +70,8 @@ def print_result(result: RunResult, *, fmt: str, limit: int) -> None:
         f"{s.get('handoffs_created', 0)} tasks, "
         f"{s['api_calls']} API calls in {s['duration_seconds']} s"
         + (
-            f", {s['unreadable_values']} unreadable values scored as missing (see the log)"
+            f", {s['unreadable_values']} unreadable values scored as unknown "
+            "(by property: connector status)"
             if s.get("unreadable_values")
             else ""
         )

@@ -7,6 +7,7 @@ tracker, not the order, decides when the cursor may pass them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,8 +15,9 @@ from datetime import datetime
 from connector.hubspot.models import CrmRecord
 from connector.logging import get_logger
 from connector.rules import Decision, LeadInput, PriorState, RuleSet, evaluate
+from connector.rules.readability import ValueCheck
 from connector.state import ContactMemory
-from connector.sync.companies import CompanyCache
+from connector.sync.companies import CompanyCache, company_id_of
 from connector.sync.ports import SyncState
 
 log = get_logger(__name__)
@@ -47,9 +49,13 @@ class ScoreStage:
         self._portal = portal
         self._now = now
         self._waiting: list[tuple[int, CrmRecord]] = []
+        self._check = ValueCheck.of(rules)
         self.scored = 0
         #: property values the rules could not read as text (scored as missing)
         self.unreadable = 0
+        #: property name → values the rules could not read: not text, garbage read as unknown,
+        #: cut, or (`associatedcompanyid`) a company HubSpot does not have
+        self.unreadable_by_property: Counter[str] = Counter()
 
     def take(self, seq: int, records: Sequence[CrmRecord]) -> None:
         """Queue a page's contacts; reads their companies once a full batch is wanted."""
@@ -72,16 +78,10 @@ class ScoreStage:
         scored = []
         for seq, record in ready:
             prior = memory.get(record.id)
-            decision = evaluate(
-                LeadInput(
-                    contact_id=record.id,
-                    contact=record.properties,
-                    company=self._companies.company_of(record),
-                ),
-                rules=self._rules,
-                now=self._now,
-                prior=_prior_state(prior),
-            )
+            company = self._companies.company_of(record)
+            lead = LeadInput(contact_id=record.id, contact=record.properties, company=company)
+            decision = evaluate(lead, rules=self._rules, now=self._now, prior=_prior_state(prior))
+            self._count_garbage(record, lead, decision)
             if decision.unreadable:
                 # Property names only: the values may be PII.
                 log.warning(
@@ -94,9 +94,32 @@ class ScoreStage:
         self.scored += len(scored)
         return scored
 
-    def counts(self) -> dict[str, int]:
-        """What the run summary reports of scoring besides the number scored."""
-        return {"unreadable_values": self.unreadable}
+    def _count_garbage(self, record: CrmRecord, lead: LeadInput, decision: Decision) -> None:
+        """Count, by property, the values the rules read as unknown though they were given."""
+        names = self._check.unreadable(lead)
+        if lead.company is None and company_id_of(record):
+            names += ("associatedcompanyid",)  # HubSpot has no such company (deleted, or a typo)
+        if names:
+            # Names only, and at debug: the values may be PII, and a bad import can make
+            # every contact of a run carry one; the run summary has the counts.
+            log.debug(
+                "garbage_values_scored_as_unknown", contact_id=lead.contact_id, properties=names
+            )
+        self.unreadable_by_property.update(names)
+        self.unreadable_by_property.update(decision.unreadable)
+
+    def counts(self) -> dict[str, object]:
+        """What the run summary reports of scoring besides the number scored.
+
+        `unreadable_by_property` is a sorted list of [name, count] pairs, not a mapping: stored
+        summaries are redacted like log lines, which would hide a count under the key "email".
+        """
+        return {
+            "unreadable_values": sum(self.unreadable_by_property.values()),
+            "unreadable_by_property": sorted(
+                [name, n] for name, n in self.unreadable_by_property.items()
+            ),
+        }
 
 
 def _prior_state(memory: ContactMemory | None) -> PriorState | None:

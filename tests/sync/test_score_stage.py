@@ -59,3 +59,41 @@ def test_values_that_are_not_text_are_counted_and_logged_by_name_only() -> None:
         }
     ]
     assert "secret@example.com" not in repr(logs)
+
+
+class _Companies:
+    """HubSpot has company 100; company 999 does not exist (deleted, or a typo in an import)."""
+
+    def read_companies(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
+        known = {"100": CrmRecord(id="100", properties={"numberofemployees": "1e309"})}
+        return [known[i] for i in ids if i in known]
+
+
+def test_garbage_read_as_unknown_is_counted_by_property() -> None:
+    rules = load_rules(REPO / "config" / "rules.yaml")
+    stage = ScoreStage(
+        store=_NoMemory(),  # type: ignore[arg-type]
+        rules=rules,
+        companies=CompanyCache(_Companies(), rules.company_properties),  # type: ignore[arg-type]
+        portal="p",
+        now=NOW,
+    )
+    records = [
+        CrmRecord(id="1", properties={"jobtitle": "Head " + "x" * 1_000_000}),
+        CrmRecord(id="2", properties={"jobtitle": "VP\x00Sales", "associatedcompanyid": "100"}),
+        CrmRecord(id="3", properties={"associatedcompanyid": "999", "jobtitle": "VP Sales"}),
+        CrmRecord(id="4", properties={"hs_analytics_last_visit_timestamp": "not a date"}),
+        CrmRecord(id="5", properties={"jobtitle": "VP Sales", "numemployees": "100-500"}),
+    ]
+    stage.take(1, records)
+    scored = stage.score_ready(final=True)
+    assert len(scored) == 5
+    assert stage.counts() == {
+        "unreadable_values": 5,
+        "unreadable_by_property": [
+            ["associatedcompanyid", 1],
+            ["company.numberofemployees", 1],
+            ["hs_analytics_last_visit_timestamp", 1],
+            ["jobtitle", 2],
+        ],
+    }
