@@ -25,6 +25,8 @@ class Facts:
     bant_met_count: int
     bant_met: frozenset[str]
     disqualified: bool
+    #: The contact's `lifecyclestage`, lower case ("" = none).
+    stage: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,8 @@ class Condition:
     bant_met: frozenset[str]
     disqualified: bool | None
     any_of: tuple[Condition, ...]
+    stages: frozenset[str] | None = None
+    not_stages: frozenset[str] = frozenset()
 
     def holds(self, facts: Facts, relax: float = 0.0) -> bool:
         """Whether the condition holds for `facts`, with thresholds relaxed by `relax` points.
@@ -73,6 +77,10 @@ class Condition:
             return False
         if self.bant_met and not self.bant_met <= facts.bant_met:
             return False
+        if self.stages is not None and facts.stage not in self.stages:
+            return False
+        if facts.stage in self.not_stages:
+            return False
         if self.any_of:
             return any(c.holds(facts, relax) for c in self.any_of)
         return True
@@ -98,6 +106,8 @@ def compile_condition(spec: ConditionSpec) -> Condition:
         bant_met=frozenset(spec.bant_met or ()),
         disqualified=spec.disqualified,
         any_of=tuple(compile_condition(c) for c in spec.any_of or ()),
+        stages=None if spec.stages is None else frozenset(spec.stages),
+        not_stages=frozenset(spec.not_stages or ()),
     )
 
 

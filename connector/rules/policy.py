@@ -1,8 +1,11 @@
 """Lifecycle, lead-status and handoff policies: what the sync may write, and when.
 
 Invariants (see docs/rules.md):
-- `opportunity`, `customer`, `evangelist`, `other` and stages the connector does not know
-  (portal-custom ones) are never touched.
+- Protected stages: `opportunity`, `customer`, `evangelist`, `other`, any stage the portal
+  orders after `salesqualifiedlead` (admins add custom stages) and any stage missing from the
+  portal's order. A contact at one is scored and nothing else: no lifecycle move, no lead
+  status, no handoff. The order is the portal's (`StageOrder`, read by the sync from the
+  `lifecyclestage` options); HubSpot's default order stands in until it is known.
 - Lifecycle moves forward only, unless recycling is enabled (an MQL below the bar for N days
   goes back to `lead`) or the admin turned `forward_only` off; backward moves need the stage
   cleared first, which the sync does in a separate request.
@@ -12,8 +15,10 @@ Invariants (see docs/rules.md):
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from connector.hubspot_facts import LIFECYCLE_ORDER
 from connector.rules.conditions import ALWAYS, Condition, Facts, compile_condition
@@ -26,8 +31,56 @@ LEAD, MQL, SQL = "lead", "marketingqualifiedlead", "salesqualifiedlead"
 STAGE_LEVEL: dict[str, int] = {stage: level for level, stage in enumerate(LIFECYCLE_ORDER)}
 #: Stages the connector may move a contact out of (empty counts too): up to SQL.
 MOVABLE_FROM = frozenset({"", *LIFECYCLE_ORDER[: STAGE_LEVEL[SQL] + 1]})
-#: Stages past SQL that deals and people own: the connector never writes over them.
+#: Stages past SQL that deals and people own: the connector never writes over them, wherever
+#: a portal's custom order puts them.
 PROTECTED_STAGES = frozenset(LIFECYCLE_ORDER[STAGE_LEVEL[SQL] + 1 :])
+
+
+def normal_stage(stage: str | None) -> str:
+    """A `lifecyclestage` value as the policies compare it ("" = no stage)."""
+    return (stage or "").strip().lower()
+
+
+@dataclass(frozen=True, slots=True)
+class StageOrder:
+    """A portal's lifecycle stages in forward order, and which ones a contact may leave.
+
+    Build it with `StageOrder.of`. Pure data: the sync reads the options from HubSpot and
+    passes them in (through `RuleSet.stage_order`), the rules never ask.
+    """
+
+    stages: tuple[str, ...]
+    levels: Mapping[str, int]
+    #: Stages the connector may move a contact out of; "" (no stage) included.
+    movable: frozenset[str]
+
+    @classmethod
+    def of(cls, stages: Iterable[str]) -> StageOrder:
+        """The order of `stages` (earliest first); movable are those up to SQL.
+
+        Without SQL in the portal (an admin removed it) the cut is the last of MQL, lead and
+        subscriber: a stage whose place is unclear is protected, never moved.
+        """
+        names = tuple(dict.fromkeys(n for n in map(normal_stage, stages) if n))
+        levels = {name: level for level, name in enumerate(names)}
+        cut = levels.get(SQL)
+        if cut is None:
+            cut = max((levels[s] for s in (MQL, LEAD, "subscriber") if s in levels), default=-1)
+        movable = frozenset({"", *(n for n in names[: cut + 1] if n not in PROTECTED_STAGES)})
+        return cls(names, MappingProxyType(levels), movable)
+
+    def protected(self, stage: str | None) -> bool:
+        """True for a stage the connector never touches: past SQL, standard-protected, or not
+        in the portal's order at all."""
+        return normal_stage(stage) not in self.movable
+
+    def level(self, stage: str | None) -> int:
+        """The stage's place in the order; -1 for no stage (before every stage)."""
+        return self.levels.get(normal_stage(stage), -1)
+
+
+#: HubSpot's default order: what the rules use until the sync passes the portal's own.
+DEFAULT_STAGE_ORDER = StageOrder.of(LIFECYCLE_ORDER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +151,7 @@ def compile_policies(spec: RulesFile) -> tuple[Lifecycle, LeadStatusPolicy, Hand
 
 def decide_lifecycle(
     policy: Lifecycle,
+    order: StageOrder,
     current: str | None,
     facts: Facts,
     now: datetime,
@@ -107,6 +161,7 @@ def decide_lifecycle(
 
     Args:
         policy: the compiled lifecycle policy.
+        order: the portal's stage order.
         current: the contact's current `lifecyclestage` value.
         facts: the contact's facts now.
         now: the evaluation instant.
@@ -115,13 +170,15 @@ def decide_lifecycle(
     Returns:
         The target (None = leave alone), whether to clear first, and the recycling clock.
     """
-    cur = (current or "").strip().lower()
-    if cur not in MOVABLE_FROM:
+    cur = normal_stage(current)
+    if order.protected(cur):
         return LifecycleOutcome(None, False, None, None, None)
-    cur_level = STAGE_LEVEL.get(cur, -1)
+    cur_level = order.level(cur)
     desired: str | None = None
     for stage, condition in policy.stages:
-        relax = policy.margin if cur_level >= STAGE_LEVEL[stage] else 0.0
+        if stage not in order.levels:
+            continue  # the portal removed this stage: a write would be refused
+        relax = policy.margin if cur_level >= order.levels[stage] else 0.0
         if condition.holds(facts, relax):
             desired = stage
             break
@@ -131,7 +188,7 @@ def decide_lifecycle(
         if not still_mql:
             known = prior.below_bar_since if prior is not None else None
             below_since = known if known is not None and known <= now else now
-    if desired is not None and STAGE_LEVEL[desired] > cur_level:
+    if desired is not None and order.levels[desired] > cur_level:
         return LifecycleOutcome(desired, False, below_since, None, None)
     if below_since is not None and policy.recycle_after is not None:
         due = below_since + policy.recycle_after
@@ -146,7 +203,7 @@ def decide_lifecycle(
             )
             return LifecycleOutcome(policy.recycle_to, True, below_since, None, note)
         return LifecycleOutcome(None, False, below_since, due, None)
-    if not policy.forward_only and desired is not None and STAGE_LEVEL[desired] < cur_level:
+    if not policy.forward_only and desired is not None and order.levels[desired] < cur_level:
         return LifecycleOutcome(desired, True, below_since, None, None)
     return LifecycleOutcome(None, False, below_since, None, None)
 

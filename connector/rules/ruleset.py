@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from connector.rules.bant import Bant, compile_bant
@@ -14,9 +14,11 @@ from connector.rules.fit import FitGroup, compile_disqualifiers, compile_fit
 from connector.rules.matchers import Matcher, PropertyRef
 from connector.rules.model import SlaTier
 from connector.rules.policy import (
+    DEFAULT_STAGE_ORDER,
     Handoff,
     LeadStatusPolicy,
     Lifecycle,
+    StageOrder,
     compile_policies,
 )
 from connector.rules.schema import RulesFile
@@ -29,6 +31,9 @@ ALWAYS_READ: frozenset[str] = frozenset(
 #: Length of the rules version (hex digits of a SHA-256): short enough for a property, long
 #: enough that two different files practically never collide.
 _VERSION_CHARS = 12
+#: Condition fields added after rules versions were published: left out of the version while
+#: unset, so that adding them did not re-version (and re-score) every existing file.
+_LATER_CONDITION_FIELDS = frozenset({"stages", "not_stages"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,8 @@ class RuleSet:
         company_properties: every company property the rules read.
         sla_tiers: tier name → SLA tier, in file order.
         spec: the validated file, for tools that show it.
+        stage_order: the portal's lifecycle stages (HubSpot's default until the sync passes
+            the portal's own with `with_stage_order`); not part of the version.
     """
 
     version: str
@@ -68,6 +75,12 @@ class RuleSet:
     warm: float
     hot: float
     condition_thresholds: frozenset[float]
+    stage_order: StageOrder = DEFAULT_STAGE_ORDER
+
+
+def with_stage_order(rules: RuleSet, order: StageOrder) -> RuleSet:
+    """The same rules for a portal whose lifecycle stages come in `order` (its own options)."""
+    return rules if order == rules.stage_order else replace(rules, stage_order=order)
 
 
 def _refs_of(matchers: Iterable[Matcher]) -> Iterable[PropertyRef]:
@@ -116,8 +129,21 @@ def _condition_thresholds(lifecycle: Lifecycle, handoff: Handoff) -> frozenset[f
 
 def version_of(spec: RulesFile) -> str:
     """The short hash of a validated file's canonical JSON form."""
-    canonical = json.dumps(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    dumped = _without_unset_later_fields(spec.model_dump(mode="json"))
+    canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:_VERSION_CHARS]
+
+
+def _without_unset_later_fields(value: object) -> object:
+    if isinstance(value, dict):
+        return {
+            k: _without_unset_later_fields(v)
+            for k, v in value.items()
+            if not (k in _LATER_CONDITION_FIELDS and v is None)
+        }
+    if isinstance(value, list):
+        return [_without_unset_later_fields(v) for v in value]
+    return value
 
 
 def compile_rules(spec: RulesFile, *, source: str) -> RuleSet:

@@ -15,6 +15,8 @@ Grade = Literal["A", "B", "C", "D"]
 Temperature = Literal["cold", "warm", "hot"]
 BantDimension = Literal["budget", "authority", "need", "timeline"]
 _STATUS_VALUE = re.compile(r"^[A-Za-z0-9_]+$")
+#: Lifecycle stage internal values: HubSpot's are lower-case words, custom ones numeric ids.
+_STAGE_VALUE = re.compile(r"^[a-z0-9_-]*$")
 
 
 class _Model(BaseModel):
@@ -34,6 +36,23 @@ class ConditionSpec(_Model):
     bant_met: list[BantDimension] | None = None
     disqualified: bool | None = False
     any_of: list[ConditionSpec] | None = None
+    #: The contact's lifecycle stage is one of these ("" = no stage) / none of these.
+    stages: list[str] | None = None
+    not_stages: list[str] | None = None
+
+    @field_validator("stages", "not_stages")
+    @classmethod
+    def _stages(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        names = [v.strip().lower() for v in value]
+        for name in names:
+            if not _STAGE_VALUE.match(name):
+                raise ValueError(
+                    f"'{name}' is not a lifecycle stage internal value — use e.g. lead, "
+                    "marketingqualifiedlead, customer, or a custom stage's id"
+                )
+        return names
 
 
 class LifecycleSpec(_Model):

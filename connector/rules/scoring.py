@@ -12,7 +12,12 @@ from datetime import datetime
 
 from connector.rules.conditions import Facts
 from connector.rules.model import PriorState, Reason
-from connector.rules.policy import decide_handoff, decide_lead_status, decide_lifecycle
+from connector.rules.policy import (
+    decide_handoff,
+    decide_lead_status,
+    decide_lifecycle,
+    normal_stage,
+)
 from connector.rules.ruleset import RuleSet
 
 
@@ -96,7 +101,11 @@ def outputs_at(
     now: datetime,
     prior: PriorState | None,
 ) -> Outputs:
-    """Score, temperature and policy outcomes for given engagement points at `now`."""
+    """Score, temperature and policy outcomes for given engagement points at `now`.
+
+    A contact at a protected stage (past SQL in the portal's order) is scored and nothing
+    else: no lifecycle move, no lead status, no handoff — whatever the conditions say.
+    """
     score = score_of(rules, static.fit_part, engagement_points, static.disqualified)
     temperature = temperature_of(rules, engagement_points)
     facts = Facts(
@@ -108,12 +117,16 @@ def outputs_at(
         bant_met_count=static.bant_met_count,
         bant_met=static.bant_met,
         disqualified=static.disqualified,
+        stage=normal_stage(static.stage),
     )
-    lifecycle = decide_lifecycle(rules.lifecycle, static.stage, facts, now, prior)
-    handoff, tier = decide_handoff(rules.handoff, facts, prior)
-    status = decide_lead_status(
-        rules.lead_status, static.status, prior, static.disqualified, handoff
-    )
+    order = rules.stage_order
+    lifecycle = decide_lifecycle(rules.lifecycle, order, static.stage, facts, now, prior)
+    handoff, tier, status = False, None, None
+    if not order.protected(static.stage):
+        handoff, tier = decide_handoff(rules.handoff, facts, prior)
+        status = decide_lead_status(
+            rules.lead_status, static.status, prior, static.disqualified, handoff
+        )
     return Outputs(
         score=score,
         temperature=temperature,
