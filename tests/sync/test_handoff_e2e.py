@@ -16,6 +16,7 @@ import pytest
 from connector.hubspot_facts import BATCH_MAX_INPUTS as BATCH
 from connector.sandbox import Sandbox
 from connector.sync.handoff import Proof
+from connector.sync.handoff.create import RECOVERY_MIN_AGE
 from connector.sync.services import build_run
 from tests.conftest import MakeSandbox
 from tests.sync.conftest import REPO, ready_services, sandbox_env
@@ -95,9 +96,16 @@ def test_a_run_killed_at_any_step_leaves_exactly_one_task_per_handoff(
         for path in tmp_path.glob("state.sqlite3*"):
             path.unlink()
     services = ready_services(sandbox, state, monkeypatch, setup=False)
-    again = build_run(services, dry_run=False, clock=lambda: datetime.now(UTC)).execute()
-    services.close()
+    now = datetime.now(UTC)
+    again = build_run(services, dry_run=False, clock=lambda: now).execute()
     assert again.status == "ok", again.summary.get("error")
+    # Killed after the pending proof, a create may or may not have gone out: an immediate
+    # rerun finishes what it finds and leaves the rest pending, never creating a second task.
+    assert max(handoff_tasks(sandbox).values(), default=1) == 1
+    later = now + RECOVERY_MIN_AGE + timedelta(minutes=1)
+    last = build_run(services, dry_run=False, clock=lambda: later).execute()
+    services.close()
+    assert last.status == "ok", last.summary.get("error")
     assert assert_exactly_one_task_per_handoff(sandbox) > 0
 
 

@@ -2,7 +2,8 @@
 
 `mark_escalated` is a conditional update, so a restarted run never escalates the same breach
 again. A run killed between recording the escalation and creating the manager's task loses that
-manager task: at most once, never twice.
+manager task: at most once, never twice. A create whose answer is lost (a timeout, a 502) is
+treated the same way: logged, not retried (it may exist), and the run goes on.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
+from connector.errors import RetriableHubSpotError
 from connector.hubspot.models import CrmRecord, NewTask, RecordUpdate, TaskPriority, TaskType
 from connector.logging import get_logger
 from connector.rules.business_time import BusinessCalendar
@@ -120,20 +122,28 @@ class Escalator:
             "due_local": handoff.due_at.astimezone(self._calendar.tz).strftime("%a %d %b %H:%M"),
         }
         templates = self._sla.templates
-        created = self._port.create_tasks(
-            [
-                NewTask(
-                    subject=render_template(templates.escalation_subject, values)[:500],
-                    body=render_template(templates.escalation_body, values)
-                    + f"\nEscalation key: esc-{handoff.key}",
-                    due_at=self._calendar.add_business_hours(now, settings.response_hours),
-                    owner_id=manager_id,
-                    priority=TaskPriority(settings.priority),
-                    task_type=TaskType(settings.task_type),
-                    contact_id=handoff.contact_id,
-                )
-            ]
+        manager_task = NewTask(
+            subject=render_template(templates.escalation_subject, values)[:500],
+            body=render_template(templates.escalation_body, values)
+            + f"\nEscalation key: esc-{handoff.key}",
+            due_at=self._calendar.add_business_hours(now, settings.response_hours),
+            owner_id=manager_id,
+            priority=TaskPriority(settings.priority),
+            task_type=TaskType(settings.task_type),
+            contact_id=handoff.contact_id,
         )
+        try:
+            created = self._port.create_tasks([manager_task])
+        except RetriableHubSpotError as exc:
+            # The escalation is recorded; the task may exist. As after a kill at this point:
+            # at most one manager task, never two, and the other escalations still go out.
+            log.warning(
+                "escalation_task_answer_lost",
+                contact_id=handoff.contact_id,
+                status=exc.details.status,
+                category=exc.details.category,
+            )
+            return
         if created.created_ids and created.created_ids[0] is not None:
             stored = self._store.get_blob(self._portal, ESCALATION_BLOB) or {}
             stored[handoff.key] = created.created_ids[0]

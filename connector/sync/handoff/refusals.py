@@ -1,0 +1,55 @@
+"""A task create HubSpot refused over a company association: what to send again.
+
+HubSpot rejects a task whose association points at a record that no longer exists (a deleted
+company). Left as is, the handoff would stay pending and fail the same way on every run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from connector.hubspot.models import NewTask, RecordFailure
+
+#: Words that mark a create refused because of an association (HubSpot's message names it).
+_ASSOCIATION_WORDS = re.compile(r"associat", re.IGNORECASE)
+
+
+def without_rejected_companies(
+    tasks: Sequence[NewTask], created: Sequence[str | None], failures: Mapping[str, RecordFailure]
+) -> dict[int, NewTask]:
+    """The inputs to send again after HubSpot refused an association: index → task.
+
+    HubSpot validates a whole batch first, so one deleted company fails every input with the
+    same message; nothing was created. Tasks whose company the message names go again without
+    it (and say so in their body); the others go again unchanged. A message naming no company
+    of ours drops every refused task's company: the contact association is the one that
+    matters, and a handoff must not stay pending forever over a company link.
+    """
+    refused: dict[int, RecordFailure] = {}
+    for i, task_id in enumerate(created):
+        failure = failures.get(f"input:{i}")
+        if task_id is None and failure and _ASSOCIATION_WORDS.search(failure.message or ""):
+            refused[i] = failure
+    if not refused:
+        return {}
+    named = {
+        i
+        for i, failure in refused.items()
+        if tasks[i].company_id
+        and re.search(rf"\b{re.escape(tasks[i].company_id or '')}\b", failure.message)
+    }
+    drop = named or {i for i in refused if tasks[i].company_id}
+    if not drop:
+        return {}  # no company to drop: the refusal is about something we cannot fix here
+    retry: dict[int, NewTask] = {}
+    for i in refused:
+        task = tasks[i]
+        if i in drop:
+            note = (
+                f"\nNote: HubSpot refused the association with company {task.company_id} "
+                "(deleted?); this task is linked to the contact only."
+            )
+            task = task.model_copy(update={"company_id": None, "body": task.body + note})
+        retry[i] = task
+    return retry
