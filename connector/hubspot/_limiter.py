@@ -173,6 +173,7 @@ class RateLimiter:
         self._daily_remaining: int | None = daily_limit
         self._daily_reset_zone = daily_reset_zone
         self._daily_blocked_until: datetime | None = None
+        self._daily_learned = False  # a Daily-Remaining header was seen
 
     @property
     def timer(self) -> Timer:
@@ -292,9 +293,10 @@ class RateLimiter:
         turned yet in the portal's zone) blocks again until the next boundary. Hold the lock.
         """
         if self._daily_blocked_until is None:
-            # Our own configured ceiling ran out (HubSpot said nothing): it is a budget per
-            # day, so it comes back at midnight, not at the next hourly probe.
-            self._daily_blocked_until = self._next_daily_reset(probe=False)
+            # Counted down to 0 locally. From HubSpot's figure: probe as for a header. From our
+            # own configured ceiling (HubSpot never said): a budget per day, so it comes back
+            # at midnight, not at the next hourly probe.
+            self._daily_blocked_until = self._next_daily_reset(probe=self._daily_learned)
         if self._timer.now() < self._daily_blocked_until:
             return
         log.info(
@@ -328,6 +330,7 @@ class RateLimiter:
             # Other calls in flight were booked locally but may not have reached HubSpot yet.
             others_in_flight = sum(w.in_flight for w in self._windows.values()) - 1
             self._daily_remaining = max(0, daily_remaining - max(0, others_in_flight))
+            self._daily_learned = True
             if daily_remaining > 0:
                 self._daily_blocked_until = None
             elif self._daily_blocked_until is None:

@@ -67,8 +67,9 @@ def _faults(portal: Portal, method: str, payload: dict[str, Any]) -> Reply:
         if unknown:
             raise bad_request(f"Unknown fault settings: {', '.join(sorted(unknown))}")
         values = dict(payload)
-        if "only_paths" in values:
-            values["only_paths"] = tuple(values["only_paths"])
+        for name in ("only_paths", "error_statuses"):
+            if name in values:
+                values[name] = tuple(values[name])
         portal.faults.configure(FaultConfig(**values))
     elif method == "DELETE":
         portal.faults.clear()
@@ -76,6 +77,7 @@ def _faults(portal: Portal, method: str, payload: dict[str, Any]) -> Reply:
         raise not_found(f"No admin endpoint {method} faults")
     config = dataclasses.asdict(portal.faults.config)
     config["only_paths"] = list(config["only_paths"])
+    config["error_statuses"] = list(config["error_statuses"])
     return Reply(200, {"faults": config, "history": portal.faults.history[-100:]})
 
 

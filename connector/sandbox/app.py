@@ -147,6 +147,10 @@ class Sandbox:
     def reset_rate_limits(self) -> None:
         self._portal.limiter.reset()
 
+    def spend_daily_budget(self, *, leave: int) -> None:
+        """Spend today's daily budget (by the sandbox clock) down to `leave` calls."""
+        self._portal.limiter.spend_day(leave)
+
     def reseed(self, *, seed: int | None = None, contacts: int | None = None) -> dict[str, int]:
         """Replace every record with a freshly generated portal."""
         self._portal.search_cache.clear()

@@ -73,6 +73,9 @@ class FaultConfig:
     Attributes:
         seed: Seeds the fault sequence.
         error_rate: Share of requests answered 500/502/503/504 before the handler runs.
+        error_statuses: The statuses `error_rate` draws from (empty: 500, 502, 503, 504).
+        error_after_write: Run the handler (apply the write) before answering the error, as
+            HubSpot's edge does when it gives up on a request the backend completes.
         stall_rate: Share of requests that stall `stall_seconds` before answering.
         stall_seconds: How long a stalled request sleeps (past a client read timeout).
         cut_rate: Share of requests whose response is cut: headers and part of the body are
@@ -96,6 +99,8 @@ class FaultConfig:
 
     seed: int = 0
     error_rate: float = 0.0
+    error_statuses: tuple[int, ...] = ()
+    error_after_write: bool = False
     stall_rate: float = 0.0
     stall_seconds: float = 5.0
     cut_rate: float = 0.0

@@ -99,7 +99,7 @@ class FaultInjector:
             return Fault(FaultKind.RATE_LIMIT, 429, n)
         edge += cfg.error_rate
         if roll < edge:
-            return Fault(FaultKind.SERVER_ERROR, rng.choice(SERVER_ERRORS), n)
+            return Fault(FaultKind.SERVER_ERROR, rng.choice(cfg.error_statuses or SERVER_ERRORS), n)
         edge += cfg.stall_rate
         if roll < edge:
             return Fault(FaultKind.STALL, 0, n)

@@ -62,6 +62,13 @@ class RateLimiter:
             self._search.clear()
             self._day_used = 0
 
+    def spend_day(self, leave: int) -> None:
+        """Use up today's daily budget but `leave` calls, as other apps of the account would."""
+        with self._lock:
+            self._roll_day()
+            if self._daily is not None:
+                self._day_used = max(0, self._daily - leave)
+
     def admit(self, token: str, *, search: bool) -> Admission:
         """Count one call or raise the 429 HubSpot would send."""
         with self._lock:

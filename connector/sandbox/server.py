@@ -223,6 +223,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 message = f"You have reached your {policy.lower()} limit."
                 raise rate_limit_error(message, policy, limit_headers)
             if kind is FaultKind.SERVER_ERROR:
+                if portal.faults.config.error_after_write:
+                    route.handler(portal, request)  # done, but the answer is an error
                 return _server_error(request.fault.status), False
             if kind is FaultKind.STALL:
                 portal.stop_event.wait(portal.faults.config.stall_seconds)

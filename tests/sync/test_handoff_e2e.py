@@ -123,7 +123,11 @@ def test_a_handoff_happens_on_the_crossing_not_on_every_run(
         sandbox.store.update("contacts", cid, {"jobtitle": "VP of Sales"})
     for minutes in (5, 10):
         later = now + timedelta(minutes=minutes)
-        result = build_run(services, dry_run=False, clock=lambda t=later: t).execute()
+
+        def at(t: datetime = later) -> datetime:
+            return t
+
+        result = build_run(services, dry_run=False, clock=at).execute()
         assert result.summary["handoffs_created"] == 0
     assert sum(handoff_tasks(sandbox).values()) == created
     owners = {o.id: o for o in services.gateway.list_owners()}

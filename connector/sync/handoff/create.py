@@ -30,6 +30,7 @@ from connector.hubspot.models import (
     BatchOutcome,
     CrmRecord,
     NewTask,
+    RecordFailure,
     RecordUpdate,
     TaskPriority,
     TaskType,
@@ -42,7 +43,7 @@ from connector.rules.sla_config import SlaConfig, render_template
 from connector.state import HandoffRecord
 from connector.sync.handoff.detect import Reservation
 from connector.sync.handoff.proof import Proof
-from connector.sync.handoff.refusals import without_rejected_companies
+from connector.sync.handoff.refusals import retry_refused_associations
 from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.properties import ScoreProperties
 
@@ -225,13 +226,8 @@ class TaskCreator:
         # The gateway maps each created task back to its input (created_ids[i] is tasks[i]'s).
         created = list(outcome.created_ids)
         failures = {f.id: f for f in outcome.failed}
-        retry = without_rejected_companies(tasks, created, failures)
-        if retry:
-            again = self._send([batch[i] for i in retry], [retry[i] for i in retry])
-            for i, task_id in zip(retry, again.created_ids if again else (), strict=False):
-                created[i] = task_id
-                if task_id is not None:
-                    self._note_dropped(batch[i], tasks[i])
+        if outcome.failed:
+            created = self._retry_refused_associations(batch, tasks, created, failures)
         done = []
         for handoff, task_id in zip(batch, created, strict=True):
             if task_id is None:
@@ -268,13 +264,27 @@ class TaskCreator:
             )
             return None
 
-    def _note_dropped(self, handoff: HandoffRecord, original: NewTask) -> None:
-        self.associations_dropped += 1
-        log.warning(
-            "handoff_company_association_dropped",
-            contact_id=handoff.contact_id,
-            company_id=original.company_id,
+    def _retry_refused_associations(
+        self,
+        batch: Sequence[HandoffRecord],
+        tasks: Sequence[NewTask],
+        created: list[str | None],
+        failures: Mapping[str, RecordFailure],
+    ) -> list[str | None]:
+        created, dropped = retry_refused_associations(
+            tasks,
+            created,
+            failures,
+            lambda order, sent: self._send([batch[i] for i in order], sent),
         )
+        for i in dropped:
+            self.associations_dropped += 1
+            log.warning(
+                "handoff_company_association_dropped",
+                contact_id=batch[i].contact_id,
+                company_id=tasks[i].company_id,
+            )
+        return created
 
     def _finish(
         self, done: Sequence[tuple[HandoffRecord, str]], contacts: Mapping[str, CrmRecord]
