@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     write_threads: int = Field(
         default=2, ge=1, le=8, validation_alias=AliasChoices("CONNECTOR_WRITE_THREADS")
     )
+    #: How long a worker holds a portal without renewing (it renews at every write and page).
+    lease_ttl_seconds: int = Field(
+        default=300, ge=1, le=3600, validation_alias=AliasChoices("CONNECTOR_LEASE_TTL_SECONDS")
+    )
 
     # Gateway limits
     connect_timeout_seconds: float = Field(

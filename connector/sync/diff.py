@@ -2,6 +2,9 @@
 
 Values are compared with what HubSpot returned for the contact in this very run, so a contact
 whose score, grade, temperature, reasons, stage and status are unchanged costs no write at all.
+
+The lifecycle guard here repeats the rules' own (a protected stage is never written, whatever
+a decision says), against the portal's stage order.
 """
 
 from __future__ import annotations
@@ -11,9 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from connector.hubspot_facts import LIFECYCLE_ORDER
-from connector.rules.policy import PROTECTED_STAGES
+from connector.rules.policy import DEFAULT_STAGE_ORDER, StageOrder
 from connector.sync.properties import ScoreProperties
+
+#: Contact fields that people own: a write to any of them is checked against a fresh read by
+#: id first (`fresh.py`), never against a search page, which lags.
+PEOPLE_OWNED: tuple[str, ...] = ("lifecyclestage", "hs_lead_status", "hubspot_owner_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,27 +56,25 @@ def _same_number(current: str | None, wanted: int) -> bool:
     return math.isfinite(value) and round(value) == wanted
 
 
-def _stage_index(stage: str | None) -> int:
-    try:
-        return LIFECYCLE_ORDER.index(stage or "")
-    except ValueError:
-        return -1
-
-
 def lifecycle_change(
-    current: str | None, target: str | None, *, clear_first: bool
+    current: str | None,
+    target: str | None,
+    *,
+    clear_first: bool,
+    order: StageOrder = DEFAULT_STAGE_ORDER,
 ) -> tuple[str | None, bool]:
     """The stage to write (or None) and whether to clear first; enforces the safety rules.
 
     Forward moves are written directly. A backward move is written only when the rules asked for
     recycling (clear_first), because HubSpot silently ignores a backward set. Protected stages
-    (opportunity, customer, evangelist, other) are never touched, whatever the rules say.
+    (opportunity, customer, evangelist, other, custom ones past SQL in `order`) are never
+    touched, whatever the rules say.
     """
     if target is None or target == (current or ""):
         return None, False
-    if (current or "") in PROTECTED_STAGES or target in PROTECTED_STAGES:
+    if order.protected(current) or order.protected(target):
         return None, False
-    if _stage_index(target) > _stage_index(current) or not current:
+    if order.level(target) > order.level(current) or not current:
         return target, False
     return (target, True) if clear_first else (None, False)
 
@@ -82,6 +86,7 @@ def plan_write(
     names: ScoreProperties,
     *,
     now: datetime,
+    order: StageOrder = DEFAULT_STAGE_ORDER,
 ) -> PlannedWrite | None:
     """The write needed to make the contact show `desired`, or None when nothing differs."""
     changes: dict[str, str] = {}
@@ -102,6 +107,7 @@ def plan_write(
         current.get("lifecyclestage"),
         desired.lifecycle_target,
         clear_first=desired.lifecycle_clear_first,
+        order=order,
     )
     if stage is not None:
         changes["lifecyclestage"] = stage
@@ -115,4 +121,17 @@ def plan_write(
         properties=changes,
         clear_lifecycle_first=clear_first,
         previous={k: current.get(k) for k in changes},
+    )
+
+
+def without_people_owned(plan: PlannedWrite) -> PlannedWrite | None:
+    """The write with the fields people own taken out (their basis changed), or None."""
+    kept = {k: v for k, v in plan.properties.items() if k not in PEOPLE_OWNED}
+    if not kept:
+        return None
+    return PlannedWrite(
+        contact_id=plan.contact_id,
+        properties=kept,
+        clear_lifecycle_first=False,
+        previous={k: v for k, v in plan.previous.items() if k in kept},
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from connector.rules import Decision
+from connector.rules.policy import DEFAULT_STAGE_ORDER, StageOrder
 from connector.state import ContactMemory
 from connector.sync.diff import Desired, PlannedWrite, plan_write
 from connector.sync.properties import ScoreProperties
@@ -48,13 +49,22 @@ class ContactPlan:
 
 
 def plan_writes(
-    scored: Sequence[Scored], names: ScoreProperties, *, now: datetime
+    scored: Sequence[Scored],
+    names: ScoreProperties,
+    *,
+    now: datetime,
+    order: StageOrder = DEFAULT_STAGE_ORDER,
 ) -> list[ContactPlan]:
     return [
         ContactPlan(
             item,
             plan_write(
-                item.record.id, item.record.properties, _desired(item.decision), names, now=now
+                item.record.id,
+                item.record.properties,
+                _desired(item.decision),
+                names,
+                now=now,
+                order=order,
             ),
         )
         for item in scored

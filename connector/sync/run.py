@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -35,18 +35,16 @@ from connector.rules import RuleSet
 from connector.rules.sla_config import SlaConfig
 from connector.state import Cursor
 from connector.sync.checkpoints import CheckpointTracker
-from connector.sync.companies import CompanyCache
 from connector.sync.dry_run import PlannedChange
-from connector.sync.handoff import HandoffStage
-from connector.sync.planning import plan_writes
+from connector.sync.fence import Fence, LeaseLost
 from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.properties import ScoreProperties
-from connector.sync.scoring import Scored, ScoreStage
-from connector.sync.sources import Budgets, Page, Pull
-from connector.sync.writer import BatchedWriter, WriteItem
+from connector.sync.sources import Budgets, Page
+from connector.sync.stages import Stages, StageSettings
 
 #: How long a worker's hold on a portal lasts without renewal; renewed at every commit (every
-#: page), so only a dead or stuck worker lets it lapse and another worker takes the portal over.
+#: page) and every write (the fence), so only a dead or stuck worker lets it lapse and another
+#: worker takes the portal over. `CONNECTOR_LEASE_TTL_SECONDS` sets another.
 LEASE_TTL = timedelta(minutes=5)
 
 #: HubSpot's smallest paid budgets (Starter's), when the caller names none.
@@ -67,6 +65,7 @@ class SyncOptions:
     dry_run: bool = False
     write_threads: int = 2
     budgets: Budgets = STARTER_BUDGETS
+    lease_ttl: timedelta = LEASE_TTL
 
 
 @dataclass(slots=True)
@@ -122,6 +121,14 @@ class SyncRun:
         self._worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._cursor_after: datetime | None = None
         self._had_cursor = False
+        self._fence = Fence(
+            store,
+            portal=options.portal,
+            worker=self._worker,
+            ttl=options.lease_ttl,
+            clock=clock,
+            expires_at=datetime.min.replace(tzinfo=UTC),  # no lease yet: not held
+        )
 
     def execute(self) -> RunResult:
         # Every log line of the run, from any module, says which portal it is about.
@@ -143,8 +150,17 @@ class SyncRun:
                 self._store.release_lease(self._opt.portal, self._worker)
 
     def _take_lease(self, now: datetime) -> bool:
-        portal = self._opt.portal
-        if self._store.acquire_lease(portal, worker_id=self._worker, now=now, ttl=LEASE_TTL):
+        portal, ttl = self._opt.portal, self._opt.lease_ttl
+        # Every write of the run is fenced from here on (see fence.py).
+        self._fence = Fence(
+            self._store,
+            portal=portal,
+            worker=self._worker,
+            ttl=ttl,
+            clock=self._clock,
+            expires_at=now + ttl,
+        )
+        if self._store.acquire_lease(portal, worker_id=self._worker, now=now, ttl=ttl):
             return True
         holder = self._store.lease_holder(portal)
         if holder is None or not _dead_local_process(holder.worker_id):
@@ -153,7 +169,7 @@ class SyncRun:
         # its portal over at once instead of waiting for the lease to lapse.
         log.warning("lease_taken_from_dead_worker", worker=holder.worker_id)
         self._store.release_lease(portal, holder.worker_id)
-        return self._store.acquire_lease(portal, worker_id=self._worker, now=now, ttl=LEASE_TTL)
+        return self._store.acquire_lease(portal, worker_id=self._worker, now=now, ttl=ttl)
 
     def _recorded_run(self, now: datetime) -> RunResult:
         began = time.monotonic()
@@ -161,14 +177,28 @@ class SyncRun:
         self._port.reset_stats()  # a long-running worker reuses the gateway across runs
         run_id = self._store.start_run(opt.portal, started_at=now, dry_run=opt.dry_run)
         with structlog.contextvars.bound_contextvars(run_id=run_id):
-            stages = _Stages.build(
-                self._port, self._store, self._rules, self._sla, opt, now, self._stop
+            settings = StageSettings(opt.portal, opt.names, opt.write_threads)
+            stages = Stages.build(
+                self._port,
+                self._store,
+                self._rules,
+                self._sla,
+                settings,
+                now,
+                self._stop,
+                self._fence,
             )
-            status, error = "ok", None
+            status: str = "ok"
+            error: ConnectorError | None = None
             try:
                 self._run_stages(stages, now)
                 if self._stop.is_set():
                     status = "interrupted"
+            except LeaseLost as exc:
+                # Another worker may own the portal now: nothing queued is sent, nothing is
+                # committed; what was written before stays, and the next holder re-scores it.
+                status, error = "lease_lost", exc
+                stages.writer.abandon()
             except ConnectorError as exc:
                 status, error = "failed", exc
                 try:
@@ -178,9 +208,14 @@ class SyncRun:
                     pass  # the cursor stays at the last point known to be fully written
             finally:
                 stages.writer.close()
+            if self._fence.lost and status != "lease_lost":
+                status = "lease_lost"  # noticed on the failure path, which then wrote nothing
             summary = self._summary(stages, now, began, status, error)
+            # The run history knows ok, failed and interrupted: a lost lease is an interruption,
+            # and its summary says which.
+            recorded = "interrupted" if status == "lease_lost" else status
             self._store.finish_run(
-                run_id, finished_at=_ms(self._clock()), status=status, summary=summary
+                run_id, finished_at=_ms(self._clock()), status=recorded, summary=summary
             )
             log.info("sync_run_finished", **summary)
         if isinstance(error, ConfigError | AuthError):
@@ -188,7 +223,7 @@ class SyncRun:
             raise error
         return RunResult(run_id, status, summary, error=error)
 
-    def _run_stages(self, stages: _Stages, now: datetime) -> None:
+    def _run_stages(self, stages: Stages, now: datetime) -> None:
         cursor = self._store.get_cursor(self._opt.portal)
         self._cursor_after = cursor.ts if cursor else None
         self._had_cursor = cursor is not None
@@ -206,11 +241,12 @@ class SyncRun:
         if not self._stop.is_set():
             stages.handoff.finish(now)
 
-    def _pages(self, stages: _Stages, pages: Iterable[Page], now: datetime) -> None:
+    def _pages(self, stages: Stages, pages: Iterable[Page], now: datetime) -> None:
         for page in pages:
             seq = stages.tracker.open_page(page.checkpoint)
             stages.pulled += len(page.records)
             if page.records:
+                stages.know_stage_order(page.records)
                 stages.tracker.hold(seq, len(page.records))
                 stages.score.take(seq, page.records)
                 stages.process(stages.score.score_ready(), now)
@@ -224,16 +260,15 @@ class SyncRun:
         if point is None or (self._cursor_after is not None and point <= self._cursor_after):
             return
         stamp = _ms(self._clock())
-        portal = self._opt.portal
-        if not self._store.renew_lease(portal, worker_id=self._worker, now=stamp, ttl=LEASE_TTL):
-            raise ConnectorError("lost the portal's lease to another worker; stopping this run")
+        if not self._fence.renew():
+            raise LeaseLost("lost the portal's lease to another worker; stopping this run")
         cursor = Cursor(ts=point, backfill_done=backfill_done, updated_at=stamp)
-        self._store.save_cursor(portal, cursor)
+        self._store.save_cursor(self._opt.portal, cursor)
         self._cursor_after = point
 
     def _summary(
         self,
-        stages: _Stages,
+        stages: Stages,
         now: datetime,
         began: float,
         status: str,
@@ -267,85 +302,11 @@ class SyncRun:
             "handoffs_planned": handoffs.planned,
             "handoffs_created": handoffs.created,
             "handoffs_escalated": handoffs.escalated,
+            **stages.fresh.counts(),
+            "stage_order_read": stages.order_read,
         }
         if stages.pull.backfill_method:
             summary["backfill_method"] = stages.pull.backfill_method
         if error is not None:
             summary["error"] = f"{type(error).__name__}: {error}"
         return summary
-
-
-@dataclass(slots=True)
-class _Stages:
-    """The stages of one run, built afresh for it (each holds only this run's state)."""
-
-    names: ScoreProperties
-    tracker: CheckpointTracker
-    pull: Pull
-    companies: CompanyCache
-    score: ScoreStage
-    handoff: HandoffStage
-    writer: BatchedWriter
-    pulled: int = 0
-
-    @classmethod
-    def build(
-        cls,
-        port: HubSpotPort,
-        store: SyncState,
-        rules: RuleSet,
-        sla: SlaConfig,
-        opt: SyncOptions,
-        now: datetime,
-        stop: threading.Event,
-    ) -> _Stages:
-        properties = sorted(set(rules.contact_properties) | set(opt.names.all()))
-        companies = CompanyCache(port, rules.company_properties)
-        tracker = CheckpointTracker()
-        return cls(
-            names=opt.names,
-            tracker=tracker,
-            pull=Pull(
-                port=port,
-                store=store,
-                portal=opt.portal,
-                properties=properties,
-                stop=stop,
-            ),
-            companies=companies,
-            score=ScoreStage(
-                store=store, rules=rules, companies=companies, portal=opt.portal, now=now
-            ),
-            handoff=HandoffStage(
-                port=port, store=store, rules=rules, sla=sla, names=opt.names, portal=opt.portal
-            ),
-            writer=BatchedWriter(
-                port=port,
-                store=store,
-                tracker=tracker,
-                portal=opt.portal,
-                now=now,
-                threads=opt.write_threads,
-                dead_letters_exist=store.count_dead_letters(opt.portal) > 0,
-            ),
-        )
-
-    def process(self, scored: list[Scored], now: datetime) -> None:
-        """Plan writes, hand off, write: what follows scoring for every page."""
-        plans = plan_writes(scored, self.names, now=now)
-        handed = self.handoff.hand_off(scored, now)
-        self.writer.write(
-            [
-                WriteItem(
-                    seq=p.scored.seq,
-                    write=p.write,
-                    memory=p.memory(in_handoff=p.scored.record.id in handed, now=now),
-                )
-                for p in plans
-            ]
-        )
-
-    def flush(self, now: datetime) -> None:
-        """Score the contacts still waiting for their company, then finish every write."""
-        self.process(self.score.score_ready(final=True), now)
-        self.writer.flush()

@@ -59,6 +59,7 @@ class Services:
             lag=timedelta(seconds=s.search_lag_seconds),
             dry_run=dry_run,
             write_threads=s.write_threads,
+            lease_ttl=timedelta(seconds=s.lease_ttl_seconds),
             budgets=Budgets(
                 burst_per_second=s.requests_per_10s / 10, search_per_second=s.search_per_second
             ),

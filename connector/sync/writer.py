@@ -101,6 +101,14 @@ class BatchedWriter:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
+    def abandon(self) -> None:
+        """Drop every queued write without sending it (the lease is lost): batches not yet
+        started are cancelled; one already started meets the fence and sends nothing."""
+        self._buffer.clear()
+        for sent in self._sent:
+            sent.future.cancel()
+        self._sent.clear()
+
     def _send(self, count: int) -> None:
         items, self._buffer = self._buffer[:count], self._buffer[count:]
         plans = [i.write for i in items if i.write is not None]

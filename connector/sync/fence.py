@@ -1,0 +1,187 @@
+"""The portal's lease as a fence: no HubSpot write from a worker that no longer holds it.
+
+A worker frozen past the lease's ttl (a stopped container, a long GC pause, SIGSTOP) may find
+another worker syncing its portal when it wakes. Every write to HubSpot therefore goes through
+`FencedPort`, which first asks the state store whether this worker still holds the lease (and
+extends it: one conditional update). Once the answer is no, it stays no: every later write of
+the run raises `LeaseLost`, and the run drops what it had queued and ends.
+
+A check and its write are not atomic (HubSpot has no fencing tokens), so a worker frozen
+exactly between the two could still send that one request; the check also compares the run's
+clock with the expiry it last set, which costs nothing and closes most of that gap.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from connector.errors import ConnectorError
+from connector.hubspot.models import (
+    BatchOutcome,
+    CallStats,
+    CrmRecord,
+    CustomPropertyUsage,
+    ListPage,
+    NewProperty,
+    NewTask,
+    Owner,
+    PropertyDefinition,
+    RecordUpdate,
+    SearchPage,
+)
+from connector.hubspot_facts import LIST_PAGE_MAX, SEARCH_PAGE_MAX
+from connector.logging import get_logger
+from connector.sync.ports import HubSpotPort, SyncState
+
+log = get_logger(__name__)
+
+
+class LeaseLost(ConnectorError):
+    """This worker no longer holds the portal's lease: it must not write anything more."""
+
+
+class Fence:
+    """Whether this worker still holds the portal's lease; safe to call from any thread."""
+
+    def __init__(
+        self,
+        store: SyncState,
+        *,
+        portal: str,
+        worker: str,
+        ttl: timedelta,
+        clock: Callable[[], datetime],
+        expires_at: datetime,
+    ) -> None:
+        self._store = store
+        self._portal = portal
+        self._worker = worker
+        self._ttl = ttl
+        self._clock = clock
+        self._expires_at = expires_at
+        self._lock = threading.Lock()
+        self.lost = False
+        self.checks = 0
+
+    def renew(self) -> bool:
+        """Extend the lease if it is still ours; False (and lost for good) otherwise."""
+        with self._lock:
+            if self.lost:
+                return False
+            now = self._clock()
+            self.checks += 1
+            # Past the expiry we set, another worker may already hold the portal: even a
+            # successful renewal would come too late for what that worker wrote meanwhile.
+            if now >= self._expires_at or not self._store.renew_lease(
+                self._portal, worker_id=self._worker, now=now, ttl=self._ttl
+            ):
+                self.lost = True
+                log.error(
+                    "lease_lost", worker=self._worker, expired_at=self._expires_at.isoformat()
+                )
+                return False
+            self._expires_at = now + self._ttl
+            return True
+
+    def check(self) -> None:
+        """Raise `LeaseLost` unless this worker still holds the lease."""
+        if not self.renew():
+            raise LeaseLost(
+                "this worker lost the portal's lease (frozen past its ttl, or taken over); "
+                "it writes nothing more and ends the run"
+            )
+
+
+class FencedPort:
+    """A `HubSpotPort` whose writes (contact and task updates, task and property creation)
+    happen only while the fence holds; reads pass straight through."""
+
+    def __init__(self, port: HubSpotPort, fence: Fence) -> None:
+        self._port = port
+        self._fence = fence
+
+    # -- writes: fenced ---------------------------------------------------------------------
+
+    def update_contacts(self, updates: Sequence[RecordUpdate]) -> BatchOutcome:
+        self._fence.check()
+        return self._port.update_contacts(updates)
+
+    def create_tasks(self, tasks: Sequence[NewTask]) -> BatchOutcome:
+        self._fence.check()
+        return self._port.create_tasks(tasks)
+
+    def update_tasks(self, updates: Sequence[RecordUpdate]) -> BatchOutcome:
+        self._fence.check()
+        return self._port.update_tasks(updates)
+
+    def create_property_group(self, object_type: str, name: str, label: str) -> None:
+        self._fence.check()
+        self._port.create_property_group(object_type, name, label)
+
+    def create_properties(
+        self, object_type: str, properties: Sequence[NewProperty]
+    ) -> BatchOutcome:
+        self._fence.check()
+        return self._port.create_properties(object_type, properties)
+
+    # -- reads: unchanged -------------------------------------------------------------------
+
+    def search_contacts_modified(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        properties: Sequence[str],
+        after: str | None = None,
+        limit: int = SEARCH_PAGE_MAX,
+    ) -> SearchPage:
+        return self._port.search_contacts_modified(
+            since=since, until=until, properties=properties, after=after, limit=limit
+        )
+
+    def search_contacts_modified_at(
+        self,
+        *,
+        instant: datetime,
+        after_id: str | None,
+        properties: Sequence[str],
+        limit: int = SEARCH_PAGE_MAX,
+        after: str | None = None,
+    ) -> SearchPage:
+        return self._port.search_contacts_modified_at(
+            instant=instant, after_id=after_id, properties=properties, limit=limit, after=after
+        )
+
+    def list_contacts(
+        self, *, properties: Sequence[str], after: str | None = None, limit: int = LIST_PAGE_MAX
+    ) -> ListPage:
+        return self._port.list_contacts(properties=properties, after=after, limit=limit)
+
+    def read_contacts(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
+        return self._port.read_contacts(ids, properties)
+
+    def read_companies(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
+        return self._port.read_companies(ids, properties)
+
+    def read_tasks(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
+        return self._port.read_tasks(ids, properties)
+
+    def contact_task_ids(self, contact_ids: Sequence[str]) -> dict[str, list[str]]:
+        return self._port.contact_task_ids(contact_ids)
+
+    def list_owners(self) -> list[Owner]:
+        return self._port.list_owners()
+
+    def read_property_definitions(self, object_type: str) -> list[PropertyDefinition]:
+        return self._port.read_property_definitions(object_type)
+
+    def custom_property_usage(self) -> list[CustomPropertyUsage]:
+        return self._port.custom_property_usage()
+
+    def stats(self) -> CallStats:
+        return self._port.stats()
+
+    def reset_stats(self) -> None:
+        self._port.reset_stats()
