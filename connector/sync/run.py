@@ -302,6 +302,9 @@ class SyncRun:
             "handoffs_planned": handoffs.planned,
             "handoffs_created": handoffs.created,
             "handoffs_escalated": handoffs.escalated,
+            "handoffs_parked": handoffs.parked,
+            "handoffs_waiting": handoffs.waiting,
+            "handoffs_association_dropped": handoffs.associations_dropped,
             **stages.fresh.counts(),
             "stage_order_read": stages.order_read,
         }

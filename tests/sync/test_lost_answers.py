@@ -84,12 +84,14 @@ def test_a_502_on_task_create_finishes_the_run_and_creates_each_task_once(
 
     first = _run(services, now)  # finishes: the 502 parks the handoffs
     assert first["handoffs_planned"] and first["handoffs_created"] == 0
+    assert first["handoffs_parked"] == first["handoffs_planned"]
     assert all(p.task_id is None for p in proofs(sandbox).values())
     sandbox.faults.clear()
     # Too soon to create again: the create may still land. Tasks HubSpot did make are found
     # through the contacts' associations and recorded (counted as created by this run).
     again = _run(services, now + timedelta(minutes=1))
     assert again["handoffs_created"] == (first["handoffs_planned"] if applied else 0)
+    assert again["handoffs_waiting"] == (0 if applied else first["handoffs_planned"])
     assert max(handoff_tasks(sandbox).values(), default=1) == 1
     later = _run(services, now + RECOVERY_MIN_AGE + timedelta(minutes=1))
     services.close()
@@ -111,6 +113,7 @@ def test_a_refused_company_association_creates_the_task_without_it(
     services.close()
 
     assert first["handoffs_created"] == first["handoffs_planned"] > 0
+    assert first["handoffs_association_dropped"] == first["handoffs_created"]
     assert assert_exactly_one_task_per_handoff(sandbox) == first["handoffs_planned"]
     for task_id in sandbox.store.all_ids("tasks"):
         body = (sandbox.store.get("tasks", task_id) or {}).get("hs_task_body") or ""

@@ -42,6 +42,12 @@ class HandoffCounts:
     created: int
     escalated: int
     unassigned: int
+    #: task creates whose answer was lost: their handoffs wait for a later run to recover them
+    parked: int
+    #: handoffs whose lost create is too recent to re-create safely (search may not see it yet)
+    waiting: int
+    #: tasks created without a company association HubSpot refused
+    associations_dropped: int
 
 
 class HandoffStage:
@@ -112,4 +118,7 @@ class HandoffStage:
             created=self._creator.created,
             escalated=self._escalated,
             unassigned=len(self._unassigned),
+            parked=self._creator.parked,
+            waiting=self._creator.waiting,
+            associations_dropped=self._creator.associations_dropped,
         )
