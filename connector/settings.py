@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -103,6 +104,11 @@ class Settings(BaseSettings):
     daily_limit: int | None = Field(
         default=None, ge=1, validation_alias=AliasChoices("CONNECTOR_DAILY_LIMIT")
     )
+    #: The portal's time zone (Settings → Account defaults): HubSpot's daily budget resets at
+    #: its midnight. Unknown, a spent budget is probed once an hour (docs/gateway.md).
+    hubspot_timezone: str | None = Field(
+        default=None, validation_alias=AliasChoices("CONNECTOR_HUBSPOT_TIMEZONE")
+    )
 
     # Logging
     log_format: LogFormat = Field(
@@ -124,6 +130,19 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("hubspot_timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as America/New_York"
+            ) from None
+        return value.strip()
 
     @field_validator("state_url")
     @classmethod

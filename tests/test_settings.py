@@ -51,6 +51,7 @@ def test_environment_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_pa
         pytest.param("HUBSPOT_BASE_URL", "api.hubapi.com", "https://api.hubapi.com", id="url"),
         pytest.param("CONNECTOR_STATE_URL", "mysql://x", "postgresql+psycopg", id="state"),
         pytest.param("CONNECTOR_LOG_LEVEL", "LOUD", "CONNECTOR_LOG_LEVEL", id="level"),
+        pytest.param("CONNECTOR_HUBSPOT_TIMEZONE", "Mars/Olympus", "America/New_York", id="zone"),
     ],
 )
 def test_bad_setting_is_one_line_naming_the_variable(
@@ -84,3 +85,14 @@ def test_cli_exits_2_with_one_line_on_bad_setting(tmp_path: Path) -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "CONNECTOR_SYNC_INTERVAL_MINUTES" in lines[0]
+
+
+def test_the_portal_time_zone_sets_the_daily_reset(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zoneinfo import ZoneInfo
+
+    from connector.hubspot import HubSpotGateway
+
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-x")
+    monkeypatch.setenv("CONNECTOR_HUBSPOT_TIMEZONE", "Asia/Tokyo")
+    gateway = HubSpotGateway.from_settings(load_settings())
+    assert gateway.limiter.daily_reset_zone == ZoneInfo("Asia/Tokyo")

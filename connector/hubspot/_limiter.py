@@ -179,6 +179,11 @@ class RateLimiter:
     def timer(self) -> Timer:
         return self._timer
 
+    @property
+    def daily_reset_zone(self) -> tzinfo | None:
+        """The portal's time zone whose midnight resets the daily budget, if known."""
+        return self._daily_reset_zone
+
     def acquire(self, budget: Budget, *, deadline: float | None = None) -> None:
         """Block until a call on `budget` may start, then hold a slot for it.
 

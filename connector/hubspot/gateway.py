@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hubspot import HubSpot
 from urllib3.util.retry import Retry
@@ -161,6 +162,9 @@ class HubSpotGateway:
                 requests_per_10s=settings.requests_per_10s,
                 search_per_second=settings.search_per_second,
                 daily_limit=settings.daily_limit,
+                daily_reset_zone=(
+                    ZoneInfo(settings.hubspot_timezone) if settings.hubspot_timezone else None
+                ),
             )
         )
 
