@@ -99,6 +99,10 @@ def run_sync(args: argparse.Namespace, settings: Settings) -> int:
     if result.status == "failed":
         print(f"connector: run failed: {result.summary.get('error')}", file=sys.stderr)
         return EXIT_FAILED
+    if result.status == "lease_lost":
+        # Another worker holds the portal now; this run stopped without writing more.
+        print(f"connector: run stopped: {result.summary.get('error')}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 

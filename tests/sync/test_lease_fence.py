@@ -81,7 +81,8 @@ def test_a_worker_frozen_past_its_lease_writes_nothing_after_losing_it(
             child.wait()
 
     assert writes(sandbox) == lost_at, "the resumed worker wrote after its lease was lost"
-    assert child.returncode == 0, err.decode()
+    assert child.returncode == 1, err.decode()  # the run did not finish
+    assert "lost the portal's lease" in err.decode()
     store = StateStore.connect(f"sqlite:///{state}")
     run = store.recent_runs(PORTAL, 1)[0]
     assert run.status == "interrupted", (run.status, run.summary.get("error"))
