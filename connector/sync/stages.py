@@ -136,6 +136,7 @@ class Stages:
         if order == self.order:
             return
         self.order = order
+        self.handoff.use_stage_order(order)
         # Nothing is scored yet, so the score stage is simply built again with the order.
         self.score = ScoreStage(
             store=self.store,

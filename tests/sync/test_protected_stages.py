@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -70,3 +70,41 @@ def test_customers_and_opportunities_get_no_task_status_or_owner(
         # …and they are scored all the same.
         assert after.get("qualification_score"), cid
     assert result.summary["stage_order_read"] is True
+
+
+def test_a_handoff_whose_contact_became_an_opportunity_is_not_escalated(
+    make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = make_sandbox(contacts=800, seed=3)
+    add_custom_stage_after_sql(sandbox)
+    services = ready_services(sandbox, tmp_path / "state.sqlite3", monkeypatch)
+    first = datetime.now(UTC).replace(microsecond=0)
+    assert build_run(services, dry_run=False, clock=lambda: first).execute().status == "ok"
+    handed = sorted(tasks_by_contact(sandbox))
+    assert len(handed) >= 10, len(handed)
+    # Sales takes half of them over; a week on, every handoff task is past due.
+    moved = handed[::2]
+    for i, cid in enumerate(moved):
+        sandbox.store.update("contacts", cid, {"lifecyclestage": ""})
+        sandbox.store.update("contacts", cid, {"lifecyclestage": PROTECTED[i % len(PROTECTED)]})
+    tasks_before = set(sandbox.store.all_ids("tasks"))
+    owners_before = {cid: (sandbox.store.get("contacts", cid) or {}) for cid in moved}
+    owners_before = {cid: props.get("hubspot_owner_id") for cid, props in owners_before.items()}
+
+    later = build_run(services, dry_run=False, clock=lambda: first + timedelta(days=7)).execute()
+    open_keys = {h.contact_id for h in services.store.open_handoffs("default")}
+    services.close()
+
+    assert later.status == "ok", later.summary.get("error")
+    assert later.summary["handoffs_escalated"] == len(handed) - len(moved)
+    new_tasks = set(sandbox.store.all_ids("tasks")) - tasks_before
+    escalated_for = {
+        next(iter(sandbox.store.associations("tasks", task_id, "contacts")))
+        for task_id in new_tasks
+    }
+    assert not escalated_for & set(moved)  # no manager task for a contact sales took over
+    for cid in moved:
+        assert (sandbox.store.get("contacts", cid) or {}).get("hubspot_owner_id") == (
+            owners_before[cid]
+        )  # not reassigned
+        assert cid not in open_keys  # its handoff is closed, not left to breach again

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from connector.logging import get_logger
 from connector.rules import RuleSet
+from connector.rules.policy import StageOrder
 from connector.rules.sla_config import SlaConfig
 from connector.sync.handoff.create import TaskCreator
 from connector.sync.handoff.detect import HandoffDetector
@@ -82,11 +83,23 @@ class HandoffStage:
             portal=portal,
         )
         self._escalator = Escalator(
-            port=port, store=store, ledger=ledger, sla=sla, calendar=calendar, portal=portal
+            port=port,
+            store=store,
+            ledger=ledger,
+            sla=sla,
+            calendar=calendar,
+            portal=portal,
+            protected=lambda stage: self.stage_order.protected(stage),
         )
+        #: the portal's lifecycle stages, once the run knows them (`use_stage_order`)
+        self.stage_order = rules.stage_order
         self._planned = 0
         self._escalated = 0
         self._unassigned: list[tuple[str, str]] = []
+
+    def use_stage_order(self, order: StageOrder) -> None:
+        """The portal's own stage order, read by the run before its first contact is scored."""
+        self.stage_order = order
 
     def hand_off(self, scored: Sequence[Scored], now: datetime) -> set[str]:
         """Reserve this page's crossings, create full batches of tasks; returns the contacts

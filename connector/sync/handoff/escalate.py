@@ -9,6 +9,7 @@ treated the same way: logged, not retried (it may exist), and the run goes on.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
 from connector.errors import RetriableHubSpotError
@@ -38,8 +39,10 @@ class Escalator:
         sla: SlaConfig,
         calendar: BusinessCalendar,
         portal: str,
+        protected: Callable[[str | None], bool],
     ) -> None:
         self._port = port
+        self._protected = protected
         self._store = store
         self._ledger = ledger
         self._sla = sla
@@ -61,11 +64,25 @@ class Escalator:
                 [h.task_id for h in overdue if h.task_id], TASK_PROPERTIES
             )
         }
+        # Read by id, not from a search page: a rep may have just moved the contact to a deal.
+        stages = {
+            c.id: c.get("lifecyclestage")
+            for c in self._port.read_contacts([h.contact_id for h in overdue], ["lifecyclestage"])
+        }
         open_counts = Counter(h.owner_id for h in self._store.open_handoffs(self._portal))
         escalated = 0
         for handoff in overdue:
             task = tasks.get(handoff.task_id or "")
             if task is None or (task.get("hs_task_status") or "") == "COMPLETED":
+                self._store.close_handoff(self._portal, handoff.key)
+                continue
+            if self._protected(stages.get(handoff.contact_id)):
+                # Sales took the contact over (an opportunity, a customer): not the SDR's miss.
+                log.info(
+                    "handoff_closed_at_protected_stage",
+                    contact_id=handoff.contact_id,
+                    stage=stages.get(handoff.contact_id),
+                )
                 self._store.close_handoff(self._portal, handoff.key)
                 continue
             if not self._store.mark_escalated(
