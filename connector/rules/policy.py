@@ -24,6 +24,7 @@ from connector.hubspot_facts import LIFECYCLE_ORDER
 from connector.rules.conditions import ALWAYS, Condition, Facts, compile_condition
 from connector.rules.model import PriorState, Reason, SlaTier
 from connector.rules.schema import RulesFile
+from connector.rules.values import bounded
 
 LEAD, MQL, SQL = "lead", "marketingqualifiedlead", "salesqualifiedlead"
 
@@ -38,7 +39,7 @@ PROTECTED_STAGES = frozenset(LIFECYCLE_ORDER[STAGE_LEVEL[SQL] + 1 :])
 
 def normal_stage(stage: str | None) -> str:
     """A `lifecyclestage` value as the policies compare it ("" = no stage)."""
-    return (stage or "").strip().lower()
+    return bounded(stage or "").strip().lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +228,7 @@ def decide_lead_status(
     Returns:
         The status to write, or None.
     """
-    cur = (current or "").strip()
+    cur = bounded(current or "").strip()
     if cur:
         ours = prior.last_written_lead_status if prior is not None else None
         if ours is None or cur != ours:
