@@ -20,20 +20,14 @@ from datetime import UTC, datetime
 
 from connector.hubspot.models import (
     BatchOutcome,
-    CallStats,
     CrmRecord,
-    CustomPropertyUsage,
-    ListPage,
     NewProperty,
     NewTask,
-    Owner,
-    PropertyDefinition,
     RecordUpdate,
-    SearchPage,
 )
-from connector.hubspot_facts import BATCH_MAX_INPUTS, LIST_PAGE_MAX, SEARCH_PAGE_MAX
+from connector.hubspot_facts import BATCH_MAX_INPUTS
 from connector.state import HandoffRecord
-from connector.sync.ports import HubSpotPort, SyncState
+from connector.sync.ports import HubSpotPort, ReadThrough, SyncState
 from connector.sync.scratch_state import ScratchState
 
 TASK_ID_PREFIX = "dry-run-task-"
@@ -76,11 +70,11 @@ class PlannedChange:
 REPORT_HEADERS = ("action", "id", "property", "current", "would write", "owner", "due", "tier")
 
 
-class RecordingPort:
+class RecordingPort(ReadThrough):
     """`HubSpotPort` that sends reads to `real` and keeps writes; safe across writer threads."""
 
     def __init__(self, real: HubSpotPort) -> None:
-        self._real = real
+        super().__init__(real)
         self._lock = threading.Lock()
         # Net values per record: a clear followed by a set (a recycled stage) leaves the set.
         self.contact_writes: dict[str, dict[str, str]] = {}
@@ -120,66 +114,6 @@ class RecordingPort:
             for update in updates:
                 into.setdefault(update.id, {}).update(update.properties)
         return BatchOutcome(succeeded=tuple(dict.fromkeys(u.id for u in updates)))
-
-    # -- reads, forwarded ------------------------------------------------------------------------
-
-    def search_contacts_modified(
-        self,
-        *,
-        since: datetime,
-        until: datetime,
-        properties: Sequence[str],
-        after: str | None = None,
-        limit: int = SEARCH_PAGE_MAX,
-    ) -> SearchPage:
-        return self._real.search_contacts_modified(
-            since=since, until=until, properties=properties, after=after, limit=limit
-        )
-
-    def search_contacts_modified_at(
-        self,
-        *,
-        instant: datetime,
-        after_id: str | None,
-        properties: Sequence[str],
-        limit: int = SEARCH_PAGE_MAX,
-        after: str | None = None,
-    ) -> SearchPage:
-        return self._real.search_contacts_modified_at(
-            instant=instant, after_id=after_id, properties=properties, limit=limit, after=after
-        )
-
-    def list_contacts(
-        self, *, properties: Sequence[str], after: str | None = None, limit: int = LIST_PAGE_MAX
-    ) -> ListPage:
-        return self._real.list_contacts(properties=properties, after=after, limit=limit)
-
-    def read_contacts(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
-        return self._real.read_contacts(ids, properties)
-
-    def read_companies(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
-        return self._real.read_companies(ids, properties)
-
-    def read_tasks(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
-        return self._real.read_tasks(ids, properties)
-
-    def contact_task_ids(self, contact_ids: Sequence[str]) -> dict[str, list[str]]:
-        return self._real.contact_task_ids(contact_ids)
-
-    def list_owners(self) -> list[Owner]:
-        return self._real.list_owners()
-
-    def read_property_definitions(self, object_type: str) -> list[PropertyDefinition]:
-        return self._real.read_property_definitions(object_type)
-
-    def custom_property_usage(self) -> list[CustomPropertyUsage]:
-        return self._real.custom_property_usage()
-
-    def stats(self) -> CallStats:
-        return self._real.stats()
-
-    def reset_stats(self) -> None:
-        self._real.reset_stats()
 
 
 @dataclass(frozen=True, slots=True)

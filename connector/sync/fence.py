@@ -20,20 +20,12 @@ from datetime import datetime, timedelta
 from connector.errors import ConnectorError
 from connector.hubspot.models import (
     BatchOutcome,
-    CallStats,
-    CrmRecord,
-    CustomPropertyUsage,
-    ListPage,
     NewProperty,
     NewTask,
-    Owner,
-    PropertyDefinition,
     RecordUpdate,
-    SearchPage,
 )
-from connector.hubspot_facts import LIST_PAGE_MAX, SEARCH_PAGE_MAX
 from connector.logging import get_logger
-from connector.sync.ports import HubSpotPort, SyncState
+from connector.sync.ports import HubSpotPort, ReadThrough, SyncState
 
 log = get_logger(__name__)
 
@@ -94,94 +86,34 @@ class Fence:
             )
 
 
-class FencedPort:
+class FencedPort(ReadThrough):
     """A `HubSpotPort` whose writes (contact and task updates, task and property creation)
     happen only while the fence holds; reads pass straight through."""
 
     def __init__(self, port: HubSpotPort, fence: Fence) -> None:
-        self._port = port
+        super().__init__(port)
         self._fence = fence
 
     # -- writes: fenced ---------------------------------------------------------------------
 
     def update_contacts(self, updates: Sequence[RecordUpdate]) -> BatchOutcome:
         self._fence.check()
-        return self._port.update_contacts(updates)
+        return self._inner.update_contacts(updates)
 
     def create_tasks(self, tasks: Sequence[NewTask]) -> BatchOutcome:
         self._fence.check()
-        return self._port.create_tasks(tasks)
+        return self._inner.create_tasks(tasks)
 
     def update_tasks(self, updates: Sequence[RecordUpdate]) -> BatchOutcome:
         self._fence.check()
-        return self._port.update_tasks(updates)
+        return self._inner.update_tasks(updates)
 
     def create_property_group(self, object_type: str, name: str, label: str) -> None:
         self._fence.check()
-        self._port.create_property_group(object_type, name, label)
+        self._inner.create_property_group(object_type, name, label)
 
     def create_properties(
         self, object_type: str, properties: Sequence[NewProperty]
     ) -> BatchOutcome:
         self._fence.check()
-        return self._port.create_properties(object_type, properties)
-
-    # -- reads: unchanged -------------------------------------------------------------------
-
-    def search_contacts_modified(
-        self,
-        *,
-        since: datetime,
-        until: datetime,
-        properties: Sequence[str],
-        after: str | None = None,
-        limit: int = SEARCH_PAGE_MAX,
-    ) -> SearchPage:
-        return self._port.search_contacts_modified(
-            since=since, until=until, properties=properties, after=after, limit=limit
-        )
-
-    def search_contacts_modified_at(
-        self,
-        *,
-        instant: datetime,
-        after_id: str | None,
-        properties: Sequence[str],
-        limit: int = SEARCH_PAGE_MAX,
-        after: str | None = None,
-    ) -> SearchPage:
-        return self._port.search_contacts_modified_at(
-            instant=instant, after_id=after_id, properties=properties, limit=limit, after=after
-        )
-
-    def list_contacts(
-        self, *, properties: Sequence[str], after: str | None = None, limit: int = LIST_PAGE_MAX
-    ) -> ListPage:
-        return self._port.list_contacts(properties=properties, after=after, limit=limit)
-
-    def read_contacts(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
-        return self._port.read_contacts(ids, properties)
-
-    def read_companies(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
-        return self._port.read_companies(ids, properties)
-
-    def read_tasks(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
-        return self._port.read_tasks(ids, properties)
-
-    def contact_task_ids(self, contact_ids: Sequence[str]) -> dict[str, list[str]]:
-        return self._port.contact_task_ids(contact_ids)
-
-    def list_owners(self) -> list[Owner]:
-        return self._port.list_owners()
-
-    def read_property_definitions(self, object_type: str) -> list[PropertyDefinition]:
-        return self._port.read_property_definitions(object_type)
-
-    def custom_property_usage(self) -> list[CustomPropertyUsage]:
-        return self._port.custom_property_usage()
-
-    def stats(self) -> CallStats:
-        return self._port.stats()
-
-    def reset_stats(self) -> None:
-        self._port.reset_stats()
+        return self._inner.create_properties(object_type, properties)

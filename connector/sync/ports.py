@@ -99,6 +99,72 @@ class HubSpotPort(Protocol):
         ...
 
 
+class ReadThrough:
+    """A HubSpot port that passes every read to `inner` unchanged: the base of the wrappers
+    that change only writes (the dry run's `RecordingPort`, the lease's `FencedPort`)."""
+
+    def __init__(self, inner: HubSpotPort) -> None:
+        self._inner = inner
+
+    def search_contacts_modified(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        properties: Sequence[str],
+        after: str | None = None,
+        limit: int = SEARCH_PAGE_MAX,
+    ) -> SearchPage:
+        return self._inner.search_contacts_modified(
+            since=since, until=until, properties=properties, after=after, limit=limit
+        )
+
+    def search_contacts_modified_at(
+        self,
+        *,
+        instant: datetime,
+        after_id: str | None,
+        properties: Sequence[str],
+        limit: int = SEARCH_PAGE_MAX,
+        after: str | None = None,
+    ) -> SearchPage:
+        return self._inner.search_contacts_modified_at(
+            instant=instant, after_id=after_id, properties=properties, limit=limit, after=after
+        )
+
+    def list_contacts(
+        self, *, properties: Sequence[str], after: str | None = None, limit: int = LIST_PAGE_MAX
+    ) -> ListPage:
+        return self._inner.list_contacts(properties=properties, after=after, limit=limit)
+
+    def read_contacts(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
+        return self._inner.read_contacts(ids, properties)
+
+    def read_companies(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
+        return self._inner.read_companies(ids, properties)
+
+    def read_tasks(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
+        return self._inner.read_tasks(ids, properties)
+
+    def contact_task_ids(self, contact_ids: Sequence[str]) -> dict[str, list[str]]:
+        return self._inner.contact_task_ids(contact_ids)
+
+    def list_owners(self) -> list[Owner]:
+        return self._inner.list_owners()
+
+    def read_property_definitions(self, object_type: str) -> list[PropertyDefinition]:
+        return self._inner.read_property_definitions(object_type)
+
+    def custom_property_usage(self) -> list[CustomPropertyUsage]:
+        return self._inner.custom_property_usage()
+
+    def stats(self) -> CallStats:
+        return self._inner.stats()
+
+    def reset_stats(self) -> None:
+        self._inner.reset_stats()
+
+
 class SyncState(Protocol):
     """The state store as the sync uses it; every method keyed by portal."""
 
