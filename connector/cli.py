@@ -81,8 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--format", choices=["table", "csv"], default="table", help="dry-run output")
         p.add_argument("--limit", type=int, default=50, help="dry-run rows to show (table)")
 
-    status = sub.add_parser("status", help="last runs, cursor and lag, dead letters")
-    status.add_argument("--runs", type=int, default=5)
+    status = sub.add_parser(
+        "status",
+        help="last runs, cursor and lag, dead letters; exits 1 when the last run failed or was "
+        "interrupted",
+    )
+    status.add_argument("--runs", type=int, default=5, help="runs to show (5)")
+    status.add_argument(
+        "--json", action="store_true", help="print one JSON object (for monitoring) instead"
+    )
 
     explain = sub.add_parser("explain", help="score one contact and show every reason")
     explain.add_argument("contact_id")

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     call_time_cap_seconds: float = Field(
         default=120.0, gt=0, le=3600, validation_alias=AliasChoices("CONNECTOR_CALL_TIME_CAP")
     )
+    #: An unreachable HubSpot (refused, DNS, connect timeout) fails the run after this long,
+    #: across all its calls; 5xx, 429 and read timeouts keep the per-call cap above.
+    unreachable_cap_seconds: float = Field(
+        default=20.0, gt=0, le=3600, validation_alias=AliasChoices("CONNECTOR_UNREACHABLE_CAP")
+    )
     requests_per_10s: int = Field(
         default=DEFAULT_CALLS_PER_TEN_SECONDS,
         ge=1,

@@ -12,6 +12,12 @@ code: the SDK silently returns None for a 2xx it has no model for, hubspot-api.m
    (SECONDLY/search ≈1 s, TEN_SECONDLY_ROLLING ≈10 s); 5xx, timeouts and dropped connections back
    off exponentially with jitter. A retry whose wait would cross the deadline is not attempted:
    the last error surfaces instead, so no call outlives its time cap.
+5. fails fast when HubSpot cannot be reached at all (connection refused, DNS, connect timeout):
+   from the first such failure, the runner keeps trying for at most `unreachable_cap` seconds
+   *across calls*; after that every call fails at once with the last connect error, until a
+   connection succeeds again or `reset_reachability` starts a new run. So an unreachable HubSpot
+   fails a run in about `unreachable_cap` seconds, not one time cap per call. 5xx, 429 and read
+   timeouts (HubSpot is there, but slow or busy) keep the per-call cap.
 
 Non-idempotent calls (batch create of tasks) are only retried when HubSpot certainly did not act
 on the request: a 429, a 503, or a connection that was never established. A timeout or cut
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -71,6 +78,9 @@ class RetryPolicy:
     secondly_wait: float = SEARCH_WINDOW_SECONDS
     backoff_base: float = 0.5
     backoff_max: float = 30.0
+    #: How long HubSpot may stay unreachable (connect failures only), across calls, before
+    #: every call fails at once.
+    unreachable_cap: float = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +111,39 @@ class CallRunner:
         self._policy = policy
         self._stats = stats
         self._rng = rng or random.Random()
+        self._reach_lock = threading.Lock()
+        #: When the current streak of connect failures began (monotonic), and its last error.
+        self._unreachable_since: float | None = None
+        self._unreachable_error: HubSpotError | None = None
+        self._unreachable_last = 0.0  # when the streak's last connect failure happened
+        self._unreachable_spent = False  # no retry fits in the cap any more
+
+    def reset_reachability(self) -> None:
+        """Forget a streak of connect failures (a new run tries HubSpot again)."""
+        with self._reach_lock:
+            self._unreachable_since = None
+            self._unreachable_error = None
+            self._unreachable_spent = False
+
+    def _unreachable_deadline(self) -> float | None:
+        with self._reach_lock:
+            if self._unreachable_since is None:
+                return None
+            return self._unreachable_since + self._policy.unreachable_cap
+
+    def _note_reach(self, error: HubSpotError | None, *, started: float) -> None:
+        """Record an attempt's outcome: a connect failure extends the streak (which began when
+        its first attempt did), anything else (HubSpot answered, even with an error) ends it."""
+        with self._reach_lock:
+            if error is not None and _connect_failed(error):
+                if self._unreachable_since is None:
+                    self._unreachable_since = started
+                self._unreachable_error = error
+                self._unreachable_last = self._timer.monotonic()
+            else:
+                self._unreachable_since = None
+                self._unreachable_error = None
+                self._unreachable_spent = False
 
     def run(
         self,
@@ -152,7 +195,18 @@ class CallRunner:
 
         def stop(state: RetryCallState) -> bool:
             wait = planned_wait(state)
-            return self._timer.monotonic() + wait + MIN_ATTEMPT_SECONDS >= deadline
+            resume = self._timer.monotonic() + wait + MIN_ATTEMPT_SECONDS
+            if resume >= deadline:
+                return True
+            exc = state.outcome.exception() if state.outcome else None
+            unreachable = self._unreachable_deadline()
+            if not (isinstance(exc, HubSpotError) and _connect_failed(exc)) or unreachable is None:
+                return False
+            if resume < unreachable:
+                return False
+            with self._reach_lock:
+                self._unreachable_spent = True  # the run's later calls fail at once
+            return True
 
         def before_sleep(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
@@ -180,6 +234,7 @@ class CallRunner:
 
         def attempt() -> RawResponse:
             try:
+                self._fail_if_unreachable(endpoint)
                 return self._attempt(endpoint, budget, send, deadline)
             except HubSpotError as exc:
                 if exc.details.category == "LOCAL_RATE_LIMIT" and last_hubspot_error:
@@ -203,6 +258,29 @@ class CallRunner:
             raise
         return result
 
+    def _fail_if_unreachable(self, endpoint: str) -> None:
+        """Fail at once while HubSpot has been unreachable for longer than the cap.
+
+        A streak whose last failure is older than the cap is stale (the next scheduled run,
+        minutes later): it is forgotten and HubSpot is tried again.
+        """
+        cap = self._policy.unreachable_cap
+        now = self._timer.monotonic()
+        with self._reach_lock:
+            since, last = self._unreachable_since, self._unreachable_error
+            spent = self._unreachable_spent
+            if since is not None and now - self._unreachable_last >= cap:
+                self._unreachable_since = self._unreachable_error = None
+                self._unreachable_spent = False
+                return
+        if since is None or last is None or not (spent or now >= since + cap):
+            return
+        raise RetriableHubSpotError(
+            f"{endpoint}: HubSpot has been unreachable for "
+            f"{self._policy.unreachable_cap:g} s (CONNECTOR_UNREACHABLE_CAP); last: {last}",
+            replace(last.details, endpoint=endpoint),
+        )
+
     def _attempt(self, endpoint: str, budget: Budget, send: Send, deadline: float) -> RawResponse:
         try:
             self._limiter.acquire(budget, deadline=deadline)
@@ -211,9 +289,13 @@ class CallRunner:
         headers: dict[str, str] | None = None
         rate_limited = False
         try:
-            remaining = max(MIN_ATTEMPT_SECONDS, deadline - self._timer.monotonic())
+            now = self._timer.monotonic()
+            remaining = max(MIN_ATTEMPT_SECONDS, deadline - now)
+            # No connect attempt outlives the unreachable cap, counted from the streak's start.
+            unreachable = self._unreachable_deadline() or now + self._policy.unreachable_cap
+            connect_left = max(MIN_ATTEMPT_SECONDS, min(remaining, unreachable - now))
             timeout = (
-                min(self._policy.connect_timeout, remaining),
+                min(self._policy.connect_timeout, connect_left),
                 min(self._policy.read_timeout, remaining),
             )
             try:
@@ -233,7 +315,9 @@ class CallRunner:
                 rate_limited = isinstance(error, RateLimitedError)
                 if isinstance(error, DailyLimitError):
                     self._limiter.daily_exhausted()
+                self._note_reach(error, started=now)
                 raise error from None
+            self._note_reach(None, started=now)
             try:
                 body = _json_body(data)
             except ValueError:
@@ -290,6 +374,11 @@ def _is_secondly(details: HubSpotErrorDetails) -> bool:
         "secondly limit" in (details.message or "").lower()
         and "ten_secondly" not in (details.message or "").lower()
     )
+
+
+def _connect_failed(exc: HubSpotError) -> bool:
+    """HubSpot was not reached at all: refused, DNS, or no connection within the timeout."""
+    return exc.details.status is None and exc.details.category == "CONNECT_FAILED"
 
 
 def _certainly_not_processed(exc: RetriableHubSpotError) -> bool:

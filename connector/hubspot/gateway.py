@@ -82,6 +82,9 @@ class GatewayConfig:
     secondly_wait: float = SEARCH_WINDOW_SECONDS
     backoff_base: float = 0.5
     backoff_max: float = 30.0
+    #: How long HubSpot may stay unreachable (refused, DNS, connect timeout), across calls,
+    #: before every call fails at once: an unreachable HubSpot fails a run in about this long.
+    unreachable_cap: float = 20.0
 
 
 class HubSpotGateway:
@@ -123,6 +126,7 @@ class HubSpotGateway:
                 secondly_wait=config.secondly_wait,
                 backoff_base=config.backoff_base,
                 backoff_max=config.backoff_max,
+                unreachable_cap=config.unreachable_cap,
             ),
             stats=self._stats,
             rng=rng,
@@ -159,6 +163,7 @@ class HubSpotGateway:
                 connect_timeout=settings.connect_timeout_seconds,
                 read_timeout=settings.read_timeout_seconds,
                 call_time_cap=settings.call_time_cap_seconds,
+                unreachable_cap=settings.unreachable_cap_seconds,
                 requests_per_10s=settings.requests_per_10s,
                 search_per_second=settings.search_per_second,
                 daily_limit=settings.daily_limit,
@@ -341,8 +346,10 @@ class HubSpotGateway:
         return self._stats.snapshot()
 
     def reset_stats(self) -> None:
-        """Start a new accounting period (call at the start of each run)."""
+        """Start a new accounting period (call at the start of each run); the run tries an
+        unreachable HubSpot afresh."""
         self._stats.reset()
+        self._runner.reset_reachability()
 
 
 __all__ = ["GatewayConfig", "HubSpotGateway"]

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import json
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from connector.errors import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, ConfigError
 from connector.hubspot_facts import BATCH_MAX_INPUTS
+from connector.logging import get_logger
 from connector.rules import LeadInput, evaluate, load_rules
 from connector.settings import Settings
-from connector.state import RunRecord, StateStore
+from connector.state import Cursor, DeadLetter, RunRecord, StateStore
 from connector.sync.dry_run import REPORT_HEADERS
 from connector.sync.output import table, write_csv
 from connector.sync.run import RunResult
 from connector.sync.services import Services, build_run
 from connector.sync.setup import run_setup_steps
+
+log = get_logger(__name__)
 
 
 def _now() -> datetime:
@@ -89,12 +98,33 @@ def print_result(result: RunResult, *, fmt: str, limit: int) -> None:
             print(f"… {len(rows) - limit} more changes (use --format csv for all)")
 
 
-def run_sync(args: argparse.Namespace, settings: Settings) -> int:
-    services = Services.for_runs(settings, dry_run=args.dry_run)
+@contextmanager
+def stop_on_sigterm() -> Iterator[threading.Event]:
+    """An event SIGTERM sets (what a platform sends on deploy) instead of killing the process:
+    the run finishes the page it is on, commits, and is recorded "interrupted"."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("stop_requested", signal=signal.Signals(signum).name)
+        stop.set()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # only the main thread may handle signals (e.g. a test's worker thread)
+        return
+    previous = signal.signal(signal.SIGTERM, on_signal)
     try:
-        result = build_run(services, dry_run=args.dry_run, clock=_now).execute()
+        yield stop
     finally:
-        services.close()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_sync(args: argparse.Namespace, settings: Settings) -> int:
+    with stop_on_sigterm() as stop:
+        services = Services.for_runs(settings, dry_run=args.dry_run)
+        try:
+            result = build_run(services, dry_run=args.dry_run, clock=_now, stop=stop).execute()
+        finally:
+            services.close()
     print_result(result, fmt=args.format, limit=args.limit)
     if result.status == "failed":
         print(f"connector: run failed: {result.summary.get('error')}", file=sys.stderr)
@@ -113,71 +143,137 @@ def run_scheduler(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_status(args: argparse.Namespace, settings: Settings) -> int:
+    """Cursor, recent runs and dead letters; exit 1 when the newest run failed or was
+    interrupted, so a cron job or health check can alert on it."""
     store = StateStore.connect(settings.state_url)
     try:
         now = _now()
         cursor = store.get_cursor(settings.portal)
-        if cursor is None:
-            print(f"portal {settings.portal}: never synced (the first run will backfill)")
-        else:
-            lag = (now - cursor.ts).total_seconds()
-            backfill = "done" if cursor.backfill_done else "running"
-            print(
-                f"portal {settings.portal}: cursor {cursor.ts.isoformat()} "
-                f"(lag {lag / 60:.1f} min; backfill {backfill})"
-            )
         runs = store.recent_runs(settings.portal, args.runs)
-        if runs:
-            rows = [
-                (
-                    r.id,
-                    r.started_at.isoformat(timespec="seconds"),
-                    r.status,
-                    "yes" if r.dry_run else "",
-                    r.summary.get("pulled", ""),
-                    r.summary.get("written", ""),
-                    r.summary.get("failed", ""),
-                    r.summary.get("api_calls", ""),
-                    r.summary.get("duration_seconds", ""),
-                )
-                for r in runs
-            ]
-            headers = (
-                "run",
-                "started",
-                "status",
-                "dry",
-                "pulled",
-                "written",
-                "failed",
-                "calls",
-                "s",
-            )
-            print(table(headers, rows))
-            for line in _run_notes(runs):
-                print(line)
         letters = store.dead_letters(settings.portal, 10)
         total = store.count_dead_letters(settings.portal)
-        print(f"dead letters: {total}")
-        if letters:
-            print(
-                table(
-                    ("contact", "category", "attempts", "next attempt", "reason"),
-                    [
-                        (
-                            d.contact_id,
-                            d.category,
-                            d.attempts,
-                            d.next_attempt_at.isoformat(timespec="seconds"),
-                            d.message,
-                        )
-                        for d in letters
-                    ],
-                )
-            )
     finally:
         store.close()
+    last = runs[0] if runs else None
+    unhealthy = last is not None and last.status in UNHEALTHY_STATUSES
+    if args.json:
+        print(json.dumps(_status_json(settings.portal, now, cursor, runs, letters, total)))
+    else:
+        _print_status(settings.portal, now, cursor, runs, letters, total)
+    if unhealthy and last is not None:
+        why = last.summary.get("error") or last.summary.get("reason") or "no reason recorded"
+        print(f"connector: the last run ({last.id}) {last.status}: {why}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
+
+
+#: The newest run's statuses that make `status` exit 1.
+UNHEALTHY_STATUSES = frozenset({"failed", "interrupted"})
+
+
+def _status_json(
+    portal: str,
+    now: datetime,
+    cursor: Cursor | None,
+    runs: list[RunRecord],
+    letters: list[DeadLetter],
+    total: int,
+) -> dict[str, Any]:
+    def stamp(value: datetime | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    last = runs[0] if runs else None
+    return {
+        "portal": portal,
+        "healthy": last is None or last.status not in UNHEALTHY_STATUSES,
+        "cursor": None
+        if cursor is None
+        else {
+            "ts": stamp(cursor.ts),
+            "lag_seconds": round((now - cursor.ts).total_seconds(), 3),
+            "backfill_done": cursor.backfill_done,
+        },
+        "runs": [
+            {
+                "id": r.id,
+                "started_at": stamp(r.started_at),
+                "finished_at": stamp(r.finished_at),
+                "status": r.status,
+                "dry_run": r.dry_run,
+                "error": r.summary.get("error") or r.summary.get("reason"),
+                "summary": dict(r.summary),
+            }
+            for r in runs
+        ],
+        "dead_letters": {
+            "total": total,
+            "recent": [
+                {
+                    "contact_id": d.contact_id,
+                    "category": d.category,
+                    "attempts": d.attempts,
+                    "next_attempt_at": stamp(d.next_attempt_at),
+                    "reason": d.message,
+                }
+                for d in letters
+            ],
+        },
+    }
+
+
+def _print_status(
+    portal: str,
+    now: datetime,
+    cursor: Cursor | None,
+    runs: list[RunRecord],
+    letters: list[DeadLetter],
+    total: int,
+) -> None:
+    if cursor is None:
+        print(f"portal {portal}: never synced (the first run will backfill)")
+    else:
+        lag = (now - cursor.ts).total_seconds()
+        backfill = "done" if cursor.backfill_done else "running"
+        print(
+            f"portal {portal}: cursor {cursor.ts.isoformat()} "
+            f"(lag {lag / 60:.1f} min; backfill {backfill})"
+        )
+    if runs:
+        rows = [
+            (
+                r.id,
+                r.started_at.isoformat(timespec="seconds"),
+                r.status,
+                "yes" if r.dry_run else "",
+                r.summary.get("pulled", ""),
+                r.summary.get("written", ""),
+                r.summary.get("failed", ""),
+                r.summary.get("api_calls", ""),
+                r.summary.get("duration_seconds", ""),
+            )
+            for r in runs
+        ]
+        headers = ("run", "started", "status", "dry", "pulled", "written", "failed", "calls", "s")
+        print(table(headers, rows))
+        for line in _run_notes(runs):
+            print(line)
+    print(f"dead letters: {total}")
+    if letters:
+        print(
+            table(
+                ("contact", "category", "attempts", "next attempt", "reason"),
+                [
+                    (
+                        d.contact_id,
+                        d.category,
+                        d.attempts,
+                        d.next_attempt_at.isoformat(timespec="seconds"),
+                        d.message,
+                    )
+                    for d in letters
+                ],
+            )
+        )
 
 
 def _run_notes(runs: list[RunRecord]) -> list[str]:

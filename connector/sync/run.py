@@ -217,7 +217,9 @@ class SyncRun:
             self._store.finish_run(
                 run_id, finished_at=_ms(self._clock()), status=recorded, summary=summary
             )
-            log.info("sync_run_finished", **summary)
+            # A failed run is what ops alerts on: error level (a lost lease or a stop, warning).
+            level = {"failed": log.error, "lease_lost": log.warning}.get(status, log.info)
+            level("sync_run_finished", **summary)
         if isinstance(error, ConfigError | AuthError):
             # Recorded in the run history, and still a configuration problem for the caller.
             raise error

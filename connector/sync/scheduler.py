@@ -15,6 +15,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from connector.errors import EXIT_OK, ConnectorError
@@ -44,8 +45,8 @@ def serve(settings: Settings, *, dry_run: bool) -> int:
         except ConnectorError as exc:
             failures += 1
             log.error("sync_run_crashed", error=str(exc), consecutive_failures=failures)
-        if stop.is_set():
-            scheduler.shutdown(wait=False)
+        # A stop request is handled by `_shutdown_when_idle` alone: stopping the scheduler here
+        # as well raced it and printed SchedulerNotRunningError's traceback into the log.
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("stop_requested", signal=signal.Signals(signum).name)
@@ -76,6 +77,7 @@ def serve(settings: Settings, *, dry_run: bool) -> int:
 
 
 def _shutdown_when_idle(scheduler: BlockingScheduler) -> None:
-    # Waits for a running job to finish its page and commit; the job may have stopped it already.
-    with contextlib.suppress(Exception):
+    # Waits for a running job to finish its page and commit. A second signal finds the
+    # scheduler stopping already.
+    with contextlib.suppress(SchedulerNotRunningError):
         scheduler.shutdown(wait=True)

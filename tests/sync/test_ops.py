@@ -1,0 +1,151 @@
+"""What ops relies on: a clean stop on SIGTERM, and a `status` a monitor can read and alert on."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
+
+from connector.settings import load_settings
+from connector.state import StateStore
+from connector.sync.services import Services, build_run
+from tests.conftest import MakeSandbox
+from tests.sync.conftest import REPO, ready_services, sandbox_env
+
+
+def _stop_with_sigterm(
+    make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    sandbox = make_sandbox(contacts=500, seed=21)
+    state = tmp_path / "state.sqlite3"
+    ready_services(sandbox, state, monkeypatch).close()
+    env = {
+        **os.environ,
+        **sandbox_env(sandbox, state),
+        "CONNECTOR_LOG_LEVEL": "WARNING",
+        "CONNECTOR_LOG_FORMAT": "json",
+        "CONNECTOR_SYNC_INTERVAL_MINUTES": "1",
+    }
+    # TERM arrives before the third search request: two pages are in, the third is pulled,
+    # and the run stops there.
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.sync.crash_child", "TERM", "pull", "3", command],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return child, state
+
+
+@pytest.mark.parametrize("command", ["sync", "run"])
+def test_sigterm_finishes_the_page_commits_and_exits_0_with_one_line(
+    make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    child, state = _stop_with_sigterm(make_sandbox, tmp_path, monkeypatch, command)
+
+    assert child.returncode == 0, child.stderr
+    assert "Traceback" not in child.stderr
+    assert "SchedulerNotRunningError" not in child.stderr
+    lines = child.stdout.splitlines()
+    assert len(lines) == 1, child.stdout
+    assert "interrupted" in lines[0]
+    store = StateStore.connect(f"sqlite:///{state}")
+    runs = store.recent_runs("default", 5)
+    cursor = store.get_cursor("default")
+    store.close()
+    assert [r.status for r in runs] == ["interrupted"]  # recorded, not left "running"
+    assert runs[0].finished_at is not None
+    assert cursor is not None  # the pages before the stop are committed
+    assert 0 < runs[0].summary["pulled"] < 500
+
+
+def _status_json(connector: Any) -> tuple[int, dict[str, Any]]:
+    result = connector.run("status", "--json")
+    return result.code, json.loads(result.out)
+
+
+def test_status_json_matches_the_runs_and_exits_1_after_a_failed_run(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    sandbox = make_sandbox(contacts=300, seed=22)
+    connector = make_connector(sandbox)
+    assert connector.run("setup").code == 0
+    assert connector.run("sync").code == 0
+
+    code, healthy = _status_json(connector)
+    assert code == 0
+    assert healthy["healthy"] is True
+    assert healthy["portal"] == "default"
+    assert healthy["cursor"]["backfill_done"] is True
+    store = connector.store()
+    runs = store.recent_runs("default", 5)
+    store.close()
+    assert [(r["id"], r["status"]) for r in healthy["runs"]] == [(r.id, r.status) for r in runs]
+    assert healthy["runs"][0]["summary"]["written"] == runs[0].summary["written"]
+    assert healthy["dead_letters"]["total"] == 0
+
+    # A run fails (recorded as the run history records it).
+    store = connector.store()
+    run_id = store.start_run("default", started_at=datetime.now(UTC), dry_run=False)
+    store.finish_run(
+        run_id,
+        finished_at=datetime.now(UTC),
+        status="failed",
+        summary={"status": "failed", "error": "RetriableHubSpotError: contacts.search: boom"},
+    )
+    store.close()
+
+    status = connector.run("status")
+    assert status.code == 1
+    assert "failed" in status.out
+    assert "RetriableHubSpotError: contacts.search: boom" in status.err
+
+    code, unhealthy = _status_json(connector)
+    assert code == 1
+    assert unhealthy["healthy"] is False
+    assert [r["id"] for r in unhealthy["runs"]] == [run_id, runs[0].id]
+    assert unhealthy["runs"][0]["status"] == "failed"
+    assert "boom" in unhealthy["runs"][0]["error"]
+
+
+def test_a_failed_run_is_logged_at_error_level(
+    make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = make_sandbox(contacts=20, seed=24)
+    services = ready_services(sandbox, tmp_path / "state.sqlite3", monkeypatch)
+    services.close()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    monkeypatch.setenv("HUBSPOT_BASE_URL", f"http://127.0.0.1:{closed}")
+    monkeypatch.setenv("CONNECTOR_UNREACHABLE_CAP", "0.5")
+    services = Services.from_settings(load_settings())
+    try:
+        with capture_logs() as logs:
+            result = build_run(services, dry_run=False, clock=lambda: datetime.now(UTC)).execute()
+    finally:
+        services.close()
+    assert result.status == "failed"
+    finished = [e for e in logs if e["event"] == "sync_run_finished"]
+    assert [e["log_level"] for e in finished] == ["error"]
+
+
+def test_sigterm_handler_is_restored_after_sync(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    connector = make_connector(make_sandbox(contacts=20, seed=23))
+    assert connector.run("setup").code == 0
+    assert connector.run("sync").code == 0
+    assert signal.getsignal(signal.SIGTERM) is before
