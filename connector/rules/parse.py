@@ -4,7 +4,7 @@ file, line, field and a fix."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -54,11 +54,65 @@ def _data_loc(data: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     return tuple(kept)
 
 
+def _number(value: object) -> str:
+    return (
+        f"{value:g}"
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else str(value)
+    )
+
+
+def _items(count: object, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+#: Pydantic's wording → the product's, by error type (the context carries the bound).
+_PLAIN: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "less_than_equal": lambda c: f"must be at most {_number(c.get('le'))}",
+    "less_than": lambda c: f"must be below {_number(c.get('lt'))}",
+    "greater_than_equal": lambda c: f"must be at least {_number(c.get('ge'))}",
+    "greater_than": lambda c: f"must be above {_number(c.get('gt'))}",
+    "string_too_short": lambda c: (
+        "must not be empty"
+        if c.get("min_length") == 1
+        else f"must be at least {_items(c.get('min_length'), 'character')} long"
+    ),
+    "string_too_long": lambda c: f"must be at most {_items(c.get('max_length'), 'character')} long",
+    "too_short": lambda c: f"needs at least {_items(c.get('min_length'), 'item')}",
+    "too_long": lambda c: f"takes at most {_items(c.get('max_length'), 'item')}",
+    "string_type": lambda c: "must be text (quote it)",
+    "bool_type": lambda c: "must be true or false",
+    "bool_parsing": lambda c: "must be true or false",
+    "dict_type": lambda c: "must be a mapping of `key: value` lines",
+    "model_type": lambda c: "must be a mapping of `key: value` lines",
+    "model_attributes_type": lambda c: "must be a mapping of `key: value` lines",
+    "list_type": lambda c: "must be a list, e.g. [a, b]",
+    "tuple_type": lambda c: "must be a list, e.g. [a, b]",
+    "missing": lambda c: "required field is missing",
+    "extra_forbidden": lambda c: "unknown field",
+}
+
+
+def plain_message(error: ErrorDetails) -> str:
+    """Pydantic's message for `error` in the product's words ("must be at most 1").
+
+    Types without a translation keep pydantic's text with "Input should be" turned into
+    "must be", so no admin reads pydantic's phrasing.
+    """
+    kind = error["type"]
+    translate = _PLAIN.get(kind)
+    if translate is not None:
+        return translate(error.get("ctx") or {})
+    msg = str(error["msg"]).removeprefix("Value error, ")
+    for pydantic_words, ours in (("Input should be", "must be"), ("Input should", "must")):
+        if msg.startswith(pydantic_words):
+            return ours + msg[len(pydantic_words) :]
+    return msg
+
+
 def _message(error: ErrorDetails, loc: tuple[int | str, ...]) -> str:
     kind = error["type"]
-    msg = str(error["msg"])
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
+    msg = plain_message(error)
     if kind == "missing":
         name = loc[-1] if loc else "field"
         return f"required field is missing — add `{name}:`"
@@ -76,6 +130,13 @@ def _message(error: ErrorDetails, loc: tuple[int | str, ...]) -> str:
     return f"{msg} — {_DOCS_HINT}"
 
 
+def problem_lines(header: str, lines: Sequence[str]) -> str:
+    """One problem as one line; several as a one-line header and one indented line each."""
+    if len(lines) == 1:
+        return lines[0]
+    return "\n".join([header, *(f"  {line}" for line in lines)])
+
+
 def parse_rules(text: str, *, source: str = "rules.yaml") -> RuleSet:
     """Validate and compile a rules file from its text.
 
@@ -87,8 +148,9 @@ def parse_rules(text: str, *, source: str = "rules.yaml") -> RuleSet:
         The compiled rule set.
 
     Raises:
-        ConfigError: one line, e.g. "config/rules.yaml:42 fit.groups[1].criteria[0].op:
-            unknown operator 'equal' — use one of eq, ne, in, …".
+        ConfigError: one line per problem, e.g. "config/rules.yaml:42
+            fit.groups[1].criteria[0].op: unknown operator 'equal' — use one of eq, ne, in, …";
+            several problems come after a one-line header, each on its own line.
     """
     hint = "check indentation (spaces, not tabs) and quote values containing ':' or '#'"
     data, root = load_yaml(text, source=source, hint=hint)
@@ -105,7 +167,7 @@ def rules_from_mapping(data: Mapping[str, Any], *, source: str = "rules") -> Rul
     for the same content.
 
     Raises:
-        ConfigError: one line naming the field, what is wrong and a fix.
+        ConfigError: one line per problem naming the field, what is wrong and a fix.
     """
     return _compile(data, source=source, root=None)
 
@@ -119,11 +181,10 @@ def _compile(data: object, *, source: str, root: yaml.Node | None) -> RuleSet:
     try:
         spec = schema.RulesFile.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        first = errors[0]
-        loc = _data_loc(data, tuple(first["loc"]))
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        raise ConfigError(
-            f"{where(source, root, loc)} {field_path(loc)}: {_message(first, loc)}{more}"
-        ) from None
+        lines: dict[str, None] = {}  # in file order, each once
+        for error in exc.errors():
+            loc = _data_loc(data, tuple(error["loc"]))
+            lines[f"{where(source, root, loc)} {field_path(loc)}: {_message(error, loc)}"] = None
+        header = f"{source}: {len(lines)} problems, fix each of them:"
+        raise ConfigError(problem_lines(header, list(lines))) from None
     return compile_rules(spec, source=source)

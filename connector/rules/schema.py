@@ -164,6 +164,24 @@ class FitSpec(_Model):
     max_points: float = Field(default=100, gt=0)
     groups: list[FitGroupSpec] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _points_in_range(self) -> Self:
+        # One criterion worth more than the whole scale (or taking more than all of it) is a
+        # slip of a zero, e.g. `points: 1000` for 10: no criterion may pass ±max_points.
+        wrong = [
+            f"fit.groups[{g}].criteria[{c}] ({crit.label or crit.property}) gives {crit.points:g}"
+            for g, group in enumerate(self.groups)
+            for c, crit in enumerate(group.criteria)
+            if abs(crit.points) > self.max_points
+        ]
+        if wrong:
+            raise ValueError(
+                f"points out of range: {'; '.join(wrong)} — a criterion gives between "
+                f"-{self.max_points:g} and {self.max_points:g} (fit.max_points); lower the "
+                "points (did you add a zero?) or raise fit.max_points"
+            )
+        return self
+
 
 class ScoreSpec(_Model):
     fit_weight: float = Field(default=0.6, ge=0, le=1)

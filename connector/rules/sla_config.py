@@ -27,6 +27,7 @@ from pydantic import (
 from connector.errors import ConfigError
 from connector.hubspot.models import Owner, TaskPriority, TaskType
 from connector.rules.business_time import BusinessCalendar
+from connector.rules.parse import plain_message, problem_lines
 from connector.rules.routing import EscalationPolicy, ResolvedPool, SdrMember
 from connector.rules.sla_calendar import AbsenceSettings, CalendarSettings, Strict
 from connector.rules.yaml_errors import field_path, load_yaml, where
@@ -253,7 +254,8 @@ def parse_sla_config(text: str, *, source: str = "sla.yaml") -> SlaConfig:
         source: the file name shown in error messages.
 
     Raises:
-        ConfigError: one line: file, line, field path, what is wrong and a hint.
+        ConfigError: one line per problem: file, line, field path, what is wrong and a hint
+            (several problems come after a one-line header).
     """
     hint = "hint: check indentation and quote values that contain ':' or '#'"
     data, root = load_yaml(text, source=source, hint=hint)
@@ -265,13 +267,15 @@ def parse_sla_config(text: str, *, source: str = "sla.yaml") -> SlaConfig:
     try:
         config = SlaConfig.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        loc = tuple(error["loc"])
-        message = str(error["msg"]).removeprefix("Value error, ")
-        raise ConfigError(
-            f"{where(source, root, loc)} {field_path(loc)}: {message} — "
-            f"hint: {_hint_for(loc, error['type'])}"
-        ) from None
+        lines: dict[str, None] = {}  # in file order, each once
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            lines[
+                f"{where(source, root, loc)} {field_path(loc)}: {plain_message(error)} — "
+                f"hint: {_hint_for(loc, error['type'])}"
+            ] = None
+        header = f"{source}: {len(lines)} problems, fix each of them:"
+        raise ConfigError(problem_lines(header, list(lines))) from None
     config._source = source
     return config
 

@@ -115,7 +115,7 @@ def test_unknown_operator_names_file_line_path_and_choices() -> None:
             lambda d: d["engagement"]["signals"].append(
                 {"name": "s", "stage": "top", "at": "t", "points": -5}
             ),
-            ["engagement.signals[0].points", "greater than 0"],
+            ["engagement.signals[0].points", "must be above 0"],
             id="negative-signal",
         ),
         pytest.param(
