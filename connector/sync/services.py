@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from connector.errors import ConfigError
 from connector.hubspot import HubSpotGateway
 from connector.rules import RuleSet, load_rules
 from connector.rules.sla_config import SlaConfig, load_sla_config
@@ -15,12 +17,18 @@ from connector.settings import Settings
 from connector.state import StateStore
 from connector.sync.dry_run import DryRun
 from connector.sync.ports import HubSpotPort, SyncState
+from connector.sync.preflight import preflight
 from connector.sync.properties import ScoreProperties
 from connector.sync.run import RunResult, SyncOptions, SyncRun
 from connector.sync.sources import Budgets
 
 #: State-store document recording that the score properties exist in HubSpot.
 SETUP_BLOB = "setup"
+#: State-store document recording the configuration a real run last checked against the portal.
+PREFLIGHT_BLOB = "preflight"
+#: An unchanged configuration is checked against the portal again after this long (the portal
+#: may lose a property or a team); a changed rules or SLA file is checked at once.
+PREFLIGHT_MAX_AGE = timedelta(days=1)
 
 
 @dataclass(slots=True)
@@ -67,44 +75,76 @@ class Services:
 
     @classmethod
     def for_runs(cls, settings: Settings, *, dry_run: bool) -> Services:
-        """The services of `sync` and `run`: a real run first checks that `connector setup`
-        created the score properties; a dry run writes nothing, so it may preview a portal
-        before setup."""
+        """The services of `sync` and `run`, checked against the portal before any write.
+
+        `preflight` lists every problem at once (exit code 2) before a record or the cursor
+        is written. A real run also needs the score properties `connector setup` creates; a
+        dry run writes nothing, so it may preview a portal before setup.
+        """
         services = cls.from_settings(settings)
-        if not dry_run:
-            try:
-                services.ensure_properties()
-            except BaseException:
-                services.close()
-                raise
+        try:
+            services.check_portal(check_own=not dry_run)
+        except BaseException:
+            services.close()
+            raise
         return services
 
     def close(self) -> None:
         self.store.close()
 
-    def ensure_properties(self) -> None:
-        """Stop with one line when `connector setup` has not created the score properties.
+    def check_portal(self, *, check_own: bool) -> None:
+        """Check the rules and the SLA file against the portal (reads only; see `preflight`).
 
-        Checked against HubSpot once, then remembered in the state store, so later runs spend
-        no call on it. Without the properties every write would be rejected record by record.
+        A real run that passes remembers what it checked: the next real run with the same
+        rules, SLA file and score properties spends no call on it for a day, so an idle run
+        stays at its one search. Any change to either file is checked before its first write.
+        A dry run always checks (it may run before `connector setup`, so it records nothing).
         """
-        portal, wanted = self.settings.portal, list(self.names.all())
-        stored = self.store.get_blob(portal, SETUP_BLOB)
-        if stored is not None and stored.get("properties") == wanted:
+        fingerprint = self._config_fingerprint()
+        portal = self.settings.portal
+        now = datetime.now(UTC)
+        if check_own and _still_valid(
+            self.store.get_blob(portal, PREFLIGHT_BLOB), fingerprint, now
+        ):
             return
-        existing = {p.name for p in self.gateway.read_property_definitions("contacts")}
-        missing = [name for name in wanted if name not in existing]
-        if missing:
-            raise ConfigError(
-                f"HubSpot has no contact properties {', '.join(missing)}: "
-                "run `connector setup` first (it creates them)"
+        preflight(
+            self.gateway,
+            rules=self.rules,
+            sla=self.sla,
+            own_properties=list(self.names.all()),
+            check_own=check_own,
+        )
+        if check_own:
+            self.remember_setup()
+            self.store.save_blob(
+                portal, PREFLIGHT_BLOB, {"fingerprint": fingerprint, "checked_at": now.isoformat()}
             )
-        self.remember_setup()
+
+    def _config_fingerprint(self) -> str:
+        content = json.dumps(
+            {
+                "rules": self.rules.version,
+                "sla": self.sla.model_dump(mode="json"),
+                "properties": list(self.names.all()),
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
     def remember_setup(self) -> None:
         self.store.save_blob(
             self.settings.portal, SETUP_BLOB, {"properties": list(self.names.all())}
         )
+
+
+def _still_valid(stored: dict[str, Any] | None, fingerprint: str, now: datetime) -> bool:
+    if not stored or stored.get("fingerprint") != fingerprint:
+        return False
+    try:
+        checked_at = datetime.fromisoformat(str(stored.get("checked_at")))
+    except ValueError:
+        return False
+    return timedelta(0) <= now - checked_at < PREFLIGHT_MAX_AGE
 
 
 @dataclass(slots=True)

@@ -8,7 +8,11 @@ from connector.errors import ConfigError
 from connector.hubspot.models import CustomPropertyUsage
 from connector.rules import RuleSet
 from connector.sync.ports import HubSpotPort
+from connector.sync.preflight import did_you_mean
 from connector.sync.properties import ScoreProperties
+
+#: `missing_inputs` key of the connector's own score properties (`connector setup` makes them).
+OWN = "contacts (connector)"
 
 
 @dataclass(slots=True)
@@ -17,6 +21,8 @@ class SetupReport:
     existing: list[str] = field(default_factory=list)
     missing_inputs: dict[str, list[str]] = field(default_factory=dict)
     usage: list[CustomPropertyUsage] = field(default_factory=list)
+    #: missing property → "did you mean 'jobtitle'?" (or how to fix it)
+    hints: dict[str, str] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         out = []
@@ -29,7 +35,18 @@ class SetupReport:
                 f"custom properties on {usage.object_type}: {usage.usage} of {usage.limit} used"
             )
         for object_type, names in self.missing_inputs.items():
-            out.append(f"missing {object_type} properties the rules read: {', '.join(names)}")
+            if object_type == OWN:
+                out.append(
+                    f"missing the connector's own contact properties: {', '.join(names)} — "
+                    "run `connector setup` (without --check) to create them"
+                )
+                continue
+            for name in names:
+                hint = self.hints.get(f"{object_type}.{name}", "")
+                out.append(
+                    f"missing {object_type} property the rules read: {name}"
+                    + (f" — {hint}" if hint else "")
+                )
         return out
 
 
@@ -57,7 +74,7 @@ def run_setup_steps(
         report.created = [p.name for p in missing]
         contact_defs |= set(report.created)
     elif missing:
-        report.missing_inputs["contacts (connector)"] = [p.name for p in missing]
+        report.missing_inputs[OWN] = [p.name for p in missing]
     own = set(names.all())
     absent_contact = sorted(set(rules.contact_properties) - contact_defs - own)
     absent_company = sorted(set(rules.company_properties) - company_defs)
@@ -65,5 +82,10 @@ def run_setup_steps(
         report.missing_inputs["contact"] = absent_contact
     if absent_company:
         report.missing_inputs["company"] = absent_company
+    for kind, absent, known in (
+        ("contact", absent_contact, contact_defs),
+        ("company", absent_company, company_defs),
+    ):
+        report.hints.update({f"{kind}.{name}": did_you_mean(name, known) for name in absent})
     report.usage = [u for u in port.custom_property_usage() if u.object_type in {"contacts"}]
     return report

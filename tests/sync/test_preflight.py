@@ -1,0 +1,204 @@
+"""Validate before any write: `sync` checks the rules and the SLA file against the portal.
+
+End to end through the CLI on the sandbox. Each bad file exits 2 with every problem listed, and
+the sandbox's write counters prove nothing was written to HubSpot; the state store holds no
+cursor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connector.sandbox import Sandbox
+from tests.conftest import MakeSandbox
+from tests.sync.conftest import REPO, Connector
+
+RULES = (REPO / "config" / "rules.yaml").read_text(encoding="utf-8")
+SLA = (REPO / "config" / "sla.yaml").read_text(encoding="utf-8")
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+#: POSTs that only read (search and batch reads).
+READ_POSTS = ("/search", "/batch/read")
+
+
+def writes(sandbox: Sandbox) -> int:
+    return sum(
+        n
+        for (method, path, _), n in sandbox.request_counts().items()
+        if method in WRITE_METHODS and not any(part in path for part in READ_POSTS)
+    )
+
+
+def _replace(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new)
+
+
+def _set_up(
+    make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path, *, rules: str, sla: str = SLA
+) -> tuple[Sandbox, Connector]:
+    sandbox = make_sandbox(contacts=50)
+    (tmp_path / "rules.yaml").write_text(rules, encoding="utf-8")
+    (tmp_path / "sla.yaml").write_text(sla, encoding="utf-8")
+    good = make_connector(sandbox)
+    assert good.run("setup").code == 0  # the score properties exist: only the typo is wrong
+    connector = make_connector(
+        sandbox,
+        CONNECTOR_RULES_FILE=str(tmp_path / "rules.yaml"),
+        CONNECTOR_SLA_FILE=str(tmp_path / "sla.yaml"),
+    )
+    sandbox.reset_counts()
+    return sandbox, connector
+
+
+def _assert_nothing_written(sandbox: Sandbox, connector: Connector, seq_before: int) -> None:
+    assert sandbox.store.write_seq == seq_before
+    assert writes(sandbox) == 0, sandbox.request_counts()
+    store = connector.store()
+    try:
+        assert store.get_cursor("default") is None
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["sync", "dry-run"])
+def test_a_property_typo_stops_sync_before_any_write(
+    make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path, dry_run: bool
+) -> None:
+    rules = _replace(
+        RULES, "property: jobtitle\n    op: regex", "property: jobtitel\n    op: regex"
+    )
+    sandbox, connector = _set_up(make_sandbox, make_connector, tmp_path, rules=rules)
+    seq = sandbox.store.write_seq
+
+    result = connector.run("sync", *(["--dry-run"] if dry_run else []))
+
+    assert result.code == 2, result.err
+    assert "jobtitel" in result.err
+    assert "did you mean 'jobtitle'?" in result.err
+    assert "nothing was written" in result.err
+    _assert_nothing_written(sandbox, connector, seq)
+
+
+def test_an_unknown_sla_team_stops_sync_before_any_write(
+    make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path
+) -> None:
+    sla = _replace(SLA, "    - SDR EMEA", "    - SDR Atlantis")
+    sandbox, connector = _set_up(make_sandbox, make_connector, tmp_path, rules=RULES, sla=sla)
+    seq = sandbox.store.write_seq
+
+    result = connector.run("sync")
+
+    assert result.code == 2, result.err
+    assert "SDR Atlantis" in result.err
+    _assert_nothing_written(sandbox, connector, seq)
+
+
+def test_every_problem_is_listed_at_once_one_line_each(
+    make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path
+) -> None:
+    rules = _replace(
+        RULES, "property: jobtitle\n    op: regex", "property: jobtitel\n    op: regex"
+    )
+    rules = _replace(rules, 'values: ["1000+"]', 'values: ["1000 plus"]')
+    sla = _replace(SLA, "    - SDR EMEA", "    - SDR Atlantis")
+    sandbox, connector = _set_up(make_sandbox, make_connector, tmp_path, rules=rules, sla=sla)
+    seq = sandbox.store.write_seq
+
+    result = connector.run("sync")
+
+    assert result.code == 2, result.err
+    lines = result.err.strip().splitlines()
+    assert "3 problems" in lines[0]
+    assert len(lines) == 4, result.err
+    assert any("jobtitel" in line for line in lines[1:])
+    assert any("SDR Atlantis" in line for line in lines[1:])
+    # The enumeration value names the allowed options.
+    (option,) = [line for line in lines[1:] if "'1000 plus'" in line]
+    assert "numemployees" in option
+    assert "allowed: 1-5, 5-25, 25-50, 50-100, 100-500, 500-1000, 1000+" in option
+    _assert_nothing_written(sandbox, connector, seq)
+
+
+def test_points_out_of_range_exit_2_with_a_hint(
+    make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path
+) -> None:
+    rules = _replace(RULES, "max: 999, points: 25}", "max: 999, points: 1000}")
+    sandbox, connector = _set_up(make_sandbox, make_connector, tmp_path, rules=rules)
+    seq = sandbox.store.write_seq
+
+    result = connector.run("sync")
+
+    assert result.code == 2, result.err
+    assert "points out of range" in result.err
+    assert "gives 1000" in result.err
+    assert "did you add a zero?" in result.err
+    _assert_nothing_written(sandbox, connector, seq)
+
+
+def test_a_real_run_before_setup_says_run_connector_setup(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    sandbox = make_sandbox(contacts=20)
+    connector = make_connector(sandbox)
+    seq = sandbox.store.write_seq
+
+    result = connector.run("sync")
+
+    assert result.code == 2, result.err
+    assert "run `connector setup`" in result.err
+    assert "remove those criteria" not in result.err
+    _assert_nothing_written(sandbox, connector, seq)
+
+
+def test_a_typo_after_a_good_run_is_caught_and_an_idle_run_checks_nothing(
+    make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox(contacts=50)
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(RULES, encoding="utf-8")
+    connector = make_connector(sandbox, CONNECTOR_RULES_FILE=str(rules_file))
+    assert connector.run("setup").code == 0
+    assert connector.run("sync").code == 0
+    sandbox.reset_counts()
+
+    idle = connector.run("sync")  # same configuration, checked a moment ago: no portal reads
+    assert idle.code == 0, idle.err
+    assert not any(
+        "/properties/" in path or "/owners" in path for _, path, _ in sandbox.request_counts()
+    )
+
+    rules_file.write_text(
+        _replace(RULES, "property: jobtitle\n    op: regex", "property: jobtitel\n    op: regex"),
+        encoding="utf-8",
+    )
+    sandbox.reset_counts()
+    seq = sandbox.store.write_seq
+
+    result = connector.run("sync")
+
+    assert result.code == 2, result.err
+    assert "did you mean 'jobtitle'?" in result.err
+    assert sandbox.store.write_seq == seq
+    assert writes(sandbox) == 0, sandbox.request_counts()
+
+
+def test_setup_check_says_run_setup_for_own_properties_and_suggests_names(
+    make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox(contacts=20)
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(
+        _replace(RULES, "property: jobtitle\n    op: regex", "property: jobtitel\n    op: regex"),
+        encoding="utf-8",
+    )
+    connector = make_connector(sandbox, CONNECTOR_RULES_FILE=str(rules_file))
+
+    result = connector.run("setup", "--check")
+
+    assert result.code == 2
+    assert "missing the connector's own contact properties" in result.out
+    assert "run `connector setup` (without --check) to create them" in result.out
+    assert "jobtitel — did you mean 'jobtitle'?" in result.out
