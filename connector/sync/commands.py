@@ -155,7 +155,7 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     last = runs[0] if runs else None
-    unhealthy = last is not None and last.status in UNHEALTHY_STATUSES
+    unhealthy = last is not None and _unhealthy(last)
     if args.json:
         print(json.dumps(_status_json(settings.portal, now, cursor, runs, letters, total)))
     else:
@@ -167,8 +167,11 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-#: The newest run's statuses that make `status` exit 1.
-UNHEALTHY_STATUSES = frozenset({"failed", "interrupted"})
+def _unhealthy(run: RunRecord) -> bool:
+    """Whether the newest run should make `status` exit 1: it failed, or it was left unfinished
+    (a crash, a kill, a state-store outage: the next start recorded why). A run stopped on
+    request (SIGTERM on deploy) or by another worker taking the portal is not an alert."""
+    return run.status == "failed" or (run.status == "interrupted" and "reason" in run.summary)
 
 
 def _status_json(
@@ -185,7 +188,7 @@ def _status_json(
     last = runs[0] if runs else None
     return {
         "portal": portal,
-        "healthy": last is None or last.status not in UNHEALTHY_STATUSES,
+        "healthy": last is None or not _unhealthy(last),
         "cursor": None
         if cursor is None
         else {

@@ -119,6 +119,30 @@ def test_status_json_matches_the_runs_and_exits_1_after_a_failed_run(
     assert "boom" in unhealthy["runs"][0]["error"]
 
 
+def test_status_alerts_on_a_run_left_unfinished_but_not_on_a_requested_stop(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    sandbox = make_sandbox(contacts=100, seed=22)
+    connector = make_connector(sandbox)
+    assert connector.run("setup").code == 0
+    store = connector.store()
+    stopped = store.start_run("default", started_at=datetime.now(UTC), dry_run=False)
+    # A SIGTERM on deploy: the run finished its page and recorded itself interrupted.
+    store.finish_run(
+        stopped, finished_at=datetime.now(UTC), status="interrupted", summary={"pulled": 200}
+    )
+    store.close()
+    assert connector.run("status").code == 0
+
+    store = connector.store()
+    store.start_run("default", started_at=datetime.now(UTC), dry_run=False)  # then killed
+    store.interrupt_unfinished_runs("default", finished_at=datetime.now(UTC))
+    store.close()
+    status = connector.run("status")
+    assert status.code == 1
+    assert "interrupted" in status.err
+
+
 def test_a_failed_run_is_logged_at_error_level(
     make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
