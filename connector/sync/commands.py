@@ -22,7 +22,7 @@ from connector.sync.dry_run import REPORT_HEADERS
 from connector.sync.output import table, write_csv
 from connector.sync.run import RunResult
 from connector.sync.services import Services, build_run
-from connector.sync.setup import run_setup_steps
+from connector.sync.setup import OWN, run_setup_steps
 
 log = get_logger(__name__)
 
@@ -48,11 +48,13 @@ def run_setup(args: argparse.Namespace, settings: Settings) -> int:
     for line in report.lines():
         print(line)
     if report.missing_inputs:
-        print(
-            "connector: the rules read properties this portal does not have; create them in "
-            "HubSpot or remove those criteria from the rules file",
-            file=sys.stderr,
+        rules_inputs = [kind for kind in report.missing_inputs if kind != OWN]
+        fix = (
+            "fix the names in the rules file or create those properties in HubSpot"
+            if rules_inputs
+            else "run `connector setup` (without --check) to create them"
         )
+        print(f"connector: properties are missing (listed above); {fix}", file=sys.stderr)
         return EXIT_CONFIG
     return EXIT_OK
 

@@ -202,3 +202,16 @@ def test_setup_check_says_run_setup_for_own_properties_and_suggests_names(
     assert "missing the connector's own contact properties" in result.out
     assert "run `connector setup` (without --check) to create them" in result.out
     assert "jobtitel — did you mean 'jobtitle'?" in result.out
+    assert "fix the names in the rules file" in result.err
+    assert "remove those criteria" not in result.err
+
+
+def test_setup_check_with_only_the_connector_properties_missing_says_run_setup(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    connector = make_connector(make_sandbox(contacts=20))
+
+    result = connector.run("setup", "--check")
+
+    assert result.code == 2
+    assert "run `connector setup` (without --check) to create them" in result.err
