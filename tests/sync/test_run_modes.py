@@ -167,20 +167,3 @@ def test_recycling_clears_then_sets_the_stage_in_two_requests(
     )
     assert updates >= 2  # the clear and the set are separate requests
     services.close()
-
-
-def test_a_small_company_cache_evicts_and_still_scores_every_contact(
-    make_sandbox: MakeSandbox, make_connector: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import connector.sync.companies as companies
-
-    monkeypatch.setattr(companies, "COMPANY_CACHE_MAX", 150)
-    sandbox = make_sandbox(contacts=2_000, seed=5)
-    connector = make_connector(sandbox)
-    assert connector.run("setup").code == 0
-    assert connector.run("sync").code == 0
-    store = connector.store()
-    summary = dict(store.recent_runs("default", 1)[0].summary)
-    store.close()
-    assert summary["written"] == 2_000
-    assert summary["companies_read"] >= len(sandbox.store.all_ids("companies")) - 10
