@@ -21,7 +21,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from connector.errors import EXIT_OK, ConnectorError
 from connector.logging import get_logger
 from connector.settings import Settings
-from connector.sync.commands import print_result
+from connector.sync.run_report import print_result
 from connector.sync.services import Services, build_run
 
 log = get_logger(__name__)
