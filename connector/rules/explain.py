@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
-if TYPE_CHECKING:  # the values these functions format; model.py renders through this module
-    from connector.rules.model import BantResult, Reason
+
+class Reason(Protocol):
+    """What these functions read of a reason (`model.Reason` is one): the text is built from the
+    reason's fields alone, so this module needs nothing else of the engine's values."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def criterion(self) -> str: ...
+    @property
+    def observed(self) -> str | None: ...
+    @property
+    def points(self) -> float: ...
+    @property
+    def group(self) -> str | None: ...
+
+
+R = TypeVar("R", bound=Reason)
 
 #: HubSpot single-line text properties hold more, but a rep reads at a glance; the issue asks
 #: for at most 1,000 characters.
@@ -17,7 +34,7 @@ _OBSERVED_MAX_CHARS = 60
 _KIND_ORDER = {"disqualifier": 0, "policy": 1, "fit": 2, "bant": 3, "engagement": 4, "cap": 5}
 
 
-def order_reasons(reasons: list[Reason]) -> tuple[Reason, ...]:
+def order_reasons(reasons: list[R]) -> tuple[R, ...]:
     """Disqualifiers and policy notes first, then by |points| (largest first), stable."""
     return tuple(
         sorted(
@@ -62,7 +79,7 @@ def _compact_item(reason: Reason) -> str:
     return head
 
 
-def compact_text(reasons: tuple[Reason, ...], *, limit: int = COMPACT_MAX_CHARS) -> str:
+def compact_text(reasons: Sequence[Reason], *, limit: int = COMPACT_MAX_CHARS) -> str:
     """One line, most important reason first, cut at a reason boundary within `limit` chars.
 
     Args:
@@ -108,8 +125,8 @@ def compact_text(reasons: tuple[Reason, ...], *, limit: int = COMPACT_MAX_CHARS)
 def full_text(
     *,
     header: str,
-    reasons: tuple[Reason, ...],
-    bant: BantResult,
+    reasons: Sequence[Reason],
+    bant_summary: str | None,
     footer: str,
 ) -> str:
     """A multi-line explanation for the command line: every reason with group and value."""
@@ -125,7 +142,7 @@ def full_text(
         if observed:
             line += f" = {observed}"
         lines.append(f"{line}  {group}")
-    if bant.dimensions:
-        lines.append(f"  {bant.summary}")
+    if bant_summary is not None:
+        lines.append(f"  {bant_summary}")
     lines.append(footer)
     return "\n".join(lines)

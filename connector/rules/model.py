@@ -203,4 +203,5 @@ class Decision:
         footer = f"  rules version {self.rules_version}"
         if self.unreadable:
             footer = f"  unreadable (scored as missing): {', '.join(self.unreadable)}\n{footer}"
-        return full_text(header=header, reasons=self.reasons, bant=self.bant, footer=footer)
+        bant = self.bant.summary if self.bant.dimensions else None
+        return full_text(header=header, reasons=self.reasons, bant_summary=bant, footer=footer)
