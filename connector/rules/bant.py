@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from connector.rules.matchers import Properties, PropertyRef, parse_refs, read_first
 from connector.rules.model import BantDimensionResult, BantResult, Reason
-from connector.rules.schema import SENIORITY_LEVELS, BantPointsSpec, BantSpec
+from connector.rules.schema_bant import SENIORITY_LEVELS, BantPointsSpec, BantSpec
 from connector.rules.values import parse_number
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from connector.errors import ConfigError
-from connector.rules import schema, schema_policy
+from connector.rules import schema, schema_bant, schema_policy
 from connector.rules.ruleset import RuleSet, compile_rules
 from connector.rules.yaml_errors import field_path, load_yaml, where
 
@@ -21,7 +21,7 @@ _DOCS_HINT = "see docs/rules.md"
 
 def _all_field_names() -> list[str]:
     names: set[str] = set()
-    for module in (schema, schema_policy):
+    for module in (schema, schema_bant, schema_policy):
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, BaseModel):
                 names.update(value.model_fields)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from connector.rules.schema_bant import BantSpec
+from connector.rules.schema_base import PropertyRefs, SpecModel, check_property, check_refs
 from connector.rules.schema_policy import HandoffSpec, LeadStatusSpec, LifecycleSpec
 
 #: The operators a fit criterion, a disqualifier or a signal's `when` may use.
@@ -37,50 +39,12 @@ _NEEDS_VALUES = frozenset({"in", "not_in", "contains", "not_contains", "domain_i
 _NEEDS_NUMBER = frozenset({"gt", "gte", "lt", "lte"})
 _NEEDS_VALUE = frozenset({"eq", "ne", "regex"})
 
-#: Seniority levels read off a job title, lowest first.
-SENIORITY_LEVELS: tuple[str, ...] = (
-    "individual_contributor",
-    "manager",
-    "director",
-    "vp",
-    "c_level",
-)
-Seniority = Literal["individual_contributor", "manager", "director", "vp", "c_level"]
 JourneyStage = Literal["top", "middle", "bottom"]
-
-#: A property reference: "jobtitle", "contact.jobtitle" or "company.industry". HubSpot internal
-#: names are lower-case letters, digits and underscores.
-_PROPERTY_REF = re.compile(r"^(contact\.|company\.)?[a-z0-9_]+$")
 
 Scalar = str | int | float | bool
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def _check_property(ref: str) -> str:
-    if not _PROPERTY_REF.match(ref):
-        raise ValueError(
-            f"'{ref}' is not a property reference — use a HubSpot internal name such as "
-            "'jobtitle', 'contact.country' or 'company.numberofemployees'"
-        )
-    return ref
-
-
-PropertyRefs = str | list[str]
-
-
-def _check_refs(value: PropertyRefs) -> PropertyRefs:
-    refs = [value] if isinstance(value, str) else value
-    if not refs:
-        raise ValueError("no property given — name at least one property")
-    for ref in refs:
-        _check_property(ref)
-    return value
-
-
-class MatchSpec(_Model):
+class MatchSpec(SpecModel):
     """One test on one property (or the first present of several)."""
 
     label: str | None = Field(default=None, max_length=120)
@@ -94,7 +58,7 @@ class MatchSpec(_Model):
     @field_validator("property")
     @classmethod
     def _known_property(cls, value: PropertyRefs) -> PropertyRefs:
-        return _check_refs(value)
+        return check_refs(value)
 
     @field_validator("op")
     @classmethod
@@ -150,7 +114,7 @@ class DisqualifierSpec(MatchSpec):
     label: str = Field(min_length=1, max_length=120)
 
 
-class FitGroupSpec(_Model):
+class FitGroupSpec(SpecModel):
     """Criteria scored together with a cap, e.g. company size or industry."""
 
     name: str = Field(min_length=1, max_length=80)
@@ -160,7 +124,7 @@ class FitGroupSpec(_Model):
     criteria: list[FitCriterionSpec] = Field(min_length=1)
 
 
-class FitSpec(_Model):
+class FitSpec(SpecModel):
     max_points: float = Field(default=100, gt=0)
     groups: list[FitGroupSpec] = Field(default_factory=list)
 
@@ -183,7 +147,7 @@ class FitSpec(_Model):
         return self
 
 
-class ScoreSpec(_Model):
+class ScoreSpec(SpecModel):
     fit_weight: float = Field(default=0.6, ge=0, le=1)
     engagement_weight: float = Field(default=0.4, ge=0, le=1)
     disqualified_max_score: int = Field(default=0, ge=0, le=100)
@@ -198,7 +162,7 @@ class ScoreSpec(_Model):
         return self
 
 
-class GradesSpec(_Model):
+class GradesSpec(SpecModel):
     """Minimum fit points for each grade; anything below C is D."""
 
     A: float
@@ -212,7 +176,7 @@ class GradesSpec(_Model):
         return self
 
 
-class TemperatureSpec(_Model):
+class TemperatureSpec(SpecModel):
     """Minimum engagement points for warm and hot; anything below warm is cold."""
 
     warm: float = Field(ge=0)
@@ -225,108 +189,7 @@ class TemperatureSpec(_Model):
         return self
 
 
-class BantPointsSpec(_Model):
-    met: float = 10
-    not_met: float = -5
-    unknown: float = 0
-
-
-class BudgetSpec(_Model):
-    property: str
-    order: list[str] = Field(min_length=2)
-    at_least: str
-    points: BantPointsSpec | None = None
-
-    @field_validator("property")
-    @classmethod
-    def _prop(cls, value: str) -> str:
-        return _check_property(value)
-
-    @model_validator(mode="after")
-    def _bar_in_order(self) -> Self:
-        lowered = [o.lower() for o in self.order]
-        if len(set(lowered)) != len(lowered):
-            raise ValueError("budget `order` lists a value twice — list each option once")
-        if self.at_least.lower() not in lowered:
-            raise ValueError(
-                f"at_least '{self.at_least}' is not in `order` — use one of {', '.join(self.order)}"
-            )
-        return self
-
-
-class AuthoritySpec(_Model):
-    role_property: str | None = None
-    met_roles: list[str] = Field(default_factory=list)
-    not_met_roles: list[str] = Field(default_factory=list)
-    title_property: str | None = None
-    min_seniority: Seniority = "director"
-    seniority_patterns: dict[Seniority, str] | None = None
-    points: BantPointsSpec | None = None
-
-    @field_validator("role_property", "title_property")
-    @classmethod
-    def _props(cls, value: str | None) -> str | None:
-        return None if value is None else _check_property(value)
-
-    @field_validator("seniority_patterns")
-    @classmethod
-    def _patterns(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        for level, pattern in (value or {}).items():
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"seniority pattern for {level} is invalid: {exc}") from exc
-        return value
-
-    @model_validator(mode="after")
-    def _some_source(self) -> Self:
-        if self.role_property is None and self.title_property is None:
-            raise ValueError("authority needs role_property and/or title_property")
-        return self
-
-
-class NeedSpec(_Model):
-    text_property: str | None = None
-    keywords: list[str] = Field(default_factory=list)
-    interest_property: str | None = None
-    interest_values: list[str] = Field(default_factory=list)
-    points: BantPointsSpec | None = None
-
-    @field_validator("text_property", "interest_property")
-    @classmethod
-    def _props(cls, value: str | None) -> str | None:
-        return None if value is None else _check_property(value)
-
-    @model_validator(mode="after")
-    def _some_source(self) -> Self:
-        if self.text_property is None and self.interest_property is None:
-            raise ValueError("need needs text_property (with keywords) and/or interest_property")
-        if self.text_property is not None and not self.keywords:
-            raise ValueError("need.text_property is set but `keywords` is empty — list phrases")
-        return self
-
-
-class TimelineSpec(_Model):
-    property: str
-    months: dict[str, float | None] = Field(default_factory=dict)
-    within_months: float = Field(gt=0)
-    points: BantPointsSpec | None = None
-
-    @field_validator("property")
-    @classmethod
-    def _prop(cls, value: str) -> str:
-        return _check_property(value)
-
-
-class BantSpec(_Model):
-    points: BantPointsSpec = BantPointsSpec()
-    budget: BudgetSpec | None = None
-    authority: AuthoritySpec | None = None
-    need: NeedSpec | None = None
-    timeline: TimelineSpec | None = None
-
-
-class DecaySpec(_Model):
+class DecaySpec(SpecModel):
     """A decay shape and its duration: exactly one field (each is a shape of `decay.py`)."""
 
     half_life_days: float | None = Field(default=None, gt=0)  #: exponential
@@ -343,7 +206,7 @@ class DecaySpec(_Model):
         return self
 
 
-class SignalSpec(_Model):
+class SignalSpec(SpecModel):
     """An engagement signal: when it happened, how much it is worth, how fast it fades."""
 
     name: str = Field(min_length=1, max_length=80)
@@ -360,12 +223,12 @@ class SignalSpec(_Model):
     @field_validator("at")
     @classmethod
     def _at(cls, value: PropertyRefs) -> PropertyRefs:
-        return _check_refs(value)
+        return check_refs(value)
 
     @field_validator("count")
     @classmethod
     def _count(cls, value: str | None) -> str | None:
-        return None if value is None else _check_property(value)
+        return None if value is None else check_property(value)
 
     @model_validator(mode="after")
     def _cap_with_count(self) -> Self:
@@ -374,7 +237,7 @@ class SignalSpec(_Model):
         return self
 
 
-class EngagementSpec(_Model):
+class EngagementSpec(SpecModel):
     max_points: float = Field(default=100, gt=0)
     signals: list[SignalSpec] = Field(default_factory=list)
 
@@ -389,7 +252,7 @@ class EngagementSpec(_Model):
         return value
 
 
-class RulesFile(_Model):
+class RulesFile(SpecModel):
     """The whole rules file."""
 
     name: str = Field(default="rules", max_length=80)

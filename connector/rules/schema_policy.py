@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from connector.rules.schema_base import SpecModel
 
 Grade = Literal["A", "B", "C", "D"]
 Temperature = Literal["cold", "warm", "hot"]
@@ -19,11 +21,7 @@ _STATUS_VALUE = re.compile(r"^[A-Za-z0-9_]+$")
 _STAGE_VALUE = re.compile(r"^[a-z0-9_-]*$")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ConditionSpec(_Model):
+class ConditionSpec(SpecModel):
     """All given tests must hold (AND); `any_of` adds an OR of nested conditions."""
 
     min_score: float | None = Field(default=None, ge=0, le=100)
@@ -55,7 +53,7 @@ class ConditionSpec(_Model):
         return names
 
 
-class LifecycleSpec(_Model):
+class LifecycleSpec(SpecModel):
     forward_only: bool = True
     hysteresis_margin: float = Field(default=5, ge=0, le=100)
     lead: ConditionSpec | None = None
@@ -64,12 +62,12 @@ class LifecycleSpec(_Model):
     recycle: RecycleSpec | None = None
 
 
-class RecycleSpec(_Model):
+class RecycleSpec(SpecModel):
     after_days: float = Field(gt=0, le=3650)
     to: Literal["lead", "subscriber"] = "lead"
 
 
-class LeadStatusSpec(_Model):
+class LeadStatusSpec(SpecModel):
     on_handoff: str | None = "NEW"
     on_disqualified: str | None = "UNQUALIFIED"
 
@@ -83,7 +81,7 @@ class LeadStatusSpec(_Model):
         return value
 
 
-class SlaTierSpec(_Model):
+class SlaTierSpec(SpecModel):
     name: str = Field(min_length=1, max_length=40)
     when: ConditionSpec | None = None
     response_hours: float = Field(gt=0, le=720)
@@ -91,7 +89,7 @@ class SlaTierSpec(_Model):
     priority: Literal["LOW", "MEDIUM", "HIGH"] = "MEDIUM"
 
 
-class HandoffSpec(_Model):
+class HandoffSpec(SpecModel):
     when: ConditionSpec
     hysteresis_margin: float = Field(default=5, ge=0, le=100)
     sla_tiers: Annotated[list[SlaTierSpec], Field(min_length=1)]
