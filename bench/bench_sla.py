@@ -18,7 +18,8 @@ from pathlib import Path
 from bench.docs import write_section
 from connector.hubspot.models import Owner
 from connector.rules.routing import RoundRobinState, choose_owner
-from connector.rules.sla_config import load_sla_config, resolve_pool
+from connector.rules.sla_config import load_sla_config
+from connector.rules.sla_pool import resolve_pool
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADING = "## SLA clock and routing"

@@ -4,7 +4,7 @@ file, line, field and a fix."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -14,7 +14,7 @@ from pydantic_core import ErrorDetails
 from connector.errors import ConfigError
 from connector.rules import schema, schema_bant, schema_policy
 from connector.rules.ruleset import RuleSet, compile_rules
-from connector.rules.yaml_errors import field_path, load_yaml, where
+from connector.rules.yaml_errors import field_path, load_yaml, plain_message, problem_lines, where
 
 _DOCS_HINT = "see docs/rules.md"
 
@@ -54,62 +54,6 @@ def _data_loc(data: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     return tuple(kept)
 
 
-def _number(value: object) -> str:
-    return (
-        f"{value:g}"
-        if isinstance(value, int | float) and not isinstance(value, bool)
-        else str(value)
-    )
-
-
-def _items(count: object, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
-
-
-#: Pydantic's wording → the product's, by error type (the context carries the bound).
-_PLAIN: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "less_than_equal": lambda c: f"must be at most {_number(c.get('le'))}",
-    "less_than": lambda c: f"must be below {_number(c.get('lt'))}",
-    "greater_than_equal": lambda c: f"must be at least {_number(c.get('ge'))}",
-    "greater_than": lambda c: f"must be above {_number(c.get('gt'))}",
-    "string_too_short": lambda c: (
-        "must not be empty"
-        if c.get("min_length") == 1
-        else f"must be at least {_items(c.get('min_length'), 'character')} long"
-    ),
-    "string_too_long": lambda c: f"must be at most {_items(c.get('max_length'), 'character')} long",
-    "too_short": lambda c: f"needs at least {_items(c.get('min_length'), 'item')}",
-    "too_long": lambda c: f"takes at most {_items(c.get('max_length'), 'item')}",
-    "string_type": lambda c: "must be text (quote it)",
-    "bool_type": lambda c: "must be true or false",
-    "bool_parsing": lambda c: "must be true or false",
-    "dict_type": lambda c: "must be a mapping of `key: value` lines",
-    "model_type": lambda c: "must be a mapping of `key: value` lines",
-    "model_attributes_type": lambda c: "must be a mapping of `key: value` lines",
-    "list_type": lambda c: "must be a list, e.g. [a, b]",
-    "tuple_type": lambda c: "must be a list, e.g. [a, b]",
-    "missing": lambda c: "required field is missing",
-    "extra_forbidden": lambda c: "unknown field",
-}
-
-
-def plain_message(error: ErrorDetails) -> str:
-    """Pydantic's message for `error` in the product's words ("must be at most 1").
-
-    Types without a translation keep pydantic's text with "Input should be" turned into
-    "must be", so no admin reads pydantic's phrasing.
-    """
-    kind = error["type"]
-    translate = _PLAIN.get(kind)
-    if translate is not None:
-        return translate(error.get("ctx") or {})
-    msg = str(error["msg"]).removeprefix("Value error, ")
-    for pydantic_words, ours in (("Input should be", "must be"), ("Input should", "must")):
-        if msg.startswith(pydantic_words):
-            return ours + msg[len(pydantic_words) :]
-    return msg
-
-
 def _message(error: ErrorDetails, loc: tuple[int | str, ...]) -> str:
     kind = error["type"]
     msg = plain_message(error)
@@ -128,13 +72,6 @@ def _message(error: ErrorDetails, loc: tuple[int | str, ...]) -> str:
     if " — " in msg:
         return msg
     return f"{msg} — {_DOCS_HINT}"
-
-
-def problem_lines(header: str, lines: Sequence[str]) -> str:
-    """One problem as one line; several as a one-line header and one indented line each."""
-    if len(lines) == 1:
-        return lines[0]
-    return "\n".join([header, *(f"  {line}" for line in lines)])
 
 
 def parse_rules(text: str, *, source: str = "rules.yaml") -> RuleSet:
@@ -185,6 +122,5 @@ def _compile(data: object, *, source: str, root: yaml.Node | None) -> RuleSet:
         for error in exc.errors():
             loc = _data_loc(data, tuple(error["loc"]))
             lines[f"{where(source, root, loc)} {field_path(loc)}: {_message(error, loc)}"] = None
-        header = f"{source}: {len(lines)} problems, fix each of them:"
-        raise ConfigError(problem_lines(header, list(lines))) from None
+        raise ConfigError(problem_lines(source, list(lines))) from None
     return compile_rules(spec, source=source)

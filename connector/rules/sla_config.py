@@ -2,9 +2,9 @@
 
 `parse_sla_config(text, source=…)` validates the YAML text into frozen models and
 `load_sla_config(path)` reads the file first; both raise one-line `ConfigError`s of the form
-``config/sla.yaml:12 sdr_pool.members[1].weight: must be >= 1 — hint: …``.
-Owner references (emails or ids) are checked against HubSpot's owners by `resolve_pool`, which
-the shell calls with the owners it fetched.
+``config/sla.yaml:12 sdr_pool.members[1].weight: must be at least 1 — hint: …``.
+Owner references (emails or ids) are checked against HubSpot's owners by
+`sla_pool.resolve_pool`, which the shell calls with the owners it fetched.
 """
 
 from __future__ import annotations
@@ -25,12 +25,11 @@ from pydantic import (
 )
 
 from connector.errors import ConfigError
-from connector.hubspot.models import Owner, TaskPriority, TaskType
+from connector.hubspot.models import TaskPriority, TaskType
 from connector.rules.business_time import BusinessCalendar
-from connector.rules.parse import plain_message, problem_lines
-from connector.rules.routing import EscalationPolicy, ResolvedPool, SdrMember
+from connector.rules.routing import EscalationPolicy
 from connector.rules.sla_calendar import AbsenceSettings, CalendarSettings, Strict
-from connector.rules.yaml_errors import field_path, load_yaml, where
+from connector.rules.yaml_errors import field_path, load_yaml, plain_message, problem_lines, where
 
 #: Placeholders every task template may use; the shell fills them (missing ones render empty).
 HANDOFF_PLACEHOLDERS = frozenset(
@@ -274,8 +273,7 @@ def parse_sla_config(text: str, *, source: str = "sla.yaml") -> SlaConfig:
                 f"{where(source, root, loc)} {field_path(loc)}: {plain_message(error)} — "
                 f"hint: {_hint_for(loc, error['type'])}"
             ] = None
-        header = f"{source}: {len(lines)} problems, fix each of them:"
-        raise ConfigError(problem_lines(header, list(lines))) from None
+        raise ConfigError(problem_lines(source, list(lines))) from None
     config._source = source
     return config
 
@@ -290,114 +288,3 @@ def load_sla_config(path: Path) -> SlaConfig:
             "or copy config/sla.yaml"
         ) from None
     return parse_sla_config(text, source=str(path))
-
-
-# --- owner references → HubSpot owner ids ------------------------------------------------------
-
-
-def _owner_index(owners: Sequence[Owner]) -> tuple[dict[str, Owner], dict[str, Owner]]:
-    by_id = {owner.id: owner for owner in owners}
-    by_email: dict[str, Owner] = {}
-    for owner in owners:
-        if owner.email:
-            key = owner.email.strip().lower()
-            # An email can belong to an archived owner and a newer active one: prefer active.
-            if key not in by_email or (by_email[key].archived and not owner.archived):
-                by_email[key] = owner
-    return by_id, by_email
-
-
-def _team_members(owners: Sequence[Owner], team: str) -> list[Owner]:
-    """Active owners in `team` (by name or id), in a stable order: numeric id order."""
-    found = [o for o in owners if not o.archived and team in o.teams]
-    return sorted(found, key=lambda o: (len(o.id), o.id))
-
-
-def resolve_pool(config: SlaConfig, owners: Sequence[Owner]) -> ResolvedPool:
-    """Resolve the pool's and managers' owner references against HubSpot's owners.
-
-    Args:
-        config: the validated SLA file.
-        owners: every owner of the portal, archived ones included (GET /crm/v3/owners with and
-            without archived=true).
-
-    Returns:
-        The pool with owner ids, ready for `routing.choose_owner`.
-
-    Raises:
-        ConfigError: naming every unknown or archived owner reference and where it is.
-    """
-    by_id, by_email = _owner_index(owners)
-    unknown: list[str] = []
-    archived: list[str] = []
-    empty_teams: list[str] = []
-
-    def resolve(ref: str | None, where: str) -> str | None:
-        if ref is None:
-            return None
-        owner = by_id.get(ref.strip()) or by_email.get(ref.strip().lower())
-        if owner is None:
-            unknown.append(f"{ref} ({where})")
-            return None
-        if owner.archived:
-            archived.append(f"{ref} ({where})")
-            return None
-        return owner.id
-
-    default_manager = resolve(config.managers.default, "managers.default")
-    members: list[SdrMember] = []
-    pool = config.sdr_pool
-    for index, sdr in enumerate(pool.members):
-        where = f"sdr_pool.members[{index}]"
-        owner_id = resolve(sdr.owner, f"{where}.owner")
-        manager_id = resolve(sdr.manager, f"{where}.manager")
-        if owner_id is not None:
-            members.append(
-                SdrMember(
-                    owner_id=owner_id,
-                    weight=sdr.weight,
-                    max_open_handoffs=sdr.max_open_handoffs or pool.max_open_handoffs,
-                    absences=tuple(absence.to_absence() for absence in sdr.absences),
-                    manager_id=manager_id,
-                )
-            )
-    listed = {member.owner_id for member in members}
-    for team in pool.teams:
-        in_team = _team_members(owners, team)
-        if not in_team:
-            empty_teams.append(f"{team!r} (sdr_pool.teams)")
-        members.extend(
-            SdrMember(owner_id=o.id, max_open_handoffs=pool.max_open_handoffs)
-            for o in in_team
-            if o.id not in listed
-        )
-        listed.update(o.id for o in in_team)
-    if default_manager is None and config.managers.team:
-        leads = [o for o in _team_members(owners, config.managers.team) if o.id not in listed]
-        if not leads:
-            empty_teams.append(f"{config.managers.team!r} (managers.team: no active non-SDR)")
-        default_manager = leads[0].id if leads else None
-    problems = []
-    if unknown:
-        problems.append(f"unknown owner(s) {'; '.join(unknown)}")
-    if archived:
-        problems.append(f"archived owner(s) {'; '.join(archived)}")
-    if empty_teams:
-        problems.append(f"team(s) without active owners {'; '.join(empty_teams)}")
-    if problems:
-        raise ConfigError(
-            f"{config.source}: {' and '.join(problems)} — hint: use active owners' emails or ids "
-            "and team names as listed in HubSpot (Settings → Users & Teams)"
-        )
-    try:
-        return ResolvedPool(
-            members=tuple(members),
-            active_owner_ids=frozenset(o.id for o in owners if not o.archived),
-            archived_owner_ids=frozenset(o.id for o in owners if o.archived),
-            default_manager_id=default_manager,
-        )
-    except ValueError as exc:  # two references (an email and an id) naming one owner
-        raise ConfigError(
-            f"{config.source} sdr_pool.members: {exc} (an email and an id may name the same "
-            "owner) — hint: list each SDR once"
-        ) from None

@@ -25,7 +25,8 @@ from connector.errors import ConfigError
 from connector.hubspot.models import PropertyDefinition
 from connector.rules import RuleSet
 from connector.rules.schema import MatchSpec, Scalar
-from connector.rules.sla_config import SlaConfig, resolve_pool
+from connector.rules.sla_config import SlaConfig
+from connector.rules.sla_pool import resolve_pool
 from connector.sync.ports import HubSpotPort
 
 #: Operators whose operands are whole values of the property (an enumeration's options).

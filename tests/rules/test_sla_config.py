@@ -17,8 +17,8 @@ from connector.rules.sla_config import (
     load_sla_config,
     parse_sla_config,
     render_template,
-    resolve_pool,
 )
+from connector.rules.sla_pool import resolve_pool
 from connector.sandbox.seed import generate_portal
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config" / "sla.yaml"

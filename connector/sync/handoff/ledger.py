@@ -11,7 +11,8 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from connector.rules.routing import ResolvedPool, RoundRobinState
-from connector.rules.sla_config import SlaConfig, resolve_pool
+from connector.rules.sla_config import SlaConfig
+from connector.rules.sla_pool import resolve_pool
 from connector.sync.ports import HubSpotPort, SyncState
 
 
