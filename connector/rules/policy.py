@@ -28,13 +28,9 @@ from connector.rules.values import bounded
 
 LEAD, MQL, SQL = "lead", "marketingqualifiedlead", "salesqualifiedlead"
 
-#: HubSpot's default stage order; the connector may move a contact only among the first four.
-STAGE_LEVEL: dict[str, int] = {stage: level for level, stage in enumerate(LIFECYCLE_ORDER)}
-#: Stages the connector may move a contact out of (empty counts too): up to SQL.
-MOVABLE_FROM = frozenset({"", *LIFECYCLE_ORDER[: STAGE_LEVEL[SQL] + 1]})
-#: Stages past SQL that deals and people own: the connector never writes over them, wherever
-#: a portal's custom order puts them.
-PROTECTED_STAGES = frozenset(LIFECYCLE_ORDER[STAGE_LEVEL[SQL] + 1 :])
+#: Stages past SQL in HubSpot's default order, which deals and people own: the connector never
+#: writes over them, wherever a portal's custom order puts them.
+PROTECTED_STAGES = frozenset(LIFECYCLE_ORDER[LIFECYCLE_ORDER.index(SQL) + 1 :])
 
 
 def normal_stage(stage: str | None) -> str:

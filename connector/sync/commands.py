@@ -40,8 +40,6 @@ def run_setup(args: argparse.Namespace, settings: Settings) -> int:
             group=settings.property_group,
             create=not args.check,
         )
-        if not report.missing_inputs:
-            services.remember_setup()
     finally:
         services.close()
     for line in report.lines():

@@ -82,7 +82,6 @@ def _run(args: argparse.Namespace, settings: Settings, sandbox: Sandbox) -> int:
             group=settings.property_group,
             create=True,
         )
-        services.remember_setup()
         print("\nSetup:")
         for line in report.lines():
             print(f"  {line}")

@@ -23,7 +23,6 @@ from connector.sync.run import RunResult, SyncOptions, SyncRun
 from connector.sync.sources import Budgets
 
 #: State-store document recording that the score properties exist in HubSpot.
-SETUP_BLOB = "setup"
 #: State-store document recording the configuration a real run last checked against the portal.
 PREFLIGHT_BLOB = "preflight"
 #: An unchanged configuration is checked against the portal again after this long (the portal
@@ -115,7 +114,6 @@ class Services:
             check_own=check_own,
         )
         if check_own:
-            self.remember_setup()
             self.store.save_blob(
                 portal, PREFLIGHT_BLOB, {"fingerprint": fingerprint, "checked_at": now.isoformat()}
             )
@@ -130,11 +128,6 @@ class Services:
             sort_keys=True,
         )
         return hashlib.sha256(content.encode("utf-8")).hexdigest()
-
-    def remember_setup(self) -> None:
-        self.store.save_blob(
-            self.settings.portal, SETUP_BLOB, {"properties": list(self.names.all())}
-        )
 
 
 def _still_valid(stored: dict[str, Any] | None, fingerprint: str, now: datetime) -> bool:
