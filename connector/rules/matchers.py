@@ -66,7 +66,8 @@ def read_first(
     return None
 
 
-def _scalar_text(value: Scalar) -> str:
+def scalar_text(value: Scalar) -> str:
+    """A compared value as the matchers compare it: lower case, 5.0 as "5", true/false."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -81,7 +82,7 @@ def _numbers(values: list[Scalar]) -> frozenset[float]:
 
 
 def _set_test(values: list[Scalar]) -> _Test:
-    texts = frozenset(_scalar_text(v) for v in values)
+    texts = frozenset(scalar_text(v) for v in values)
     numbers = _numbers(values)
     if not numbers:
         return lambda text: text.lower() in texts
@@ -123,12 +124,12 @@ def _compare(op: str, bound: float) -> _Test:
 
 
 def _contains(values: list[Scalar]) -> _Test:
-    needles = tuple(_scalar_text(v) for v in values)
+    needles = tuple(scalar_text(v) for v in values)
     return lambda text: any(needle in text.lower() for needle in needles)
 
 
 def _domain_in(values: list[Scalar]) -> _Test:
-    domains = frozenset(_scalar_text(v).lstrip("@") for v in values)
+    domains = frozenset(scalar_text(v).lstrip("@") for v in values)
 
     def test(text: str) -> bool:
         domain = email_domain(text)
@@ -170,7 +171,7 @@ def describe(spec: MatchSpec) -> str:
         low = "…" if spec.min is None else f"{spec.min:g}"
         high = "…" if spec.max is None else f"{spec.max:g}"
         return f"{prop} {low}–{high}"
-    shown = ", ".join(_scalar_text(v) for v in spec.operands()[:4])
+    shown = ", ".join(scalar_text(v) for v in spec.operands()[:4])
     if len(spec.operands()) > 4:
         shown += ", …"
     return f"{prop} {op.replace('_', ' ')} {shown}"

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from connector.errors import ConfigError
 from connector.hubspot.models import PropertyDefinition
 from connector.rules import RuleSet
-from connector.rules.schema import MatchSpec, Scalar
+from connector.rules.matchers import parse_refs, scalar_text
+from connector.rules.schema import MatchSpec
 from connector.rules.sla_config import SlaConfig
 from connector.rules.sla_pool import resolve_pool
 from connector.sync.ports import HubSpotPort
@@ -61,12 +62,6 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     return "create it in HubSpot or fix the name in the rules file"
 
 
-def _split(ref: str) -> tuple[bool, str]:
-    if ref.startswith("company."):
-        return True, ref.removeprefix("company.")
-    return False, ref.removeprefix("contact.")
-
-
 def _kind(on_company: bool) -> str:
     return "company" if on_company else "contact"
 
@@ -81,15 +76,6 @@ def _match_specs(rules: RuleSet) -> Iterator[tuple[str, MatchSpec]]:
     for s, signal in enumerate(spec.engagement.signals):
         if signal.when is not None:
             yield f"engagement.signals[{s}].when", signal.when
-
-
-def _text(value: Scalar) -> str:
-    # As the matchers compare: case-insensitive, 5.0 as "5", booleans as true/false.
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip().lower()
 
 
 def missing_property_lines(rules: RuleSet, defs: PortalDefinitions, own: set[str]) -> list[str]:
@@ -112,7 +98,7 @@ def option_lines(rules: RuleSet, defs: PortalDefinitions) -> list[str]:
         if match.op not in _COMPARES_OPTIONS:
             continue
         refs = [match.property] if isinstance(match.property, str) else match.property
-        found = [defs.of(on_company).get(name) for on_company, name in map(_split, refs)]
+        found = [defs.of(on_company).get(name) for on_company, name in parse_refs(refs)]
         enums = [d for d in found if d is not None and d.type == "enumeration" and d.options]
         if not enums or len(enums) != len(refs):
             continue  # a missing property is reported once, above; text may hold any value
@@ -122,7 +108,7 @@ def option_lines(rules: RuleSet, defs: PortalDefinitions) -> list[str]:
         if len(values) > _SHOWN_OPTIONS:
             shown += f", … ({len(values) - _SHOWN_OPTIONS} more)"
         for value in match.operands():
-            if _text(value) in allowed:
+            if scalar_text(value) in allowed:
                 continue
             close = difflib.get_close_matches(str(value), values, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
