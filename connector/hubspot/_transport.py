@@ -121,9 +121,13 @@ class CallRunner:
     def reset_reachability(self) -> None:
         """Forget a streak of connect failures (a new run tries HubSpot again)."""
         with self._reach_lock:
-            self._unreachable_since = None
-            self._unreachable_error = None
-            self._unreachable_spent = False
+            self._end_streak()
+
+    def _end_streak(self) -> None:
+        # The caller holds `_reach_lock`.
+        self._unreachable_since = None
+        self._unreachable_error = None
+        self._unreachable_spent = False
 
     def _unreachable_deadline(self) -> float | None:
         with self._reach_lock:
@@ -141,9 +145,7 @@ class CallRunner:
                 self._unreachable_error = error
                 self._unreachable_last = self._timer.monotonic()
             else:
-                self._unreachable_since = None
-                self._unreachable_error = None
-                self._unreachable_spent = False
+                self._end_streak()
 
     def run(
         self,
@@ -270,8 +272,7 @@ class CallRunner:
             since, last = self._unreachable_since, self._unreachable_error
             spent = self._unreachable_spent
             if since is not None and now - self._unreachable_last >= cap:
-                self._unreachable_since = self._unreachable_error = None
-                self._unreachable_spent = False
+                self._end_streak()
                 return
         if since is None or last is None or not (spent or now >= since + cap):
             return
