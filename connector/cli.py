@@ -30,9 +30,9 @@ _HANDLERS: dict[str, str] = {
     "setup": "connector.sync.commands:run_setup",
     "sync": "connector.sync.commands:run_sync",
     "run": "connector.sync.commands:run_scheduler",
-    "status": "connector.sync.commands:run_status",
-    "explain": "connector.sync.commands:run_explain",
-    "sla": "connector.sync.commands:run_sla",
+    "status": "connector.sync.status:run_status",
+    "explain": "connector.sync.inspect_commands:run_explain",
+    "sla": "connector.sync.inspect_commands:run_sla",
 }
 
 Handler = Callable[[argparse.Namespace, Settings], int]
