@@ -65,3 +65,41 @@ API_BUDGETS: Final = {
     "enterprise": ApiBudget(190, 1_000_000, 5),
     "unlimited": ApiBudget(None, None, None),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeNeed:
+    """A scope the connector needs, with the scopes HubSpot accepts in its place (§11)."""
+
+    scope: str
+    why: str
+    also_accepted: tuple[str, ...] = ()
+    #: Only writing commands need it: a dry run may preview with a read-only token.
+    for_writes: bool = False
+
+    def met_by(self, granted: frozenset[str]) -> bool:
+        return self.scope in granted or any(s in granted for s in self.also_accepted)
+
+
+#: The scopes of a private app that runs every command (§11). Property definitions can be read
+#: with the object's read scope, so the schema read scopes are accepted, not required.
+REQUIRED_SCOPES: Final[tuple[ScopeNeed, ...]] = (
+    ScopeNeed("crm.objects.contacts.read", "to read contacts, their tasks and associations"),
+    ScopeNeed(
+        "crm.objects.contacts.write",
+        "to write scores and lifecycle stages and to create SDR tasks",
+        for_writes=True,
+    ),
+    ScopeNeed("crm.objects.companies.read", "to read the companies the rules score"),
+    ScopeNeed("crm.objects.owners.read", "to route handoffs to SDR owners"),
+    ScopeNeed(
+        "crm.schemas.contacts.write",
+        "for `connector setup` to create the score properties",
+        for_writes=True,
+    ),
+)
+
+#: A private app's token, posted in the body, comes back with its scopes (§11):
+#: `{"hubId", "appId", "userId", "scopes": [...]}`. OAuth tokens are not private-app tokens and
+#: are answered with an error, so the check is skipped for them.
+TOKEN_INFO_PATH: Final = "/oauth/v2/private-apps/get/access-token-info"

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from connector.errors import DailyLimitError, FatalHubSpotError
+from connector.errors import DailyLimitError, FatalHubSpotError, HubSpotError
 from connector.hubspot._batch import UNCONFIRMED_CATEGORY
 from connector.hubspot._limiter import Budget
 from connector.hubspot._parse import parse_property, parse_usage
@@ -24,6 +24,7 @@ from connector.hubspot.models import (
     PropertyDefinition,
     RecordFailure,
 )
+from connector.hubspot_facts import TOKEN_INFO_PATH
 from connector.logging import get_logger
 
 log = get_logger(__name__)
@@ -31,6 +32,8 @@ log = get_logger(__name__)
 CONFLICT_STATUS = 409
 #: The limits-tracking endpoint has no API class in hubspot-api-client 12.0.0.
 CUSTOM_PROPERTY_LIMITS_PATH = "/crm/v3/limits/custom-properties"
+#: How HubSpot answers a token-info request for a token that is not a private app's.
+_NOT_A_PRIVATE_APP = frozenset({400, 401, 403, 404})
 #: Groups we create go last in HubSpot's UI ordering (-1 = after HubSpot's own groups).
 GROUP_DISPLAY_ORDER = -1
 _EXISTS_CATEGORIES = frozenset({"OBJECT_ALREADY_EXISTS", "CONFLICT", "DUPLICATE"})
@@ -194,18 +197,49 @@ class PropertiesClient:
         return None
 
     def custom_property_usage(self) -> list[CustomPropertyUsage]:
-        # No SDK API class exists for limits tracking; the properties ApiClient's generic
-        # call_api keeps the same urllib3 pool, auth, timeouts, exceptions and retry path.
+        response = self._call(
+            "limits.custom_properties",
+            Budget.STANDARD,
+            self._generic(CUSTOM_PROPERTY_LIMITS_PATH, "GET", None),
+        )
+        return parse_usage(response.body)
+
+    def granted_scopes(self, token: str) -> frozenset[str] | None:
+        """The scopes of a private app's token, or None when HubSpot will not say.
+
+        HubSpot answers a token that is not a private app's (an OAuth token) with a client
+        error; the caller then skips the check and a missing scope shows up on the call that
+        needs it, as before.
+        """
+        try:
+            response = self._call(
+                "token.info",
+                Budget.STANDARD,
+                self._generic(TOKEN_INFO_PATH, "POST", {"tokenKey": token}),
+                expected_statuses=_NOT_A_PRIVATE_APP,
+            )
+        except HubSpotError as exc:
+            if exc.details.status in _NOT_A_PRIVATE_APP:
+                return None
+            raise
+        scopes = response.body.get("scopes")
+        if not isinstance(scopes, list):
+            return None
+        return frozenset(str(s) for s in scopes)
+
+    def _generic(self, path: str, method: str, body: Any) -> Callable[..., Any]:
+        # Endpoints with no API class in hubspot-api-client 12.0.0 go through the properties
+        # ApiClient's generic call_api: same urllib3 pool, auth, timeouts, exceptions and retries.
         api_client = self._core.api_client
 
-        def get(**kwargs: Any) -> Any:
+        def send(**kwargs: Any) -> Any:
             return api_client.call_api(
-                CUSTOM_PROPERTY_LIMITS_PATH,
-                "GET",
+                path,
+                method,
                 path_params={},
                 query_params=[],
-                header_params={"Accept": "application/json"},
-                body=None,
+                header_params={"Accept": "application/json", "Content-Type": "application/json"},
+                body=body,
                 post_params=[],
                 files={},
                 response_types_map={},
@@ -215,5 +249,4 @@ class PropertiesClient:
                 **kwargs,
             )
 
-        response = self._call("limits.custom_properties", Budget.STANDARD, get)
-        return parse_usage(response.body)
+        return send

@@ -335,6 +335,10 @@ class HubSpotGateway:
         """Create custom properties; ones that already exist count as succeeded (by name)."""
         return self._properties.create_properties(object_type, properties)
 
+    def granted_scopes(self) -> frozenset[str] | None:
+        """The token's scopes when it is a private app's, else None (HubSpot will not say)."""
+        return self._properties.granted_scopes(self._config.access_token)
+
     def custom_property_usage(self) -> list[CustomPropertyUsage]:
         """Custom properties used and allowed per object type (GET /crm/v3/limits/...)."""
         return self._properties.custom_property_usage()

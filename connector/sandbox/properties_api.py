@@ -307,3 +307,12 @@ def object_type_scope(raw: str, verb: str) -> str:
     object_type = canonical_object_type(raw) or raw
     base = object_type if object_type in ("contacts", "companies") else "contacts"
     return f"crm.objects.{base}.{verb}"
+
+
+def token_info(portal: Portal, req: Request) -> Reply:
+    """A private app's token and its scopes; a token the portal does not know is a 400."""
+    token = req.body.get("tokenKey") if isinstance(req.body, dict) else None
+    scopes = portal.tokens.get(token) if isinstance(token, str) else None
+    if scopes is None:
+        raise bad_request("The token is not a private app access token of this portal.")
+    return Reply(200, {"hubId": 1, "appId": 1, "userId": 1, "scopes": sorted(scopes)})

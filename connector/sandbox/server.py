@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from connector.hubspot_facts import TOKEN_INFO_PATH
 from connector.logging import get_logger
 from connector.sandbox import associations_api as assoc
 from connector.sandbox import objects, properties_api
@@ -126,6 +127,7 @@ ROUTES: tuple[Route, ...] = (
         _fixed("crm.objects.contacts.read", "crm.objects.companies.read"),
     ),
     Route("GET", "/crm/v3/owners", properties_api.list_owners, _fixed("crm.objects.owners.read")),
+    Route("POST", TOKEN_INFO_PATH, properties_api.token_info, lambda params: []),
     Route(
         "GET",
         "/crm/v3/owners/{ownerId}",

@@ -84,6 +84,10 @@ class HubSpotPort(Protocol):
 
     def read_property_definitions(self, object_type: str) -> list[PropertyDefinition]: ...
 
+    def granted_scopes(self) -> frozenset[str] | None:
+        """The token's scopes, or None when HubSpot will not say (not a private app)."""
+        ...
+
     def create_property_group(self, object_type: str, name: str, label: str) -> None: ...
 
     def create_properties(
@@ -154,6 +158,9 @@ class ReadThrough:
 
     def read_property_definitions(self, object_type: str) -> list[PropertyDefinition]:
         return self._inner.read_property_definitions(object_type)
+
+    def granted_scopes(self) -> frozenset[str] | None:
+        return self._inner.granted_scopes()
 
     def custom_property_usage(self) -> list[CustomPropertyUsage]:
         return self._inner.custom_property_usage()

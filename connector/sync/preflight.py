@@ -9,7 +9,9 @@ companies, once each) and its owners, and checks that:
   of that property's options;
 - the SLA file's owners and teams resolve (`resolve_pool`);
 - the connector's own score properties exist (a real run only: a dry run writes nothing, so it
-  may preview a portal before `connector setup`).
+  may preview a portal before `connector setup`);
+- the token carries every scope the commands need (`REQUIRED_SCOPES`; a dry run only the read
+  scopes), when HubSpot says which scopes a token has (private apps).
 
 Every problem is collected and raised at once: one `ConfigError` with a one-line header and one
 line per problem, so the admin fixes them in one pass (exit code 2, nothing written).
@@ -21,8 +23,9 @@ import difflib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from connector.errors import ConfigError
+from connector.errors import AuthError, ConfigError
 from connector.hubspot.models import PropertyDefinition
+from connector.hubspot_facts import REQUIRED_SCOPES
 from connector.rules import RuleSet
 from connector.rules.matchers import parse_refs, scalar_text
 from connector.rules.schema import MatchSpec
@@ -129,6 +132,24 @@ def own_property_line(names: Sequence[str], defs: PortalDefinitions) -> list[str
     ]
 
 
+def scope_lines(granted: frozenset[str] | None, *, writes: bool) -> list[str]:
+    """One line naming every scope the token lacks, with what needs each."""
+    if granted is None:
+        return []
+    missing = [
+        need
+        for need in REQUIRED_SCOPES
+        if (writes or not need.for_writes) and not need.met_by(granted)
+    ]
+    if not missing:
+        return []
+    needs = "; ".join(f"{need.scope} ({need.why})" for need in missing)
+    return [
+        f"the access token lacks {len(missing)} scope{'' if len(missing) == 1 else 's'}: {needs} "
+        "— add them to the private app in HubSpot, then use the token it shows"
+    ]
+
+
 def preflight(
     port: HubSpotPort,
     *,
@@ -140,21 +161,28 @@ def preflight(
     """Check rules and SLA file against the portal; raise every problem at once.
 
     Args:
-        port: HubSpot (reads only: two property-definition reads and the owners).
+        port: HubSpot (reads only: the token's scopes, two property-definition reads and the
+            owners).
         rules: the loaded rules.
         sla: the loaded SLA file.
         own_properties: the connector's score properties.
-        check_own: whether they must exist (a real run; a dry run may preview before setup).
+        check_own: whether they must exist and the write scopes be granted (a real run; a dry
+            run may preview before setup, with a read-only token).
 
     Raises:
         ConfigError: a one-line header, then one line per problem.
     """
-    defs = PortalDefinitions.read(port)
-    lines = own_property_line(own_properties, defs) if check_own else []
-    lines += missing_property_lines(rules, defs, set(own_properties))
-    lines += option_lines(rules, defs)
+    lines = scope_lines(port.granted_scopes(), writes=check_own)
     try:
+        defs = PortalDefinitions.read(port)
+        lines += own_property_line(own_properties, defs) if check_own else []
+        lines += missing_property_lines(rules, defs, set(own_properties))
+        lines += option_lines(rules, defs)
         resolve_pool(sla, port.list_owners())
+    except AuthError:
+        if not lines:
+            raise
+        # The scope line above already says what to fix; the checks that need it wait for it.
     except ConfigError as exc:
         lines.append(str(exc))
     if lines:

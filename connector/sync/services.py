@@ -95,7 +95,7 @@ class Services:
         """Check the rules and the SLA file against the portal (reads only; see `preflight`).
 
         A real run that passes remembers what it checked: the next real run with the same
-        rules, SLA file and score properties spends no call on it for a day, so an idle run
+        rules, SLA file, score properties and token spends no call on it for a day, so an idle run
         stays at its one search. Any change to either file is checked before its first write.
         A dry run always checks (it may run before `connector setup`, so it records nothing).
         """
@@ -124,6 +124,8 @@ class Services:
                 "rules": self.rules.version,
                 "sla": self.sla.model_dump(mode="json"),
                 "properties": list(self.names.all()),
+                # A new token may carry other scopes: it is checked before its first write.
+                "token": hashlib.sha256(self.settings.require_token().encode("utf-8")).hexdigest(),
             },
             sort_keys=True,
         )

@@ -78,3 +78,14 @@ def test_missing_scope_raises_an_auth_error_naming_the_scopes(
     assert all(READONLY_TOKEN not in repr(entry) for entry in captured)
     assert READONLY_TOKEN not in rendered_logs.getvalue()
     assert READONLY_TOKEN not in str(error) + str(owners.value)
+
+
+def test_a_private_app_token_tells_its_scopes_and_a_wrong_token_tells_nothing(
+    make_sandbox: MakeSandbox, make_gateway: MakeGateway, rendered_logs: io.StringIO
+) -> None:
+    sandbox = make_sandbox(contacts=5, extra_tokens={READONLY_TOKEN: READONLY_SCOPES})
+    assert make_gateway(sandbox, access_token=READONLY_TOKEN).granted_scopes() == READONLY_SCOPES
+    # A token HubSpot will not describe (here: unknown) leaves the check to the calls themselves.
+    assert make_gateway(sandbox, access_token=WRONG_TOKEN).granted_scopes() is None
+    assert READONLY_TOKEN not in rendered_logs.getvalue()
+    assert WRONG_TOKEN not in rendered_logs.getvalue()

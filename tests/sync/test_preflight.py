@@ -19,8 +19,8 @@ from tests.sync.conftest import REPO, Connector
 RULES = (REPO / "config" / "rules.yaml").read_text(encoding="utf-8")
 SLA = (REPO / "config" / "sla.yaml").read_text(encoding="utf-8")
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-#: POSTs that only read (search and batch reads).
-READ_POSTS = ("/search", "/batch/read")
+#: POSTs that only read (search, batch reads and the token's scopes).
+READ_POSTS = ("/search", "/batch/read", "/access-token-info")
 
 
 def writes(sandbox: Sandbox) -> int:
@@ -215,3 +215,62 @@ def test_setup_check_with_only_the_connector_properties_missing_says_run_setup(
 
     assert result.code == 2
     assert "run `connector setup` (without --check) to create them" in result.err
+
+
+#: A private app made with the read scopes only, and without the owners scope.
+_NARROW_SCOPES = frozenset(
+    {"crm.objects.contacts.read", "crm.objects.companies.read", "crm.schemas.contacts.read"}
+)
+
+
+def test_missing_scopes_are_listed_at_once_before_any_write(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    sandbox = make_sandbox(contacts=50, extra_tokens={"narrow-token": _NARROW_SCOPES})
+    assert make_connector(sandbox).run("setup").code == 0
+    connector = make_connector(sandbox, HUBSPOT_ACCESS_TOKEN="narrow-token")
+    sandbox.reset_counts()
+    seq = sandbox.store.write_seq
+
+    result = connector.run("sync")
+
+    assert result.code == 2, result.err
+    # One line names all three missing scopes with what needs each, not one per failing call.
+    scope_line = next(line for line in result.err.splitlines() if "lacks 3 scopes" in line)
+    for scope in (
+        "crm.objects.contacts.write",
+        "crm.objects.owners.read",
+        "crm.schemas.contacts.write",
+    ):
+        assert scope in scope_line
+    assert "narrow-token" not in result.err
+    _assert_nothing_written(sandbox, connector, seq)
+
+
+def test_a_dry_run_with_a_read_only_token_asks_only_for_the_read_scopes(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    sandbox = make_sandbox(contacts=50, extra_tokens={"narrow-token": _NARROW_SCOPES})
+    connector = make_connector(sandbox, HUBSPOT_ACCESS_TOKEN="narrow-token")
+    seq = sandbox.store.write_seq
+
+    result = connector.run("sync", "--dry-run")
+
+    assert result.code == 2, result.err
+    assert "lacks 1 scope: crm.objects.owners.read (to route handoffs to SDR owners)" in result.err
+    assert "contacts.write" not in result.err
+    assert sandbox.store.write_seq == seq
+
+
+def test_a_token_with_every_scope_passes_and_a_new_token_is_checked_again(
+    make_sandbox: MakeSandbox, make_connector: Any
+) -> None:
+    sandbox = make_sandbox(contacts=50, extra_tokens={"narrow-token": _NARROW_SCOPES})
+    good = make_connector(sandbox)
+    assert good.run("setup").code == 0
+    assert good.run("sync").code == 0
+    # The check is remembered for a day, but not across a change of token.
+    narrow = make_connector(sandbox, HUBSPOT_ACCESS_TOKEN="narrow-token")
+    result = narrow.run("sync")
+    assert result.code == 2, result.err
+    assert "lacks 3 scopes" in result.err
