@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from connector.errors import ConnectorError
 from connector.hubspot import HubSpotGateway
+from connector.logging import get_logger
 from connector.rules import RuleSet, load_rules
 from connector.rules.sla_config import SlaConfig, load_sla_config
 from connector.settings import Settings
@@ -22,7 +24,8 @@ from connector.sync.properties import ScoreProperties
 from connector.sync.run import RunResult, SyncOptions, SyncRun
 from connector.sync.sources import Budgets
 
-#: State-store document recording that the score properties exist in HubSpot.
+log = get_logger(__name__)
+
 #: State-store document recording the configuration a real run last checked against the portal.
 PREFLIGHT_BLOB = "preflight"
 #: An unchanged configuration is checked against the portal again after this long (the portal
@@ -83,10 +86,30 @@ class Services:
         services = cls.from_settings(settings)
         try:
             services.check_portal(check_own=not dry_run)
+        except ConnectorError as exc:
+            services.record_failed_start(exc, dry_run=dry_run)
+            services.close()
+            raise
         except BaseException:
             services.close()
             raise
         return services
+
+    def record_failed_start(self, error: ConnectorError, *, dry_run: bool) -> None:
+        """Record a run that failed before it started (HubSpot unreachable, a configuration that
+        does not fit the portal), so `status` and its exit code show it to ops like any failed
+        run. The state store redacts the text; a store that is down too only logs."""
+        now = datetime.now(UTC)
+        try:
+            run_id = self.store.start_run(self.settings.portal, started_at=now, dry_run=dry_run)
+            self.store.finish_run(
+                run_id,
+                finished_at=now,
+                status="failed",
+                summary={"error": f"before the run started: {error}", "pulled": 0, "written": 0},
+            )
+        except ConnectorError as store_error:
+            log.error("failed_start_not_recorded", error=type(store_error).__name__)
 
     def close(self) -> None:
         self.store.close()

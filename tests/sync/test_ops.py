@@ -173,3 +173,26 @@ def test_sigterm_handler_is_restored_after_sync(
     assert connector.run("setup").code == 0
     assert connector.run("sync").code == 0
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_run_that_cannot_start_is_recorded_for_status(
+    make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox(contacts=20, seed=25)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    # Nothing has run yet, so the start checks the portal, which does not answer.
+    connector = make_connector(
+        sandbox,
+        HUBSPOT_BASE_URL=f"http://127.0.0.1:{closed}",
+        CONNECTOR_UNREACHABLE_CAP="0.5",
+    )
+    assert connector.run("sync").code == 1
+
+    status = connector.run("status", "--json")
+    assert status.code == 1
+    last = json.loads(status.out)["runs"][0]
+    assert last["status"] == "failed"
+    assert last["error"].startswith("before the run started: ")
+    assert "unreachable" in last["error"].lower() or "connect" in last["error"].lower()
