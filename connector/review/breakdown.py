@@ -1,0 +1,109 @@
+"""Conversion per grade, temperature and label; score distributions; SDR capacity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from connector.review.scoring import ScoredLead
+
+_GRADE_ORDER = ("A", "B", "C", "D")
+_TEMPERATURE_ORDER = ("hot", "warm", "cold")
+#: Score bands of the distributions and thresholds of the capacity table.
+BAND_WIDTH = 10
+CAPACITY_THRESHOLDS = tuple(range(10, 100, 10))
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    key: str
+    leads: int
+    converters: int
+
+    @property
+    def rate(self) -> float:
+        return self.converters / self.leads if self.leads else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class BandRow:
+    low: int  # scores low..low+9 (the last band includes 100)
+    converters: int
+    non_converters: int
+    converter_share: float  # of all converters
+    non_converter_share: float  # of all non-converters
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityRow:
+    threshold: int
+    handoffs: int  # leads scoring at least the threshold
+    per_week: float | None  # None when the leads' creation dates span less than a week
+    converters_caught: int
+    caught_share: float  # of all converters
+    precision: float  # converters among the handoffs
+
+
+def by_key(scored: Sequence[ScoredLead], key: Callable[[ScoredLead], str]) -> list[GroupRow]:
+    leads: dict[str, int] = {}
+    conv: dict[str, int] = {}
+    for s in scored:
+        k = key(s)
+        leads[k] = leads.get(k, 0) + 1
+        conv[k] = conv.get(k, 0) + int(s.converted)
+    order = {k: i for i, k in enumerate(_GRADE_ORDER + _TEMPERATURE_ORDER)}
+    keys = sorted(leads, key=lambda k: (order.get(k.split("-")[0], 99), _temp_rank(k), k))
+    return [GroupRow(k, leads[k], conv[k]) for k in keys]
+
+
+def _temp_rank(key: str) -> int:
+    tail = key.split("-")[-1]
+    return _TEMPERATURE_ORDER.index(tail) if tail in _TEMPERATURE_ORDER else 0
+
+
+def by_grade(scored: Sequence[ScoredLead]) -> list[GroupRow]:
+    return by_key(scored, lambda s: s.decision.grade)
+
+
+def by_temperature(scored: Sequence[ScoredLead]) -> list[GroupRow]:
+    return by_key(scored, lambda s: s.decision.temperature)
+
+
+def by_label(scored: Sequence[ScoredLead]) -> list[GroupRow]:
+    return by_key(scored, lambda s: s.decision.label)
+
+
+def distribution(scored: Sequence[ScoredLead]) -> list[BandRow]:
+    bands = list(range(0, 100, BAND_WIDTH))
+    pos = dict.fromkeys(bands, 0)
+    neg = dict.fromkeys(bands, 0)
+    for s in scored:
+        band = min(s.decision.score // BAND_WIDTH * BAND_WIDTH, bands[-1])
+        (pos if s.converted else neg)[band] += 1
+    total_pos = sum(pos.values()) or 1
+    total_neg = sum(neg.values()) or 1
+    return [BandRow(b, pos[b], neg[b], pos[b] / total_pos, neg[b] / total_neg) for b in bands]
+
+
+def capacity(scored: Sequence[ScoredLead]) -> list[CapacityRow]:
+    created = [s.lead.created_at for s in scored if s.lead.created_at is not None]
+    weeks: float | None = None
+    if created:
+        span_days = (max(created) - min(created)).total_seconds() / 86400
+        weeks = span_days / 7 if span_days >= 7 else None
+    total_conv = sum(1 for s in scored if s.converted) or 1
+    rows: list[CapacityRow] = []
+    for t in CAPACITY_THRESHOLDS:
+        picked = [s for s in scored if s.decision.score >= t]
+        caught = sum(1 for s in picked if s.converted)
+        rows.append(
+            CapacityRow(
+                threshold=t,
+                handoffs=len(picked),
+                per_week=len(picked) / weeks if weeks else None,
+                converters_caught=caught,
+                caught_share=caught / total_conv,
+                precision=caught / len(picked) if picked else 0.0,
+            )
+        )
+    return rows

@@ -1,0 +1,180 @@
+"""Over-filtering: converters the rules kept below the MQL bar or never handed off, and why.
+
+"Why" is told three ways: the criteria that took points away, the data that was missing, and
+the segments (one value, or two together) where such converters cluster.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+from connector.review.properties import is_numeric
+from connector.review.scoring import ScoredLead, value_of
+from connector.rules.values import parse_number
+
+#: A segment must hold this many leads to be shown: smaller ones are anecdotes.
+MIN_SEGMENT = 30
+#: Properties with more distinct values than this (ids, free text) are not segmented on.
+_MAX_LEVELS = 40
+_TOP = 8
+_MISSING = "(missing)"
+
+Key = tuple[tuple[str, str], ...]  # ((property, value),) or two of them
+
+
+@dataclass(frozen=True, slots=True)
+class HeldDown:
+    what: str  # a criterion's label, "no engagement", or "<property> missing"
+    kind: str  # "criterion", "disqualifier", "engagement" or "missing"
+    converters: int  # over-filtered converters it applied to
+    share: float  # of the over-filtered converters
+    share_all: float  # of all leads, for contrast
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    description: str  # e.g. "Lead Origin = Lead Add Form · Time on site = 0"
+    leads: int
+    converters: int
+    held_back: int  # converters in it below the MQL bar
+    rate: float
+
+
+@dataclass(frozen=True, slots=True)
+class OverFiltering:
+    converters: int
+    below_bar: int
+    not_handed_off: int
+    held_down: list[HeldDown]
+    segments: list[Segment]
+
+    @property
+    def below_bar_share(self) -> float:
+        return self.below_bar / self.converters if self.converters else 0.0
+
+    @property
+    def not_handed_off_share(self) -> float:
+        return self.not_handed_off / self.converters if self.converters else 0.0
+
+
+def over_filtering(
+    scored: Sequence[ScoredLead],
+    props: Sequence[str],
+    segment_props: Sequence[str],
+    labels: Mapping[str, str],
+) -> OverFiltering:
+    converters = [s for s in scored if s.converted]
+    held = [s for s in converters if not s.above_mql_bar]
+    return OverFiltering(
+        converters=len(converters),
+        below_bar=len(held),
+        not_handed_off=sum(1 for s in converters if not s.handed_off),
+        held_down=_held_down(scored, held, props, labels),
+        segments=_segments(scored, segment_props, labels),
+    )
+
+
+def _causes(s: ScoredLead, props: Sequence[str], labels: Mapping[str, str]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    d = s.decision
+    if d.disqualified is not None:
+        found.add((d.disqualified.criterion, "disqualifier"))
+    for r in d.reasons:
+        if r.points < 0 and r.kind in ("fit", "bant"):
+            found.add((r.criterion, "criterion"))
+    if d.engagement_points <= 0:
+        found.add(("no engagement points", "engagement"))
+    for prop in props:
+        if value_of(s.lead, prop) is None:
+            found.add((f"{labels.get(prop, prop)} missing", "missing"))
+    return found
+
+
+def _held_down(
+    scored: Sequence[ScoredLead],
+    held: Sequence[ScoredLead],
+    props: Sequence[str],
+    labels: Mapping[str, str],
+) -> list[HeldDown]:
+    among_held: Counter[tuple[str, str]] = Counter()
+    for s in held:
+        among_held.update(_causes(s, props, labels))
+    among_all: Counter[tuple[str, str]] = Counter()
+    for s in scored:
+        among_all.update(_causes(s, props, labels))
+    n_held = len(held) or 1
+    n_all = len(scored) or 1
+    rows = [
+        HeldDown(what, kind, count, count / n_held, among_all[(what, kind)] / n_all)
+        for (what, kind), count in among_held.items()
+    ]
+    rows.sort(key=lambda r: (-r.converters, r.what))
+    return rows[:_TOP]
+
+
+def _segment_values(scored: Sequence[ScoredLead], prop: str) -> list[str] | None:
+    raw = [value_of(s.lead, prop) for s in scored]
+    if is_numeric(raw):
+        out: list[str] = []
+        for v in raw:
+            x = parse_number(v) if v is not None else None
+            out.append(_MISSING if x is None else ("0" if x == 0 else "> 0"))
+        return out
+    texts = [_MISSING if v is None else v.strip() for v in raw]
+    return texts if len(set(texts)) <= _MAX_LEVELS else None
+
+
+def _segments(
+    scored: Sequence[ScoredLead], props: Sequence[str], labels: Mapping[str, str]
+) -> list[Segment]:
+    """Single values and pairs of values where held-back converters cluster.
+
+    Only segments converting above the base rate are kept: those are the ones the rules wrongly
+    keep down. Ranked by how many converters they hold back.
+    """
+    if not scored:
+        return []
+    columns = {p: v for p in props if (v := _segment_values(scored, p)) is not None}
+    base = sum(1 for s in scored if s.converted) / len(scored)
+    keys_per_lead: list[list[Key]] = []
+    for i in range(len(scored)):
+        singles: list[Key] = [((p, columns[p][i]),) for p in columns]
+        pairs: list[Key] = [a + b for a, b in combinations(singles, 2)]
+        keys_per_lead.append(singles + pairs)
+    leads: Counter[Key] = Counter()
+    conv: Counter[Key] = Counter()
+    back: Counter[Key] = Counter()
+    for s, keys in zip(scored, keys_per_lead, strict=True):
+        leads.update(keys)
+        if s.converted:
+            conv.update(keys)
+            if not s.above_mql_bar:
+                back.update(keys)
+    rows: list[Segment] = []
+    for key, n in leads.items():
+        rate = conv[key] / n
+        if n < MIN_SEGMENT or rate <= base or back[key] == 0:
+            continue
+        text = " · ".join(f"{labels.get(p, p)} = {v}" for p, v in key)
+        rows.append(Segment(text, n, conv[key], back[key], rate))
+    # a pair is shown only when it is purer than both its halves; otherwise the single says it
+    single_rate = {r.description: r.rate for r in rows if " · " not in r.description}
+    kept = [
+        r
+        for r in rows
+        if all(r.rate > single_rate.get(h, -1.0) for h in r.description.split(" · "))
+        or " · " not in r.description
+    ]
+    # held-back converters weighted by how far the segment converts above the base rate
+    kept.sort(key=lambda r: (-r.held_back * (r.rate - base), r.description))
+    shown: list[Segment] = []
+    seen: set[tuple[int, int, int]] = set()
+    for r in kept:
+        # pairs such as "no visits · no time on site" describe the same leads: show one
+        if (sig := (r.leads, r.converters, r.held_back)) not in seen:
+            seen.add(sig)
+            shown.append(r)
+    return shown[:_TOP]

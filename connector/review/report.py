@@ -1,0 +1,196 @@
+"""`build_review`: leads and rules in, every number of the review out (no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from connector.review.breakdown import (
+    BandRow,
+    CapacityRow,
+    GroupRow,
+    by_grade,
+    by_label,
+    by_temperature,
+    capacity,
+    distribution,
+)
+from connector.review.dataset import ReviewLead
+from connector.review.funnel import Funnel, SlaEffect, funnel, sla_effect
+from connector.review.overfiltering import OverFiltering, over_filtering
+from connector.review.properties import (
+    LeakWarning,
+    PropertyQuality,
+    leak_warnings,
+    property_quality,
+)
+from connector.review.scoring import ScoredLead, properties_read, score_leads
+from connector.review.stats import (
+    Auc,
+    CalibrationBin,
+    DecileRow,
+    auc,
+    auc_with_interval,
+    calibration,
+    deciles,
+)
+from connector.rules import RuleSet
+
+#: Fewer converters (or non-converters) than this cannot support a conclusion.
+MIN_OUTCOMES = 30
+
+
+@dataclass(frozen=True, slots=True)
+class RulesReview:
+    """Everything measured for one rules file."""
+
+    name: str
+    version: str
+    source: str
+    scored: list[ScoredLead]
+    auc: Auc
+    signal: bool  # False: the data cannot support a conclusion; `verdict` says why
+    verdict: str
+    deciles: list[DecileRow]
+    by_grade: list[GroupRow]
+    by_temperature: list[GroupRow]
+    by_label: list[GroupRow]
+    distribution: list[BandRow]
+    capacity: list[CapacityRow]
+    over_filtering: OverFiltering
+    calibration: list[CalibrationBin]
+    ece: float | None
+    quality: list[PropertyQuality]
+    leaks: list[LeakWarning]
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    leads: int
+    converters: int
+    now: datetime
+    current: RulesReview
+    candidate: RulesReview | None
+    funnel: Funnel | None
+    sla: SlaEffect | None
+    recorded_auc: float | None  # the scores the connector wrote at the time, when known
+
+    @property
+    def base_rate(self) -> float:
+        return self.converters / self.leads if self.leads else 0.0
+
+
+def build_review(
+    leads: Sequence[ReviewLead],
+    rules: RuleSet,
+    *,
+    now: datetime,
+    compare: RuleSet | None = None,
+    after_contact: frozenset[str] = frozenset(),
+    labels: Mapping[str, str] | None = None,
+    segment_by: Sequence[str] = (),
+) -> Review:
+    """Score the leads with the rules (and a candidate) and measure how well they did.
+
+    Args:
+        leads: the leads with their outcomes.
+        rules: the rules in force.
+        now: the instant leads without a creation date are scored at.
+        compare: a candidate rules file, measured the same way, side by side.
+        after_contact: properties (as rules name them) known only after sales contact.
+        labels: property -> the name the admin knows it by (a CSV column), for the report.
+        segment_by: extra properties to look for over-filtered segments in (besides those
+            the rules read).
+    """
+    names = dict(labels or {})
+    current = _review_rules(leads, rules, now, after_contact, names, segment_by)
+    candidate = (
+        _review_rules(leads, compare, now, after_contact, names, segment_by)
+        if compare is not None
+        else None
+    )
+    with_record = [lead for lead in leads if lead.recorded and lead.recorded.score is not None]
+    recorded_auc = (
+        auc(
+            [lead.recorded.score or 0 for lead in with_record if lead.recorded],
+            [lead.converted for lead in with_record],
+        )
+        if with_record
+        else None
+    )
+    return Review(
+        leads=len(leads),
+        converters=sum(1 for lead in leads if lead.converted),
+        now=now,
+        current=current,
+        candidate=candidate,
+        funnel=funnel(leads),
+        sla=sla_effect(leads),
+        recorded_auc=recorded_auc,
+    )
+
+
+def _review_rules(
+    leads: Sequence[ReviewLead],
+    rules: RuleSet,
+    now: datetime,
+    after_contact: frozenset[str],
+    labels: Mapping[str, str],
+    segment_by: Sequence[str],
+) -> RulesReview:
+    scored = score_leads(leads, rules, now=now)
+    scores = [s.decision.score for s in scored]
+    converted = [s.converted for s in scored]
+    found = auc_with_interval(scores, converted)
+    signal, verdict = _verdict(found, converted)
+    props = properties_read(rules)
+    segment_props = list(dict.fromkeys([*props, *segment_by]))
+    quality = property_quality(scored, props, labels)
+    bins, ece = calibration([x / 100 for x in scores], converted)
+    return RulesReview(
+        name=rules.name,
+        version=rules.version,
+        source=rules.source,
+        scored=scored,
+        auc=found,
+        signal=signal,
+        verdict=verdict,
+        deciles=deciles(scores, converted),
+        by_grade=by_grade(scored),
+        by_temperature=by_temperature(scored),
+        by_label=by_label(scored),
+        distribution=distribution(scored),
+        capacity=capacity(scored),
+        over_filtering=over_filtering(scored, props, segment_props, labels),
+        calibration=bins,
+        ece=ece,
+        quality=quality,
+        leaks=leak_warnings(quality, after_contact),
+    )
+
+
+def _verdict(found: Auc, converted: Sequence[bool]) -> tuple[bool, str]:
+    """Whether the data supports a conclusion, in words; noise is never a finding."""
+    pos = sum(converted)
+    neg = len(converted) - pos
+    if found.value is None or pos < MIN_OUTCOMES or neg < MIN_OUTCOMES:
+        return False, (
+            f"No reliable signal: too few outcomes to judge ({pos} converted, {neg} did not; "
+            f"at least {MIN_OUTCOMES} of each are needed)."
+        )
+    assert found.low is not None and found.high is not None
+    interval = f"AUC {found.value:.2f}, 95 % interval {found.low:.2f}–{found.high:.2f}"
+    if found.low <= 0.5 <= found.high:
+        return False, (
+            f"No reliable signal: the score does not tell converters from non-converters "
+            f"better than chance ({interval}, which includes 0.50). Do not read the tables "
+            "below as findings."
+        )
+    if found.high < 0.5:
+        return True, (
+            f"The score ranks backwards: non-converters score higher than converters "
+            f"({interval}). Check the rules' signs."
+        )
+    strength = "strongly" if found.value >= 0.8 else "usefully" if found.value >= 0.7 else "weakly"
+    return True, f"The score {strength} separates converters from non-converters ({interval})."

@@ -1,0 +1,74 @@
+"""Score each lead of a review as the rules would have decided when it arrived."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from connector.review.dataset import ReviewLead
+from connector.rules import Decision, LeadInput, RuleSet, evaluate
+from connector.rules.ruleset import ALWAYS_READ
+
+#: Lifecycle targets at or above the MQL bar.
+QUALIFIED_STAGES = frozenset({"marketingqualifiedlead", "salesqualifiedlead"})
+#: Fields a person or the later funnel sets: left out so each lead is judged as it arrived
+#: (a customer's stage would otherwise protect it and hide what the rules thought of it).
+_LATER_STATE = ("lifecyclestage", "hs_lead_status")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredLead:
+    lead: ReviewLead
+    decision: Decision
+    above_mql_bar: bool
+    handed_off: bool  # as recorded when the connector's record is known, else as re-scored
+
+    @property
+    def converted(self) -> bool:
+        return self.lead.converted
+
+
+def score_leads(leads: Sequence[ReviewLead], rules: RuleSet, *, now: datetime) -> list[ScoredLead]:
+    """Each lead scored at its creation instant (or `now` when unknown), as a new arrival."""
+    out: list[ScoredLead] = []
+    for lead in leads:
+        contact = {k: v for k, v in lead.contact.items() if k not in _LATER_STATE}
+        decision = evaluate(
+            LeadInput(contact_id=lead.lead_id, contact=contact, company=lead.company),
+            rules=rules,
+            now=lead.created_at or now,
+        )
+        recorded = lead.recorded
+        handed_off = (
+            recorded.handed_off_at is not None
+            if recorded is not None
+            else decision.handoff_condition
+        )
+        out.append(
+            ScoredLead(
+                lead=lead,
+                decision=decision,
+                above_mql_bar=decision.lifecycle_target in QUALIFIED_STAGES,
+                handed_off=handed_off,
+            )
+        )
+    return out
+
+
+def properties_read(rules: RuleSet) -> list[str]:
+    """What the rules read, as rules name it (`company.x` for a company property), sorted."""
+    contact = sorted(rules.contact_properties - ALWAYS_READ)
+    company = sorted(f"company.{p}" for p in rules.company_properties)
+    return contact + company
+
+
+def value_of(lead: ReviewLead, prop: str) -> str | None:
+    """A property's raw text (None when missing or blank), `company.x` from the company."""
+    if prop.startswith("company."):
+        value = (lead.company or {}).get(prop.removeprefix("company."))
+    else:
+        value = lead.contact.get(prop)
+    if value is None or not value.strip():
+        return None
+    return value
