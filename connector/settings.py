@@ -115,6 +115,14 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("CONNECTOR_HUBSPOT_TIMEZONE")
     )
 
+    # Worker endpoints (`connector run`): /healthz, /readyz, /metrics
+    #: Empty or "off" serves nothing; 0 binds a free port (logged as ops_http_started).
+    http_port: int | None = Field(
+        default=9108, ge=0, le=65535, validation_alias=AliasChoices("CONNECTOR_HTTP_PORT")
+    )
+    #: 0.0.0.0 so a platform's or container's health check reaches it; 127.0.0.1 on a laptop.
+    http_host: str = Field(default="0.0.0.0", validation_alias=AliasChoices("CONNECTOR_HTTP_HOST"))
+
     # Logging
     log_format: LogFormat = Field(
         default=LogFormat.AUTO, validation_alias=AliasChoices("CONNECTOR_LOG_FORMAT")
@@ -128,6 +136,13 @@ class Settings(BaseSettings):
         if upper not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return upper
+
+    @field_validator("http_port", mode="before")
+    @classmethod
+    def _port_or_off(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and value.strip().lower() in {"", "off"}):
+            return None
+        return value
 
     @field_validator("base_url")
     @classmethod
@@ -172,6 +187,8 @@ _FIXES: dict[str, str] = {
     "CONNECTOR_STATE_URL": "use e.g. sqlite:///connector_state.sqlite3 or "
     "postgresql+psycopg://user@host:5432/db",
     "CONNECTOR_LOG_FORMAT": "use auto, json or console",
+    "CONNECTOR_HTTP_PORT": "use a port number (9108 is the default), 0 for any free port, "
+    "or leave it empty to serve no health and metrics endpoints",
 }
 
 

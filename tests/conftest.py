@@ -42,6 +42,13 @@ def _sandbox(make_sandbox: MakeSandbox) -> Sandbox:
 
 
 @pytest.fixture(autouse=True)
+def _no_fixed_worker_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`connector run` in a test (and in the child processes it starts, which copy the
+    environment) binds a free port, never the default 9108 that parallel tests would share."""
+    monkeypatch.setenv("CONNECTOR_HTTP_PORT", "0")
+
+
+@pytest.fixture(autouse=True)
 def _restore_logging() -> Iterator[None]:
     """Tests that run the CLI configure structlog onto pytest's captured streams; put it back."""
     yield

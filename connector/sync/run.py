@@ -294,6 +294,11 @@ class SyncRun:
             "api_calls": stats.total_calls,
             "api_calls_by_endpoint": dict(stats.calls_by_endpoint),
             "api_calls_by_status": dict(stats.calls_by_status),
+            # The cross product is what /metrics serves (connector_hubspot_calls_total).
+            "api_calls_by_endpoint_status": {
+                endpoint: dict(statuses)
+                for endpoint, statuses in stats.calls_by_endpoint_status.items()
+            },
             "retries": stats.retries,
             "rate_limited": stats.rate_limited,
             "duration_seconds": round(time.monotonic() - began, 3),

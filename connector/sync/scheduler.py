@@ -5,6 +5,9 @@ processes; our own state lives in the state store): one job, `max_instances=1` s
 overlap, `coalesce=True` so runs missed while one was slow collapse into one. SIGTERM (what a
 Procfile platform sends on deploy) and Ctrl-C set a stop flag: the current run finishes the page it
 is on, writes and commits, then the process exits.
+
+Beside the scheduler, `connector/ops` serves `/healthz`, `/readyz` and `/metrics` on
+`CONNECTOR_HTTP_PORT`; each finished run updates the metrics in one place, `Worker.run_once`.
 """
 
 from __future__ import annotations
@@ -12,39 +15,127 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from connector.errors import EXIT_OK, ConnectorError
+from connector.errors import EXIT_OK, ConfigError, ConnectorError
 from connector.logging import get_logger
+from connector.ops import OpsApp, OpsServer, ReachabilityProbe, Readiness, WorkerMetrics
 from connector.settings import Settings
+from connector.sync.run import RunResult
 from connector.sync.run_report import print_result
 from connector.sync.services import Services, build_run
 
 log = get_logger(__name__)
+
+#: How many recent runs the worker reads at start-up to find the last successful one.
+_HISTORY_ON_START = 50
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Worker:
+    """One tick of `connector run`: a run, the line it prints, and the metrics it feeds."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        dry_run: bool,
+        metrics: WorkerMetrics,
+        stop: threading.Event,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self._services = services
+        self._dry_run = dry_run
+        self.metrics = metrics
+        self._stop = stop
+        self._clock = clock
+        self._failures = 0
+
+    def seed_metrics(self) -> None:
+        """What a restarted worker knows from the run history: when a run last succeeded, and
+        the dead letters waiting. A state store that does not answer leaves them unset."""
+        store, portal = self._services.store, self._services.settings.portal
+        try:
+            runs = store.recent_runs(portal, _HISTORY_ON_START)
+        except ConnectorError:
+            return
+        finished = [r.finished_at for r in runs if r.status == "ok" and r.finished_at]
+        if finished:
+            self.metrics.set_last_success(max(finished))
+        self._count_dead_letters()
+
+    def run_once(self) -> RunResult | None:
+        """One run unless a stop was requested; None when it did not run or raised."""
+        if self._stop.is_set():
+            return None
+        try:
+            run = build_run(
+                self._services, dry_run=self._dry_run, clock=self._clock, stop=self._stop
+            )
+            result = run.execute()
+        except ConnectorError as exc:
+            self._failures += 1
+            log.error("sync_run_crashed", error=str(exc), consecutive_failures=self._failures)
+            self.metrics.record_crash()
+            return None
+        self._failures = self._failures + 1 if result.status == "failed" else 0
+        self.metrics.record_run(result.status, result.summary, finished_at=self._clock())
+        self._count_dead_letters()
+        # Printed last: once the line is out, /metrics already counts the run.
+        print_result(result, fmt="table", limit=20)
+        return result
+
+    def _count_dead_letters(self) -> None:
+        store, portal = self._services.store, self._services.settings.portal
+        with contextlib.suppress(ConnectorError):  # the next run reports the outage
+            self.metrics.set_dead_letters(store.count_dead_letters(portal))
+
+
+def start_ops_server(services: Services, metrics: WorkerMetrics) -> OpsServer | None:
+    """`/healthz`, `/readyz` and `/metrics` on the configured port; None when it is off."""
+    settings = services.settings
+    if settings.http_port is None:
+        return None
+    readiness = Readiness(
+        store=services.store,
+        portal=settings.portal,
+        hubspot=ReachabilityProbe(settings.base_url),
+        last_outcome=lambda: metrics.last_outcome,
+    )
+    app = OpsApp(metrics, readiness)
+    try:
+        server = OpsServer(app, host=settings.http_host, port=settings.http_port)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot serve health and metrics on {settings.http_host}:{settings.http_port} "
+            f"({exc.strerror or type(exc).__name__}): set CONNECTOR_HTTP_PORT to a free port, "
+            "or leave it empty to serve none"
+        ) from None
+    return server.start()
 
 
 def serve(settings: Settings, *, dry_run: bool) -> int:
     services = Services.for_runs(settings, dry_run=dry_run)
     stop = threading.Event()
     scheduler = BlockingScheduler(timezone=UTC)
-    failures = 0
+    worker = Worker(services, dry_run=dry_run, metrics=WorkerMetrics(), stop=stop)
+    try:
+        worker.seed_metrics()
+        ops = start_ops_server(services, worker.metrics)
+    except BaseException:
+        services.close()
+        raise
 
     def tick() -> None:
-        nonlocal failures
-        if stop.is_set():
-            return
-        try:
-            run = build_run(services, dry_run=dry_run, clock=lambda: datetime.now(UTC), stop=stop)
-            result = run.execute()
-            print_result(result, fmt="table", limit=20)
-            failures = failures + 1 if result.status == "failed" else 0
-        except ConnectorError as exc:
-            failures += 1
-            log.error("sync_run_crashed", error=str(exc), consecutive_failures=failures)
+        worker.run_once()
         # A stop request is handled by `_shutdown_when_idle` alone: stopping the scheduler here
         # as well raced it and printed SchedulerNotRunningError's traceback into the log.
 
@@ -71,6 +162,8 @@ def serve(settings: Settings, *, dry_run: bool) -> int:
     try:
         scheduler.start()
     finally:
+        if ops is not None:
+            ops.stop()
         services.close()
     log.info("scheduler_stopped")
     return EXIT_OK
