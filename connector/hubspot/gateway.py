@@ -23,7 +23,7 @@ from hubspot import HubSpot
 from urllib3.util.retry import Retry
 
 from connector.hubspot import _parse, _records
-from connector.hubspot._limiter import Budget, RateLimiter, Timer
+from connector.hubspot._limiter import Budget, LimiterSnapshot, RateLimiter, Timer
 from connector.hubspot._properties import PropertiesClient
 from connector.hubspot._search import (
     search_body,
@@ -177,6 +177,10 @@ class HubSpotGateway:
     def limiter(self) -> RateLimiter:
         return self._limiter
 
+    def budget_snapshot(self) -> LimiterSnapshot:
+        """How much of each rate-limit budget is in use right now (nothing is reserved)."""
+        return self._limiter.snapshot()
+
     # -- plumbing -------------------------------------------------------------------------------
 
     def _call(
@@ -206,6 +210,7 @@ class HubSpotGateway:
         properties: Sequence[str],
         after: str | None = None,
         limit: int = SEARCH_PAGE_MAX,
+        above_id: str | None = None,
     ) -> SearchPage:
         """Contacts with since <= lastmodifieddate <= until, sorted by lastmodifieddate ASC.
 
@@ -215,6 +220,8 @@ class HubSpotGateway:
             properties: contact properties to return.
             after: the page token from the previous page, exactly as HubSpot sent it.
             limit: page size, 1..200.
+            above_id: only contacts with a greater hs_object_id (a backfill's list reader
+                has the ones up to it).
 
         Returns:
             One page, with `next_after` None on the last page.
@@ -223,6 +230,8 @@ class HubSpotGateway:
             search_filter("lastmodifieddate", "GTE", str(_parse.to_epoch_ms(since))),
             search_filter("lastmodifieddate", "LTE", str(_parse.to_epoch_ms(until))),
         ]
+        if above_id is not None:
+            filters.append(search_filter("hs_object_id", "GT", above_id))
         body = search_body(filters, "lastmodifieddate", properties, after, limit)
         return search_page(self._call, "contacts.search", self._contacts_search_fn, body)
 
@@ -242,6 +251,43 @@ class HubSpotGateway:
         that must follow a short page that still says "more".
         """
         filters = [search_filter("lastmodifieddate", "EQ", str(_parse.to_epoch_ms(instant)))]
+        if after_id is not None:
+            filters.append(search_filter("hs_object_id", "GT", str(after_id)))
+        body = search_body(filters, "hs_object_id", properties, after, limit)
+        return search_page(self._call, "contacts.search", self._contacts_search_fn, body)
+
+    def search_contacts_created(
+        self,
+        *,
+        since: datetime,
+        until: datetime,
+        properties: Sequence[str],
+        after: str | None = None,
+        limit: int = SEARCH_PAGE_MAX,
+    ) -> SearchPage:
+        """Contacts with since <= createdate <= until, sorted by createdate ASC (for reviews).
+
+        The 10,000-result cap applies as for `search_contacts_modified`: move `since` forward
+        and drain a crowded millisecond with `search_contacts_created_at`.
+        """
+        filters = [
+            search_filter("createdate", "GTE", str(_parse.to_epoch_ms(since))),
+            search_filter("createdate", "LTE", str(_parse.to_epoch_ms(until))),
+        ]
+        body = search_body(filters, "createdate", properties, after, limit)
+        return search_page(self._call, "contacts.search", self._contacts_search_fn, body)
+
+    def search_contacts_created_at(
+        self,
+        *,
+        instant: datetime,
+        after_id: str | None,
+        properties: Sequence[str],
+        limit: int = SEARCH_PAGE_MAX,
+        after: str | None = None,
+    ) -> SearchPage:
+        """Contacts with createdate == instant and hs_object_id > after_id, sorted by id."""
+        filters = [search_filter("createdate", "EQ", str(_parse.to_epoch_ms(instant)))]
         if after_id is not None:
             filters.append(search_filter("hs_object_id", "GT", str(after_id)))
         body = search_body(filters, "hs_object_id", properties, after, limit)

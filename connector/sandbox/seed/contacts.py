@@ -29,6 +29,7 @@ from connector.sandbox.seed.companies import (
     seed_companies,
     seed_owners,
 )
+from connector.sandbox.seed.outcomes import add_outcomes
 from connector.sandbox.seed.stories import Journey, last_engagement, story_engagement
 from connector.sandbox.seed.vocabulary import (
     BANT_FORMS,
@@ -319,6 +320,8 @@ def generate_portal(*, seed: int, contacts: int, now: datetime) -> SeedPortal:
         records.append(
             SeedRecord(cid, props, to_datetime(created), _parse(modified), company_id, story)
         )
+    # Its own random streams, so every property drawn above stays as it was before outcomes.
+    add_outcomes(seed, records, {c.id: c.properties for c in company_records}, fmt)
     return SeedPortal(owners=owners, companies=company_records, contacts=records)
 
 
