@@ -33,6 +33,7 @@ _HANDLERS: dict[str, str] = {
     "status": "connector.sync.status:run_status",
     "explain": "connector.sync.inspect_commands:run_explain",
     "sla": "connector.sync.inspect_commands:run_sla",
+    "review": "connector.review.command:run_review",
 }
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -96,7 +97,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     sla = sub.add_parser("sla", help="SDR handoff and SLA report")
     sla.add_argument("--days", type=int, default=30, help="period to report on (30)")
+
+    review = sub.add_parser(
+        "review", help="judge the rules against past outcomes (portal or --csv); writes no HubSpot"
+    )
+    _add_review_arguments(review)
     return parser
+
+
+def _add_review_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declared with the command (not imported) so `--help` never loads the review extra."""
+    parser.add_argument("--rules", help="rules file to judge (default: the settings')")
+    parser.add_argument("--compare", help="a candidate rules file, measured side by side")
+    parser.add_argument("--csv", help="review an export instead of the portal")
+    parser.add_argument("--map", help="the CSV's mapping file (with --csv)")
+    parser.add_argument("--out", help="write report.html, scores.csv and summary.json here")
+    parser.add_argument("--since", help="portal: contacts created from this date (ISO)")
+    parser.add_argument("--until", help="portal: …up to this date (ISO; default now)")
+    parser.add_argument("--outcome", default="opportunity", help="portal: the converted stage")
+    parser.add_argument("--horizon-days", type=int, help="portal: …reached within N days")
 
 
 def _resolve(command: str) -> Handler:

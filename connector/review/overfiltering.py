@@ -20,6 +20,8 @@ MIN_SEGMENT = 30
 #: Properties with more distinct values than this (ids, free text) are not segmented on.
 _MAX_LEVELS = 40
 _TOP = 8
+#: A pair is shown only when it converts this much better than each of its halves alone.
+_PURER = 0.03
 _MISSING = "(missing)"
 
 Key = tuple[tuple[str, str], ...]  # ((property, value),) or two of them
@@ -165,7 +167,7 @@ def _segments(
     kept = [
         r
         for r in rows
-        if all(r.rate > single_rate.get(h, -1.0) for h in r.description.split(" · "))
+        if all(r.rate >= single_rate.get(h, -1.0) + _PURER for h in r.description.split(" · "))
         or " · " not in r.description
     ]
     # held-back converters weighted by how far the segment converts above the base rate

@@ -39,6 +39,8 @@ from connector.rules import RuleSet
 
 #: Fewer converters (or non-converters) than this cannot support a conclusion.
 MIN_OUTCOMES = 30
+#: An AUC this close to 0.5 is no signal worth acting on, however narrow its interval.
+NEGLIGIBLE_AUC = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +188,11 @@ def _verdict(found: Auc, converted: Sequence[bool]) -> tuple[bool, str]:
             f"No reliable signal: the score does not tell converters from non-converters "
             f"better than chance ({interval}, which includes 0.50). Do not read the tables "
             "below as findings."
+        )
+    if abs(found.value - 0.5) < NEGLIGIBLE_AUC:
+        return False, (
+            f"No useful signal: the score ranks converters practically at random ({interval}); "
+            "however certain, a difference this small is not worth acting on."
         )
     if found.high < 0.5:
         return True, (

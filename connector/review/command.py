@@ -1,0 +1,103 @@
+"""`connector review`: judge the rules against what became of past leads. Writes no HubSpot data.
+
+Leads come from a CSV export (`--csv FILE --map MAP.yaml`) or from the portal (the contacts
+created between `--since` and `--until`, with their lifecycle-stage dates and the connector's
+own record). The summary goes to stdout; `--out DIR` also writes report.html, scores.csv and
+summary.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from connector.errors import ConfigError
+from connector.review.csv_mapping import load_mapping
+from connector.review.csv_source import read_csv_leads
+from connector.review.dataset import OutcomeSpec, ReviewLead
+from connector.review.html_report import html_report
+from connector.review.outputs import write_scores, write_summary
+from connector.review.report import Review, build_review
+from connector.review.text_report import summary_text
+from connector.rules import RuleSet, load_rules
+from connector.settings import Settings
+
+#: The period a portal review covers when `--since` is not given.
+DEFAULT_PERIOD_DAYS = 90
+
+
+def run_review(args: argparse.Namespace, settings: Settings) -> int:
+    # the arguments are declared in connector/cli.py, so `--help` never imports this module
+    rules = load_rules(args.rules or settings.rules_file)
+    compare = load_rules(args.compare) if args.compare else None
+    now = datetime.now(UTC)
+    review = _review(args, settings, rules, compare, now)
+    print(summary_text(review))
+    if args.out is not None:
+        written = write_outputs(review, Path(args.out))
+        print(f"Wrote {', '.join(str(p) for p in written)}")
+    return 0
+
+
+def _review(
+    args: argparse.Namespace,
+    settings: Settings,
+    rules: RuleSet,
+    compare: RuleSet | None,
+    now: datetime,
+) -> Review:
+    if args.csv is not None:
+        if args.map is None:
+            raise ConfigError("--csv needs --map MAP.yaml (see config/examples/*-mapping.yaml)")
+        mapping = load_mapping(args.map)
+        leads = read_csv_leads(args.csv, mapping)
+        after = mapping.after_contact_properties()
+        labels = mapping.property_labels()
+        return build_review(
+            leads,
+            rules,
+            now=now,
+            compare=compare,
+            after_contact=after,
+            labels=labels,
+            segment_by=[p for p in labels if p not in after],
+        )
+    if args.map is not None:
+        raise ConfigError("--map is for --csv: give the export with --csv FILE")
+    until = _date(args.until, "--until") if args.until else now
+    since = _date(args.since, "--since") if args.since else until - timedelta(DEFAULT_PERIOD_DAYS)
+    outcome = OutcomeSpec(stage=args.outcome, horizon_days=args.horizon_days)
+    return build_review(
+        _portal_leads(settings, rules, since, until, outcome), rules, now=now, compare=compare
+    )
+
+
+def _portal_leads(
+    settings: Settings, rules: RuleSet, since: datetime, until: datetime, outcome: OutcomeSpec
+) -> list[ReviewLead]:
+    """The portal path (read-only), kept behind one call so the CSV path never loads it."""
+    from connector.review.portal_source import read_portal_leads
+
+    return read_portal_leads(settings, rules, since, until, outcome)
+
+
+def _date(text: str, flag: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{flag} {text!r} is not a date — use e.g. 2026-09-01") from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def write_outputs(review: Review, out: Path) -> list[Path]:
+    """report.html, scores.csv and summary.json in `out` (created if needed)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{out}: cannot create the output folder ({exc})") from None
+    html, scores, summary = out / "report.html", out / "scores.csv", out / "summary.json"
+    html.write_text(html_report(review), encoding="utf-8")
+    write_scores(review, scores)
+    write_summary(review, summary)
+    return [html, scores, summary]
