@@ -18,7 +18,10 @@ from connector.ops import OpsServer, WorkerMetrics
 from connector.sandbox import Sandbox
 from connector.sync.scheduler import Worker, start_ops_server
 from connector.sync.services import Services
-from tests.sync.conftest import ready_services
+from tests.sync.conftest import _make_connector, ready_services
+
+#: The CLI fixture of tests/sync, for the tests here that run `connector` in-process.
+__all__ = ["_make_connector"]
 
 
 @dataclass
