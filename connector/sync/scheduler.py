@@ -86,6 +86,11 @@ class Worker:
             log.error("sync_run_crashed", error=str(exc), consecutive_failures=self._failures)
             self.metrics.record_crash()
             return None
+        except Exception:
+            # A bug: APScheduler logs its traceback and keeps the schedule; ops must see it too.
+            self._failures += 1
+            self.metrics.record_crash()
+            raise
         self._failures = self._failures + 1 if result.status == "failed" else 0
         self.metrics.record_run(result.status, result.summary, finished_at=self._clock())
         self._count_dead_letters()

@@ -7,7 +7,10 @@ import shutil
 from collections import Counter
 from typing import Any
 
+import pytest
+
 from connector.sandbox import FaultConfig
+from connector.sync.run import RunResult, SyncRun
 from tests.conftest import MakeSandbox
 from tests.ops.conftest import RunningWorker, get, samples
 
@@ -147,4 +150,30 @@ def test_readyz_is_503_while_the_state_store_is_down(
 
     shutil.rmtree(state)
     moved.rename(state)
+    assert get(running.port, "/readyz").status == 200
+
+
+def test_a_run_that_raises_counts_as_failed_and_makes_the_worker_not_ready(
+    make_sandbox: MakeSandbox, make_worker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = make_sandbox(contacts=20, seed=38)
+    running: RunningWorker = make_worker(sandbox)
+
+    real_execute = SyncRun.execute
+
+    def bug(self: SyncRun) -> RunResult:
+        raise RuntimeError("a bug, not a HubSpot or configuration problem")
+
+    monkeypatch.setattr(SyncRun, "execute", bug)
+    with pytest.raises(RuntimeError):  # APScheduler logs it and keeps the schedule
+        running.worker.run_once()
+    answer = get(running.port, "/readyz")
+    assert answer.status == 503
+    assert answer.json()["checks"]["last_run"]["detail"] == "failed in this process (see the log)"
+    page = samples(get(running.port, "/metrics").body)
+    assert _one(page, "connector_runs_total", outcome="failed") == 1
+
+    monkeypatch.setattr(SyncRun, "execute", real_execute)
+    result = running.worker.run_once()
+    assert result is not None and result.status == "ok"
     assert get(running.port, "/readyz").status == 200
