@@ -37,6 +37,7 @@ _CONTACT_COUNTERS: Final = {
 #: A key a run does not report leaves its label out rather than claiming zero.
 _HANDOFF_WAITING_REASONS: Final = {
     "handoffs_queued": "capacity",
+    "handoffs_backlog": "backlog",
     "handoffs_parked": "parked",
     "handoffs_waiting": "waiting",
     "handoffs_unassigned": "unassigned",
