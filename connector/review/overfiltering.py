@@ -22,6 +22,8 @@ _MAX_LEVELS = 40
 _TOP = 8
 #: A pair is shown only when it converts this much better than each of its halves alone.
 _PURER = 0.03
+#: Pairs sized and judged: the ones holding the most held-back converters.
+_PAIR_CANDIDATES = 400
 _MISSING = "(missing)"
 
 Key = tuple[tuple[str, str], ...]  # ((property, value),) or two of them
@@ -141,20 +143,30 @@ def _segments(
         return []
     columns = {p: v for p in props if (v := _segment_values(scored, p)) is not None}
     base = sum(1 for s in scored if s.converted) / len(scored)
-    keys_per_lead: list[list[Key]] = []
-    for i in range(len(scored)):
-        singles: list[Key] = [((p, columns[p][i]),) for p in columns]
-        pairs: list[Key] = [a + b for a, b in combinations(singles, 2)]
-        keys_per_lead.append(singles + pairs)
-    leads: Counter[Key] = Counter()
-    conv: Counter[Key] = Counter()
+    members: dict[tuple[str, str], set[int]] = {}
+    for p, values in columns.items():
+        for i, value in enumerate(values):
+            members.setdefault((p, value), set()).add(i)
+    converted = {i for i, s in enumerate(scored) if s.converted}
+    held = {i for i in converted if not scored[i].above_mql_bar}
+    leads: dict[Key, int] = {}
+    conv: dict[Key, int] = {}
     back: Counter[Key] = Counter()
-    for s, keys in zip(scored, keys_per_lead, strict=True):
-        leads.update(keys)
-        if s.converted:
-            conv.update(keys)
-            if not s.above_mql_bar:
-                back.update(keys)
+    for single, idx in members.items():
+        leads[(single,)] = len(idx)
+        conv[(single,)] = len(idx & converted)
+        back[(single,)] = len(idx & held)
+    # pairs: counted among the held-back converters first, then sized only for the likeliest,
+    # so the cost grows with the held-back converters, not with every lead times every pair
+    pair_back: Counter[Key] = Counter()
+    for i in held:
+        singles = [(p, columns[p][i]) for p in columns]
+        pair_back.update(combinations(singles, 2))
+    for pair, count in pair_back.most_common(_PAIR_CANDIDATES):
+        idx = members[pair[0]] & members[pair[1]]
+        leads[pair] = len(idx)
+        conv[pair] = len(idx & converted)
+        back[pair] = count
     rows: list[Segment] = []
     for key, n in leads.items():
         rate = conv[key] / n
