@@ -8,11 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-# The package first, the admin's configuration after: editing a rules file rebuilds one layer.
-COPY pyproject.toml README.md ./
+# The package ships the default rules, SLA file and .env.example (connector/starter links to
+# them), so they are in place before the install. config/ stays: the worker reads it.
+COPY pyproject.toml README.md .env.example ./
+COPY config ./config
 COPY connector ./connector
 RUN pip install . && rm -rf connector build *.egg-info
-COPY config ./config
 
 # Never root: the state file and anything the worker writes belong to this user only.
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin connector \

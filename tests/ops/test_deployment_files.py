@@ -4,6 +4,7 @@ Procfile start `connector run`."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -81,3 +82,34 @@ def test_the_procfile_worker_is_connector_run() -> None:
         if line and not line.startswith("#")
     )
     assert entries == {"worker": "connector run"}
+
+
+def _ignored(path: str, patterns: list[str]) -> bool:
+    # .dockerignore semantics for the simple patterns used there: the last match wins.
+    ignored = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        bare = pattern.lstrip("!").removeprefix("**/")
+        if fnmatch.fnmatch(path, bare) or path.startswith(bare.rstrip("/") + "/"):
+            ignored = not negated
+    return ignored
+
+
+def test_every_file_the_package_links_to_is_in_the_image_before_pip_install() -> None:
+    copied: list[str] = []
+    for op, args in _instructions():
+        if op == "RUN" and "pip install ." in args:
+            break
+        if op == "COPY":
+            copied += args.split()[:-1]
+    ignore = [
+        line.strip()
+        for line in (REPO / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for link in (REPO / "connector").rglob("*"):
+        if not link.is_symlink():
+            continue
+        target = link.resolve().relative_to(REPO).as_posix()
+        assert any(target == c or target.startswith(c.rstrip("/") + "/") for c in copied), target
+        assert not _ignored(target, ignore), target
