@@ -150,6 +150,10 @@ class WorkerMetrics:
     def set_dead_letters(self, count: int) -> None:
         self._dead_letters.set(count)
 
-    def set_last_success(self, finished_at: datetime) -> None:
-        """Seed from the run history at start-up, so a restart does not look like an outage."""
-        self._last_success.set(finished_at.timestamp())
+    def seed(self, *, last_success: datetime | None, cursor: datetime | None) -> None:
+        """What the state store knows at start-up, so a restart does not look like an outage
+        (an alert on `time() - connector_last_success_timestamp_seconds` would see 1970)."""
+        if last_success is not None:
+            self._last_success.set(last_success.timestamp())
+        if cursor is not None:
+            self._cursor_ts.set(cursor.timestamp())

@@ -60,16 +60,19 @@ class Worker:
         self._failures = 0
 
     def seed_metrics(self) -> None:
-        """What a restarted worker knows from the run history: when a run last succeeded, and
-        the dead letters waiting. A state store that does not answer leaves them unset."""
+        """What a restarted worker knows from the state store: when a run last succeeded, the
+        cursor, and the dead letters waiting. A store that does not answer leaves them unset."""
         store, portal = self._services.store, self._services.settings.portal
         try:
             runs = store.recent_runs(portal, _HISTORY_ON_START)
+            cursor = store.get_cursor(portal)
         except ConnectorError:
             return
         finished = [r.finished_at for r in runs if r.status == "ok" and r.finished_at]
-        if finished:
-            self.metrics.set_last_success(max(finished))
+        self.metrics.seed(
+            last_success=max(finished) if finished else None,
+            cursor=cursor.ts if cursor else None,
+        )
         self._count_dead_letters()
 
     def run_once(self) -> RunResult | None:

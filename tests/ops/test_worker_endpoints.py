@@ -177,3 +177,25 @@ def test_a_run_that_raises_counts_as_failed_and_makes_the_worker_not_ready(
     result = running.worker.run_once()
     assert result is not None and result.status == "ok"
     assert get(running.port, "/readyz").status == 200
+
+
+def test_a_restarted_worker_reports_the_last_success_cursor_and_dead_letters_it_finds(
+    make_sandbox: MakeSandbox, make_worker: Any
+) -> None:
+    sandbox = make_sandbox(contacts=200, seed=39)
+    sandbox.configure_faults(FaultConfig(seed=39, reject_record_rate=0.05))
+    first: RunningWorker = make_worker(sandbox)
+    assert (result := first.worker.run_once()) is not None and result.status == "ok"
+    first.server.stop()
+    first.services.close()
+
+    restarted: RunningWorker = make_worker(sandbox)  # same state store, a new process's metrics
+    store = restarted.services.store
+    (run,) = store.recent_runs("default", 5)
+    cursor = store.get_cursor("default")
+    assert run.finished_at is not None and cursor is not None
+    page = samples(get(restarted.port, "/metrics").body)
+    assert _one(page, "connector_last_success_timestamp_seconds") == run.finished_at.timestamp()
+    assert _one(page, "connector_cursor_timestamp_seconds") == cursor.ts.timestamp()
+    assert _one(page, "connector_dead_letters") == store.count_dead_letters("default") > 0
+    assert _one(page, "connector_runs_total", outcome="ok") == 0  # counters are this process's
