@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from connector.errors import ConfigError
+from connector.cli import main
+from connector.errors import EXIT_CONFIG, ConfigError
 from connector.review.csv_mapping import load_mapping
 from connector.review.csv_source import read_csv_leads
 from connector.review.dataset import RecordedDecision, ReviewLead
@@ -18,7 +19,7 @@ from connector.review.report import build_review
 from connector.review.stats import auc, auc_with_interval, calibration
 from connector.review.text_report import summary_text
 from connector.rules import RuleSet, rules_from_mapping
-from tests.review.conftest import DATASETS
+from tests.review.conftest import DATASETS, REPO
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -208,3 +209,11 @@ def test_the_shared_datasets_sit_beside_the_checkout() -> None:
     # resolved from the repository, not the working directory: a fresh clone finds them too
     assert DATASETS.name == "datasets" and DATASETS.parent.name == "shared"
     assert (DATASETS / "leads-x-education" / "SOURCE.md").is_file()
+
+
+def test_csv_without_a_mapping_is_a_configuration_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = str(REPO / "config" / "rules.yaml")
+    assert main(["review", "--csv", str(tmp_path / "x.csv"), "--rules", rules]) == EXIT_CONFIG
+    assert "--csv needs --map" in capsys.readouterr().err

@@ -89,7 +89,9 @@ def test_shipped_rules_read_no_leaky_column(x_education_run: ReviewRun) -> None:
     assert "WARNING leak" not in x_education_run.out
 
 
-def test_leaky_columns_are_flagged_when_the_rules_read_them(tmp_path: Path) -> None:
+def test_leaky_columns_are_flagged_when_the_rules_read_them(
+    tmp_path: Path, x_education_run: ReviewRun
+) -> None:
     rules = yaml.safe_load((EXAMPLES / "x-education.yaml").read_text("utf-8"))
     props = {
         "Tags": "tags",
@@ -117,10 +119,17 @@ def test_leaky_columns_are_flagged_when_the_rules_read_them(tmp_path: Path) -> N
         str(EXAMPLES / "x-education-mapping.yaml"),
         "--rules",
         str(leaky),
+        "--compare",
+        str(EXAMPLES / "x-education.yaml"),
     )
     assert run.code == 0, run.err
     flagged = {leak["label"] for leak in run.summary["current"]["leaks"]}
     assert flagged == set(LEAKY_COLUMNS)
+    # side by side: the shipped rules, as candidate, measure exactly as they do alone
+    candidate = run.summary["candidate"]
+    assert candidate["leaks"] == []
+    assert candidate["auc"] == x_education_run.summary["current"]["auc"]
+    assert "Candidate: x-education" in run.out
     for column in LEAKY_COLUMNS:
         assert f"WARNING leak: {column}:" in run.out
     html = (run.folder / "report.html").read_text("utf-8")
