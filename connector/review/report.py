@@ -112,14 +112,13 @@ def build_review(
         if compare is not None
         else None
     )
-    with_record = [lead for lead in leads if lead.recorded and lead.recorded.score is not None]
+    recorded = [
+        (lead.recorded.score, lead.converted)
+        for lead in leads
+        if lead.recorded is not None and lead.recorded.score is not None
+    ]
     recorded_auc = (
-        auc(
-            [lead.recorded.score or 0 for lead in with_record if lead.recorded],
-            [lead.converted for lead in with_record],
-        )
-        if with_record
-        else None
+        auc([score for score, _ in recorded], [y for _, y in recorded]) if recorded else None
     )
     return Review(
         leads=len(leads),
