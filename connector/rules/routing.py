@@ -141,6 +141,20 @@ class RoundRobinState:
 
 
 @dataclass(frozen=True, slots=True)
+class DailyCap:
+    """New handoffs per owner per local day: what each owner got today, and the cap."""
+
+    created_today: Mapping[str, int]
+    cap: int | None = None  #: None = no cap
+
+    def reached(self, owner_id: str) -> bool:
+        return self.cap is not None and self.created_today.get(owner_id, 0) >= self.cap
+
+
+NO_DAILY_CAP = DailyCap({})
+
+
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """The owner chosen for a handoff (None when nobody is available) and why."""
 
@@ -160,11 +174,15 @@ class Escalation:
     state: RoundRobinState
 
 
-def _unavailable_reason(member: SdrMember, today: date, open_counts: Mapping[str, int]) -> str:
+def _unavailable_reason(
+    member: SdrMember, today: date, open_counts: Mapping[str, int], daily: DailyCap
+) -> str:
     if member.is_absent(today):
         return "absent"
     if member.at_capacity(open_counts):
         return "at capacity"
+    if daily.reached(member.owner_id):
+        return "at daily cap"
     return ""
 
 
@@ -174,6 +192,7 @@ def _round_robin(
     today: date,
     open_counts: Mapping[str, int],
     exclude: frozenset[str] = frozenset(),
+    daily: DailyCap = NO_DAILY_CAP,
 ) -> tuple[SdrMember | None, RoundRobinState, str]:
     """One smooth-WRR pick among eligible members; returns the pick, new state, skip summary."""
     eligible: list[SdrMember] = []
@@ -184,7 +203,7 @@ def _round_robin(
         why = (
             "archived"
             if not pool.is_active(member.owner_id)
-            else _unavailable_reason(member, today, open_counts)
+            else _unavailable_reason(member, today, open_counts, daily)
         )
         if why:
             skipped[why] = skipped.get(why, 0) + 1
@@ -207,7 +226,11 @@ def _round_robin(
 
 
 def _owner_problem(
-    owner_id: str | None, pool: ResolvedPool, today: date, open_counts: Mapping[str, int]
+    owner_id: str | None,
+    pool: ResolvedPool,
+    today: date,
+    open_counts: Mapping[str, int],
+    daily: DailyCap,
 ) -> str:
     """Why the contact's owner cannot take the handoff, or "" when they can."""
     if not owner_id:
@@ -218,8 +241,9 @@ def _owner_problem(
         return "owner unknown"
     member = pool.member(owner_id)
     if member is None:
-        return ""
-    why = _unavailable_reason(member, today, open_counts)
+        # Not an SDR: no open cap, but the daily cap holds for every owner (no flood).
+        return "owner at daily cap" if daily.reached(owner_id) else ""
+    why = _unavailable_reason(member, today, open_counts, daily)
     return f"owner {why}" if why else ""
 
 
@@ -230,6 +254,7 @@ def choose_owner(
     state: RoundRobinState,
     today: date,
     open_counts: Mapping[str, int],
+    daily: DailyCap = NO_DAILY_CAP,
 ) -> Assignment:
     """Pick the owner of a new handoff.
 
@@ -243,14 +268,16 @@ def choose_owner(
         state: the round-robin state persisted after the previous pick.
         today: the handoff's local date in the business calendar's zone.
         open_counts: open handoff tasks per owner id (missing = 0).
+        daily: new handoffs per owner today and the daily cap; an owner who reached it is
+            passed over like one at capacity ("at daily cap").
 
     Returns:
         The assignment; `owner_id` is None when nobody is available. Persist `state`.
     """
-    problem = _owner_problem(contact_owner_id, pool, today, open_counts)
+    problem = _owner_problem(contact_owner_id, pool, today, open_counts, daily)
     if not problem and contact_owner_id:
         return Assignment(contact_owner_id, AssignmentKind.CONTACT_OWNER, "contact owner", state)
-    picked, new_state, skipped = _round_robin(pool, state, today, open_counts)
+    picked, new_state, skipped = _round_robin(pool, state, today, open_counts, daily=daily)
     if picked is None:
         detail = f"{problem}; SDRs: {skipped}" if skipped else f"{problem}; SDR pool is empty"
         return Assignment(None, AssignmentKind.UNASSIGNED, f"no SDR available ({detail})", state)
@@ -346,10 +373,32 @@ def parse_handoff_key(key: str) -> tuple[str, datetime] | None:
     return match["contact"], _EPOCH + int(match["ms"]) * _ONE_MS
 
 
-def eligible_sdrs(pool: ResolvedPool, today: date, open_counts: Mapping[str, int]) -> Sequence[str]:
+def eligible_sdrs(
+    pool: ResolvedPool,
+    today: date,
+    open_counts: Mapping[str, int],
+    daily: DailyCap = NO_DAILY_CAP,
+) -> Sequence[str]:
     """Owner ids of the SDRs who could take a handoff today (for `connector sla` and logs)."""
     return tuple(
         member.owner_id
         for member in pool.members
-        if pool.is_active(member.owner_id) and not _unavailable_reason(member, today, open_counts)
+        if pool.is_active(member.owner_id)
+        and not _unavailable_reason(member, today, open_counts, daily)
     )
+
+
+def pool_shortfall(
+    pool: ResolvedPool, today: date, open_counts: Mapping[str, int], daily: DailyCap = NO_DAILY_CAP
+) -> dict[str, int]:
+    """How many of the pool's SDRs cannot take a handoff today, by why (absent, at capacity,
+    at daily cap, archived); the rest under "available". For the run summary, status and sla."""
+    counts = {"available": 0, "absent": 0, "at capacity": 0, "at daily cap": 0, "archived": 0}
+    for member in pool.members:
+        why = (
+            "archived"
+            if not pool.is_active(member.owner_id)
+            else _unavailable_reason(member, today, open_counts, daily)
+        )
+        counts[why or "available"] += 1
+    return counts

@@ -5,6 +5,10 @@ condition holds (its memory says it is handed off), not while the ledger holds a
 handoff for it, and not while its proof shows a handoff younger than the cool-down (the state
 store may have been lost). The reservation is made while the page is scored, before the cursor
 may pass the contact: it is the to-do item a restarted run picks up.
+
+Not every crossing is reserved at once (`backlog`): a crossing found by a contact's first
+scoring, or by a re-score after a rules change, without recent activity goes to the backlog;
+one past the run's cap, or with every eligible owner at a cap, waits in the queue.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from datetime import UTC, datetime
 from connector.hubspot.models import CrmRecord
 from connector.rules import Decision, RuleSet
 from connector.rules.business_time import BusinessCalendar
+from connector.rules.recent_activity import activity_properties, has_recent_activity
 from connector.rules.routing import choose_owner, handoff_key
 from connector.rules.sla_config import SlaConfig
-from connector.state import HandoffRecord
+from connector.state import ContactMemory, HandoffRecord
+from connector.sync.handoff.backlog import Waiting, WaitingList, WaitKind
 from connector.sync.handoff.ledger import RunLedger
 from connector.sync.handoff.proof import Proof
 from connector.sync.ports import SyncState
@@ -53,6 +59,10 @@ class Detected:
     planned: int = 0
     #: Contacts whose crossing found no SDR available, with the reason.
     unassigned: list[tuple[str, str]] = field(default_factory=list)
+    #: Crossings put in the backlog (historic, no recent activity).
+    backlogged: int = 0
+    #: Crossings queued because the run's cap was reached.
+    capped: int = 0
 
 
 class HandoffDetector:
@@ -66,6 +76,7 @@ class HandoffDetector:
         calendar: BusinessCalendar,
         names: ScoreProperties,
         portal: str,
+        waiting: WaitingList,
     ) -> None:
         self._store = store
         self._ledger = ledger
@@ -74,11 +85,18 @@ class HandoffDetector:
         self._calendar = calendar
         self._names = names
         self._portal = portal
+        self._waiting = waiting
+        self._activity = activity_properties(rules)
+        #: New handoffs reserved by this run, against `handoff.max_new_per_run`.
+        self.new_this_run = 0
 
     def detect(self, scored: Sequence[Scored], now: datetime) -> Detected:
         found = Detected()
         crossing = [s for s in scored if s.decision.handoff_condition]
+        # A waiting contact that no longer qualifies leaves the backlog and the queue.
+        self._waiting.drop(s.record.id for s in scored if not s.decision.handoff_condition)
         if not crossing:
+            self._waiting.save()
             return found
         self._ledger.load(now)
         for item in crossing:
@@ -98,10 +116,54 @@ class HandoffDetector:
                 continue  # reserved by a run that died before recording it on the contact
             if proof is not None and now - proof.at < self._sla.handoff.cooldown:
                 continue  # handed off recently (the state store may have been lost)
-            if not self._reserve(record, decision, now, found):
+            wait = self._must_wait(record, decision, prior, now)
+            if wait is not None:
+                # Not handed off: its memory says so, and it crosses again when next scored.
                 found.handed.discard(record.id)
+                self._waiting.put(wait)
+                if wait.kind is WaitKind.BACKLOG:
+                    found.backlogged += 1
+                else:
+                    found.capped += 1
+                continue
+            before = len(found.unassigned)
+            if self._reserve(record, decision, now, found):
+                self._waiting.drop([record.id])
+            else:
+                found.handed.discard(record.id)
+                if len(found.unassigned) > before:  # nobody to hand off to: wait for room
+                    reason = found.unassigned[-1][1]
+                    self._waiting.put(self._entry(record, decision, WaitKind.QUEUED, reason, now))
         self._ledger.save_round_robin()
+        self._waiting.save()
         return found
+
+    def _must_wait(
+        self, record: CrmRecord, decision: Decision, prior: ContactMemory | None, now: datetime
+    ) -> Waiting | None:
+        """The backlog or queue entry for a crossing that must not be handed off now."""
+        handoff = self._sla.handoff
+        days = handoff.recent_activity_days
+        entry = self._waiting.get(record.id)
+        recent = has_recent_activity(record.properties, self._activity, now=now, days=days)
+        # A first scoring, or a re-score after a rules change, finds old qualifiers too.
+        historic = prior is None or prior.rules_version != self._rules.version
+        if not recent and (
+            (entry is not None and entry.kind is WaitKind.BACKLOG) or (entry is None and historic)
+        ):
+            reason = f"no activity in the last {days:g} days" if days is not None else ""
+            return self._entry(record, decision, WaitKind.BACKLOG, reason, now)
+        cap = handoff.max_new_per_run
+        if cap is not None and self.new_this_run >= cap:
+            reason = f"run cap of {cap} new handoffs reached"
+            return self._entry(record, decision, WaitKind.QUEUED, reason, now)
+        return None
+
+    @staticmethod
+    def _entry(
+        record: CrmRecord, decision: Decision, kind: WaitKind, reason: str, now: datetime
+    ) -> Waiting:
+        return Waiting(record.id, kind, decision.score, now, reason)
 
     def _reserve(
         self,
@@ -123,6 +185,7 @@ class HandoffDetector:
             state=self._ledger.round_robin,
             today=self._calendar.local_date(now),
             open_counts=self._ledger.open_counts,
+            daily=self._ledger.daily_cap(),
         )
         if assignment.owner_id is None:
             # Reported once per run; retried when the contact is scored again.
@@ -140,6 +203,8 @@ class HandoffDetector:
         found.planned += 1
         if not self._store.reserve_handoff(self._portal, handoff):
             return True  # another run has this key: it is that run's to finish
+        if key is None:
+            self.new_this_run += 1
         self._ledger.reserved(record.id, assignment.owner_id, assignment.state)
         slim = CrmRecord(
             id=record.id,
