@@ -10,9 +10,12 @@ against what HubSpot's limits allow.
 from __future__ import annotations
 
 import argparse
+import functools
+import json
+import sys
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,11 +23,13 @@ from typing import Any
 from pydantic import SecretStr
 
 from connector.errors import EXIT_FAILED, EXIT_OK
+from connector.init_config import with_packaged_defaults
 from connector.logging import configure_logging
 from connector.sandbox import Sandbox, SandboxConfig
 from connector.settings import Settings
 from connector.state import HandoffRecord
 from connector.sync.output import table
+from connector.sync.owner_labels import owner_labels
 from connector.sync.services import Services, build_run
 from connector.sync.setup import run_setup_steps
 
@@ -47,14 +52,20 @@ def rate_limit_floor(search_calls: int, other_calls: int) -> float:
 
 
 def run_demo(args: argparse.Namespace, settings: Settings) -> int:
+    # With --json, stdout carries only the JSON object: progress goes to stderr.
+    say = functools.partial(print, file=sys.stderr if args.json else sys.stdout)
+    settings, replaced = with_packaged_defaults(settings)
+    if replaced:
+        files = " and ".join(str(getattr(settings, f).name) for f in replaced)
+        say(f"No {files} in ./config: using the packaged defaults (`connector init` copies them).")
     config = SandboxConfig(
         seed=args.seed, contacts=args.contacts, token=DEMO_TOKEN, tier="professional", port=0
     )
     # The summary below is the demo's output; per-record events would bury it (warnings stay).
     configure_logging(level="WARNING", fmt=settings.log_format.value)
-    print(f"Seeding a demo portal with {args.contacts:,} contacts (seed {args.seed})…")
+    say(f"Seeding a demo portal with {args.contacts:,} contacts (seed {args.seed})…")
     with tempfile.TemporaryDirectory(prefix="connector-demo-") as tmp, Sandbox(config) as sandbox:
-        print(
+        say(
             f"Sandbox HubSpot on {sandbox.base_url}: {sandbox.store.count('contacts'):,} contacts, "
             f"{sandbox.store.count('companies'):,} companies, "
             "its owners and engagement history"
@@ -68,10 +79,12 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
                 "requests_per_10s": 190,
             }
         )
-        return _run(args, demo_settings, sandbox)
+        return _run(args, demo_settings, sandbox, say)
 
 
-def _run(args: argparse.Namespace, settings: Settings, sandbox: Sandbox) -> int:
+def _run(
+    args: argparse.Namespace, settings: Settings, sandbox: Sandbox, say: Callable[..., None]
+) -> int:
     # The shipped config/sla.yaml picks SDRs by HubSpot team, and the sandbox seeds those teams.
     services = Services.from_settings(settings)
     try:
@@ -82,24 +95,34 @@ def _run(args: argparse.Namespace, settings: Settings, sandbox: Sandbox) -> int:
             group=settings.property_group,
             create=True,
         )
-        print("\nSetup:")
-        for line in report.lines():
-            print(f"  {line}")
+        setup_lines = report.lines()
+        if not args.json:
+            print("\nSetup:")
+            for line in setup_lines:
+                print(f"  {line}")
         before = _snapshot(sandbox)
         result = build_run(services, dry_run=False, clock=lambda: datetime.now(UTC)).execute()
         if result.status != "ok":
-            print(f"\nThe sync run {result.status}: {result.summary.get('error')}")
+            say(f"\nThe sync run {result.status}: {result.summary.get('error')}")
             return EXIT_FAILED
         handoffs = services.store.open_handoffs(settings.portal)
-        _print_summary(result.summary, before, _snapshot(sandbox), handoffs, services, args.top)
+        summary = _collect(result.summary, before, _snapshot(sandbox), handoffs, services, args.top)
     finally:
         services.close()
-    print(
-        "\nNext: `connector demo --serve` keeps this portal up to explore with `connector "
-        "explain <contact>` or your own rules; README.md shows how to point at your portal."
-    )
+    if args.json:
+        print(json.dumps({"setup": setup_lines, **summary}, indent=2, default=str))
+    else:
+        _print_summary(summary)
+        from connector.review.portal_demo import print_demo_review  # the review extra: only here
+
+        print_demo_review(settings, services.rules)
+        print(
+            "\nNext: `connector demo --serve` keeps this portal up to explore with `connector "
+            "explain <contact>` or your own rules; `connector init` writes the configuration "
+            "to edit; README.md shows how to point at your portal."
+        )
     if args.serve:
-        print(f"\nServing the sandbox on {sandbox.base_url} (token {DEMO_TOKEN}); Ctrl-C stops.")
+        say(f"\nServing the sandbox on {sandbox.base_url} (token {DEMO_TOKEN}); Ctrl-C stops.")
         sandbox.serve_forever()
     return EXIT_OK
 
@@ -112,66 +135,120 @@ def _snapshot(sandbox: Sandbox) -> dict[str, dict[str, str]]:
     }
 
 
-def _print_summary(
+def _collect(
     summary: dict[str, Any],
     before: dict[str, dict[str, str]],
     after: dict[str, dict[str, str]],
     handoffs: Sequence[HandoffRecord],
     services: Services,
     top: int,
-) -> None:
+) -> dict[str, Any]:
+    """What the demo shows, as plain data (printed as text, or as JSON with --json)."""
     names = services.names
-    print(
-        f"\nSync: pulled {summary['pulled']:,}, scored {summary['scored']:,}, "
-        f"wrote {summary['written']:,} contacts ({summary['unchanged']:,} unchanged, "
-        f"{summary['failed']} rejected) in {summary['duration_seconds']} s."
-    )
+    # Counted before the owners are read: the calls shown are the sync's.
+    stats = services.gateway.stats()
+    owners = owner_labels(services.gateway.list_owners()) if handoffs else {}
     ranked = sorted(after, key=lambda cid: -int(after[cid].get(names.score) or 0))[:top]
+    search = sum(n for name, n in stats.calls_by_endpoint.items() if "search" in name)
+    other = stats.total_calls - search
+    by_owner = Counter(h.owner_id for h in handoffs)
+    return {
+        "sync": {
+            key: summary[key]
+            for key in ("pulled", "scored", "written", "unchanged", "failed", "duration_seconds")
+        },
+        "top_leads": [
+            {
+                "contact_id": cid,
+                "score": int(after[cid].get(names.score) or 0),
+                "label": (
+                    f"{after[cid].get(names.grade) or ''}-{after[cid].get(names.temperature) or ''}"
+                ),
+                "job_title": after[cid].get("jobtitle") or "",
+                "lifecycle_before": before[cid].get("lifecyclestage") or None,
+                "lifecycle_after": after[cid].get("lifecyclestage") or None,
+                "reasons": after[cid].get(names.reasons) or "",
+            }
+            for cid in ranked
+        ],
+        "labels": dict(
+            sorted(
+                Counter(
+                    f"{p.get(names.grade) or ''}-{p.get(names.temperature) or ''}"
+                    for p in after.values()
+                ).items()
+            )
+        ),
+        "lifecycle_transitions": dict(_transitions(before, after, "lifecyclestage").most_common()),
+        "lead_status_set": dict(_transitions(before, after, "hs_lead_status").most_common()),
+        "handoffs": {
+            "tasks": len(handoffs),
+            "by_owner": [
+                {"owner_id": owner_id, "owner": owners.get(owner_id, owner_id), "tasks": n}
+                for owner_id, n in by_owner.most_common()
+            ],
+            "first_due": (
+                min(h.due_at for h in handoffs).isoformat(timespec="minutes") if handoffs else None
+            ),
+        },
+        "api_calls": {
+            "total": stats.total_calls,
+            "search": search,
+            "other": other,
+            "retries": stats.retries,
+            "rate_limited": stats.rate_limited,
+            "floor_seconds": rate_limit_floor(search, other),
+            "by_endpoint": dict(sorted(stats.calls_by_endpoint.items())),
+        },
+    }
+
+
+def _print_summary(report: dict[str, Any]) -> None:
+    sync = report["sync"]
+    print(
+        f"\nSync: pulled {sync['pulled']:,}, scored {sync['scored']:,}, "
+        f"wrote {sync['written']:,} contacts ({sync['unchanged']:,} unchanged, "
+        f"{sync['failed']} rejected) in {sync['duration_seconds']} s."
+    )
     rows = [
         (
-            cid,
-            after[cid].get(names.score),
-            f"{after[cid].get(names.grade) or ''}-{after[cid].get(names.temperature) or ''}",
-            (after[cid].get("jobtitle") or "")[:28],
-            _stage_change(before[cid].get("lifecyclestage"), after[cid].get("lifecyclestage")),
-            after[cid].get(names.reasons),
+            lead["contact_id"],
+            lead["score"],
+            lead["label"],
+            lead["job_title"][:28],
+            _stage_change(lead["lifecycle_before"], lead["lifecycle_after"]),
+            lead["reasons"],
         )
-        for cid in ranked
+        for lead in report["top_leads"]
     ]
     print(f"\nTop {len(rows)} leads:")
     print(table(("contact", "score", "label", "job title", "lifecycle", "why"), rows))
-    stages = _transitions(before, after, "lifecyclestage")
-    statuses = _transitions(before, after, "hs_lead_status")
-    labels = Counter(
-        f"{p.get(names.grade) or ''}-{p.get(names.temperature) or ''}" for p in after.values()
-    )
-    print("\nGrades × temperature: " + ", ".join(f"{k} {v}" for k, v in sorted(labels.items())))
-    if stages:
-        print("Lifecycle transitions: " + ", ".join(f"{k}: {v}" for k, v in stages.most_common()))
-    if statuses:
-        print("Lead status set: " + ", ".join(f"{k}: {v}" for k, v in statuses.most_common()))
-    if handoffs:
-        by_owner = Counter(h.owner_id for h in handoffs)
-        first_due = min(h.due_at for h in handoffs)
+    print("\nGrades × temperature: " + ", ".join(f"{k} {v}" for k, v in report["labels"].items()))
+    if report["lifecycle_transitions"]:
         print(
-            f"SDR tasks created: {len(handoffs)} (by owner: "
-            + ", ".join(f"{o}: {n}" for o, n in by_owner.most_common())
-            + f"); first due {first_due.isoformat(timespec='minutes')}"
+            "Lifecycle transitions: "
+            + ", ".join(f"{k}: {v}" for k, v in report["lifecycle_transitions"].items())
         )
-    stats = services.gateway.stats()
-    search = sum(n for name, n in stats.calls_by_endpoint.items() if "search" in name)
-    other = stats.total_calls - search
-    bound = rate_limit_floor(search, other)
+    if report["lead_status_set"]:
+        print(
+            "Lead status set: "
+            + ", ".join(f"{k}: {v}" for k, v in report["lead_status_set"].items())
+        )
+    handoffs = report["handoffs"]
+    if handoffs["tasks"]:
+        print(
+            f"SDR tasks created: {handoffs['tasks']} (by owner: "
+            + ", ".join(f"{o['owner']}: {o['tasks']}" for o in handoffs["by_owner"])
+            + f"); first due {handoffs['first_due']}"
+        )
+    api = report["api_calls"]
     print(
-        f"\nAPI calls: {stats.total_calls} ({search} search, {other} other; "
-        f"{stats.retries} retries, {stats.rate_limited} rate-limited). At Professional limits "
-        f"(190 per 10 s, search 5/s) these need at least {bound:.1f} s; "
-        f"the run took {summary['duration_seconds']} s."
+        f"\nAPI calls: {api['total']} ({api['search']} search, {api['other']} other; "
+        f"{api['retries']} retries, {api['rate_limited']} rate-limited). At Professional limits "
+        f"(190 per 10 s, search 5/s) these need at least {api['floor_seconds']:.1f} s; "
+        f"the run took {sync['duration_seconds']} s."
     )
-    print(
-        "Calls by endpoint: "
-        + ", ".join(f"{k} {v}" for k, v in sorted(stats.calls_by_endpoint.items()))
-    )
+    print("Calls by endpoint: " + ", ".join(f"{k} {v}" for k, v in api["by_endpoint"].items()))
 
 
 def _stage_change(before: str | None, after: str | None) -> str:
