@@ -34,14 +34,13 @@ _CONTACT_COUNTERS: Final = {
 }
 
 #: Summary keys of the handoffs a run left for a later one, by the reason label they get.
-#: A key a run does not report leaves its label out rather than claiming zero.
 _HANDOFF_WAITING_REASONS: Final = {
-    "handoffs_queued": "capacity",
-    "handoffs_backlog": "backlog",
     "handoffs_parked": "parked",
     "handoffs_waiting": "waiting",
     "handoffs_unassigned": "unassigned",
 }
+#: The same from the summary's `handoff_capacity` section (the caps and the backfill backlog).
+_CAPACITY_WAITING_REASONS: Final = {"queued": "queued", "backlog": "backlog"}
 
 
 class WorkerMetrics:
@@ -138,9 +137,15 @@ class WorkerMetrics:
             self._cursor_ts.set(datetime.fromisoformat(str(summary["cursor"])).timestamp())
         self._handoffs_created.inc(int(summary.get("handoffs_created") or 0))
         self._handoffs_breached.inc(int(summary.get("handoffs_escalated") or 0))
-        for key, reason in _HANDOFF_WAITING_REASONS.items():
-            if key in summary:
-                self._handoffs_queued.labels(reason=reason).set(int(summary[key] or 0))
+        capacity = summary.get("handoff_capacity")
+        sections = [(summary, _HANDOFF_WAITING_REASONS)]
+        if isinstance(capacity, Mapping):
+            sections.append((capacity, _CAPACITY_WAITING_REASONS))
+        for section, reasons in sections:
+            for key, reason in reasons.items():
+                # A key a run does not report leaves its label out rather than claiming zero.
+                if key in section:
+                    self._handoffs_queued.labels(reason=reason).set(int(section[key] or 0))
 
     def record_crash(self) -> None:
         """A run that raised instead of returning a result (bad token, state store gone)."""
