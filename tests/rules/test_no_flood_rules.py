@@ -1,0 +1,89 @@
+"""Pure parts of "no flood on day one": what recent activity means, and the daily cap."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from connector.rules import load_rules
+from connector.rules.recent_activity import activity_properties, has_recent_activity
+from connector.rules.routing import (
+    AssignmentKind,
+    DailyCap,
+    ResolvedPool,
+    RoundRobinState,
+    SdrMember,
+    choose_owner,
+    pool_shortfall,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
+TODAY = date(2026, 12, 7)
+
+
+def test_activity_dates_are_the_signals_contact_dates_and_createdate() -> None:
+    names = activity_properties(load_rules(REPO / "config" / "rules.yaml"))
+    assert "recent_conversion_date" in names
+    assert "hs_analytics_last_visit_timestamp" in names
+    assert names[-1] == "createdate"
+    assert len(names) == len(set(names))
+
+
+def test_recent_activity_is_the_latest_readable_date_within_the_days() -> None:
+    props = ("recent_conversion_date", "createdate")
+    old = (NOW - timedelta(days=400)).isoformat()
+    recent_ms = str(int((NOW - timedelta(days=3)).timestamp() * 1000))
+    stale = {"recent_conversion_date": old, "createdate": old}
+    assert not has_recent_activity(stale, props, now=NOW, days=14)
+    assert has_recent_activity(
+        {**stale, "recent_conversion_date": recent_ms}, props, now=NOW, days=14
+    )
+    assert not has_recent_activity(
+        {**stale, "recent_conversion_date": recent_ms}, props, now=NOW, days=2
+    )
+    assert not has_recent_activity({"createdate": "not a date"}, props, now=NOW, days=14)
+    assert has_recent_activity(stale, props, now=NOW, days=None)  # no gate
+
+
+def _pool(*members: SdrMember) -> ResolvedPool:
+    return ResolvedPool(
+        members=members, active_owner_ids=frozenset({m.owner_id for m in members} | {"9"})
+    )
+
+
+def test_an_owner_at_the_daily_cap_is_passed_over_like_one_at_capacity() -> None:
+    pool = _pool(SdrMember("1"), SdrMember("2"))
+    daily = DailyCap({"1": 5, "9": 5}, cap=5)
+    picked = choose_owner(
+        contact_owner_id="1",
+        pool=pool,
+        state=RoundRobinState(),
+        today=TODAY,
+        open_counts={},
+        daily=daily,
+    )
+    assert picked.owner_id == "2" and picked.reason == "round robin (owner at daily cap)"
+    # A contact owner outside the pool has no open cap, but the daily cap holds for everyone.
+    non_sdr = choose_owner(
+        contact_owner_id="9",
+        pool=pool,
+        state=RoundRobinState(),
+        today=TODAY,
+        open_counts={},
+        daily=daily,
+    )
+    assert non_sdr.owner_id == "2"
+    full = DailyCap({"1": 5, "2": 5, "9": 5}, cap=5)
+    nobody = choose_owner(
+        contact_owner_id=None,
+        pool=pool,
+        state=RoundRobinState(),
+        today=TODAY,
+        open_counts={},
+        daily=full,
+    )
+    assert nobody.kind is AssignmentKind.UNASSIGNED
+    assert "2 at daily cap" in nobody.reason
+    assert pool_shortfall(pool, TODAY, {}, full)["at daily cap"] == 2
+    assert pool_shortfall(pool, TODAY, {}, DailyCap({}, cap=None))["available"] == 2
