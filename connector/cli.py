@@ -11,6 +11,8 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
 
+import shtab
+
 from connector import __version__
 from connector.errors import (
     EXIT_CONFIG,
@@ -25,6 +27,7 @@ from connector.settings import Settings, load_settings
 # command name -> "module:function"; imported lazily so `connector --help` stays fast and a
 # broken optional part cannot stop the others.
 _HANDLERS: dict[str, str] = {
+    "init": "connector.init_config:run_init",
     "demo": "connector.sync.demo:run_demo",
     "sandbox": "connector.sandbox.cli:run_sandbox",
     "setup": "connector.sync.commands:run_setup",
@@ -33,40 +36,75 @@ _HANDLERS: dict[str, str] = {
     "status": "connector.sync.status:run_status",
     "explain": "connector.sync.inspect_commands:run_explain",
     "sla": "connector.sync.inspect_commands:run_sla",
+    "backlog": "connector.sync.backlog_command:run_backlog",
     "review": "connector.review.command:run_review",
 }
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, except where there is none to show (a flag, or None, whose
+    meaning the help text says)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if _no_default(action.default):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _no_default(default: object) -> bool:
+    return default is None or isinstance(default, bool) or default == []
+
+
+def _with_defaults_shown(parser: argparse.ArgumentParser) -> None:
+    """Every command's and sub-command's help shows the defaults, whoever declared it."""
+    parser.formatter_class = _HelpFormatter
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                _with_defaults_shown(command)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="connector",
         description="Lead qualification for HubSpot: score contacts, write back, hand off to SDRs.",
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    # A static script from the parser itself: nothing runs at tab time (README, "Commands").
+    shtab.add_argument_to(parser, ["--print-completion"], help="print a shell completion script")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    init = sub.add_parser("init", help="write a starting configuration to edit (config/, .env)")
+    init.add_argument(
+        "dir", nargs="?", default=".", metavar="DIR", help="folder to write into"
+    ).complete = shtab.DIRECTORY  # type: ignore[attr-defined]
+    init.add_argument("--force", action="store_true", help="overwrite files that exist")
+
     demo = sub.add_parser("demo", help="run the whole pipeline on a seeded local sandbox")
-    demo.add_argument("--contacts", type=int, default=2000, help="contacts to seed (2000)")
-    demo.add_argument("--seed", type=int, default=7, help="seed for the demo portal (7)")
-    demo.add_argument("--top", type=int, default=10, help="leads to show (10)")
+    demo.add_argument("--contacts", type=int, default=2000, help="contacts to seed")
+    demo.add_argument("--seed", type=int, default=7, help="seed for the demo portal")
+    demo.add_argument("--top", type=int, default=10, help="leads to show")
     demo.add_argument(
         "--serve", action="store_true", help="keep the sandbox running afterwards for exploration"
     )
+    demo.add_argument("--json", action="store_true", help="print one JSON object instead")
 
     sandbox = sub.add_parser("sandbox", help="serve a local HubSpot on loopback")
-    sandbox.add_argument("--port", type=int, default=8090)
-    sandbox.add_argument("--contacts", type=int, default=1000)
-    sandbox.add_argument("--seed", type=int, default=1)
-    sandbox.add_argument("--token", default="sandbox-token")
+    sandbox.add_argument("--port", type=int, default=8090, help="port on 127.0.0.1 (0: any)")
+    sandbox.add_argument("--contacts", type=int, default=1000, help="contacts to seed")
+    sandbox.add_argument("--seed", type=int, default=1, help="seed of the generated portal")
+    sandbox.add_argument("--token", default="sandbox-token", help="the Bearer token it accepts")
     sandbox.add_argument(
         "--tier",
         default="professional",
         choices=["free", "starter", "professional", "enterprise", "unlimited"],
+        help="HubSpot tier whose API rate limits it enforces",
     )
     sandbox.add_argument(
-        "--search-lag-ms", type=int, default=0, help="delay before search sees writes"
+        "--search-lag-ms", type=int, default=0, help="delay before search sees writes (ms)"
     )
     sandbox.add_argument("--fault-rate", type=float, default=0.0, help="share of requests to fail")
     sandbox.add_argument(
@@ -87,21 +125,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="last runs, cursor and lag, dead letters; exits 1 when the last run failed or was "
         "interrupted",
     )
-    status.add_argument("--runs", type=int, default=5, help="runs to show (5)")
+    status.add_argument("--runs", type=int, default=5, help="runs to show")
     status.add_argument(
         "--json", action="store_true", help="print one JSON object (for monitoring) instead"
     )
 
     explain = sub.add_parser("explain", help="score one contact and show every reason")
-    explain.add_argument("contact_id")
+    explain.add_argument(
+        "contact", metavar="CONTACT", help="the contact's HubSpot id or e-mail address"
+    )
+    explain.add_argument("--json", action="store_true", help="print one JSON object instead")
 
     sla = sub.add_parser("sla", help="SDR handoff and SLA report")
-    sla.add_argument("--days", type=int, default=30, help="period to report on (30)")
+    sla.add_argument("--days", type=int, default=30, help="period to report on (days)")
+    sla.add_argument("--json", action="store_true", help="print one JSON object instead")
+
+    backlog = sub.add_parser(
+        "backlog", help="handoffs that wait (the backfill's backlog, the capped queue); release"
+    )
+    backlog.add_argument("--json", action="store_true", help="print one JSON object instead")
+    backlog.add_argument("--limit", type=int, default=50, help="rows to show (table)")
+    release = backlog.add_subparsers(dest="backlog_action", metavar="ACTION").add_parser(
+        "release", help="hand off backlog contacts on the next runs, still under the caps"
+    )
+    which = release.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="release the whole backlog")
+    which.add_argument("--limit", type=int, dest="release_limit", help="release the best N")
+    which.add_argument("contact_ids", nargs="*", default=[], metavar="CONTACT_ID", help="ids")
 
     review = sub.add_parser(
         "review", help="judge the rules against past outcomes (portal or --csv); writes no HubSpot"
     )
     _add_review_arguments(review)
+    _with_defaults_shown(parser)
     return parser
 
 

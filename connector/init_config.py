@@ -88,7 +88,7 @@ def next_steps(folder: Path) -> list[str]:
 def run_init(args: argparse.Namespace, settings: Settings) -> int:
     folder = Path(args.dir)
     write_starter(folder, force=args.force)
-    print(f"Wrote a starting configuration in {folder}:")
+    print(f"Wrote a starting configuration in {folder.resolve()}:")
     for starter in STARTER_FILES:
         print(f"  {starter.target:<19} {starter.what}")
     print("\nNext:")
