@@ -15,7 +15,7 @@ from pathlib import Path
 from connector.errors import ConfigError
 from connector.review.csv_mapping import load_mapping
 from connector.review.csv_source import read_csv_leads
-from connector.review.dataset import OutcomeSpec, ReviewLead
+from connector.review.dataset import OutcomeSpec
 from connector.review.html_report import html_report
 from connector.review.outputs import write_scores, write_summary
 from connector.review.report import Review, build_review
@@ -68,18 +68,11 @@ def _review(
     until = _date(args.until, "--until") if args.until else now
     since = _date(args.since, "--since") if args.since else until - timedelta(DEFAULT_PERIOD_DAYS)
     outcome = OutcomeSpec(stage=args.outcome, horizon_days=args.horizon_days)
-    return build_review(
-        _portal_leads(settings, rules, since, until, outcome), rules, now=now, compare=compare
-    )
+    # the portal path (read-only), imported here so the CSV path never loads the gateway
+    from connector.review.portal_source import SEGMENT_PROPERTIES, read_portal_leads
 
-
-def _portal_leads(
-    settings: Settings, rules: RuleSet, since: datetime, until: datetime, outcome: OutcomeSpec
-) -> list[ReviewLead]:
-    """The portal path (read-only), kept behind one call so the CSV path never loads it."""
-    from connector.review.portal_source import read_portal_leads
-
-    return read_portal_leads(settings, rules, since, until, outcome)
+    leads = read_portal_leads(settings, rules, since, until, outcome)
+    return build_review(leads, rules, now=now, compare=compare, segment_by=SEGMENT_PROPERTIES)
 
 
 def _date(text: str, flag: str) -> datetime:

@@ -122,13 +122,32 @@ def _held_down(
 def _segment_values(scored: Sequence[ScoredLead], prop: str) -> list[str] | None:
     raw = [value_of(s.lead, prop) for s in scored]
     if is_numeric(raw):
-        out: list[str] = []
-        for v in raw:
-            x = parse_number(v) if v is not None else None
-            out.append(_MISSING if x is None else ("0" if x == 0 else "> 0"))
-        return out
+        numbers = [parse_number(v) if v is not None else None for v in raw]
+        return [_number_band(x, _tercile_cuts(numbers)) for x in numbers]
     texts = [_MISSING if v is None else v.strip() for v in raw]
     return texts if len(set(texts)) <= _MAX_LEVELS else None
+
+
+def _tercile_cuts(numbers: Sequence[float | None]) -> tuple[float, float] | None:
+    """The values a third and two thirds up the non-zero numbers (zero is its own band)."""
+    present = sorted(x for x in numbers if x is not None and x != 0)
+    if len(present) < 3:
+        return None
+    return present[len(present) // 3], present[2 * len(present) // 3]
+
+
+def _number_band(x: float | None, cuts: tuple[float, float] | None) -> str:
+    """A readable band: "(missing)", "0", or the lower, middle or upper third, e.g. "≤ 250"."""
+    if x is None:
+        return _MISSING
+    if x == 0:
+        return "0"
+    if cuts is None:
+        return "> 0" if x > 0 else "< 0"
+    low, high = cuts
+    if x <= low:
+        return f"≤ {low:g}"
+    return f"{low:g}–{high:g}" if x <= high else f"> {high:g}"
 
 
 def _segments(
