@@ -123,7 +123,8 @@ def _segment_values(scored: Sequence[ScoredLead], prop: str) -> list[str] | None
     raw = [value_of(s.lead, prop) for s in scored]
     if is_numeric(raw):
         numbers = [parse_number(v) if v is not None else None for v in raw]
-        return [_number_band(x, _tercile_cuts(numbers)) for x in numbers]
+        cuts = _tercile_cuts(numbers)
+        return [_number_band(x, cuts) for x in numbers]
     texts = [_MISSING if v is None else v.strip() for v in raw]
     return texts if len(set(texts)) <= _MAX_LEVELS else None
 
