@@ -118,6 +118,17 @@ def read_owner_load(
     return load
 
 
+def ledger_load(ledger: Iterable[HandoffRecord], day_start: datetime) -> OwnerLoad:
+    """The load as the local ledger alone knows it."""
+    load = OwnerLoad()
+    for handoff in {h.key: h for h in ledger}.values():
+        if handoff.status != "closed":
+            load.open_counts[handoff.owner_id] += 1
+        if handoff.created_at >= day_start:
+            load.created_today[handoff.owner_id] += 1
+    return load
+
+
 def shortfall_summary(
     *,
     pool: ResolvedPool,

@@ -76,7 +76,7 @@ class HandoffDetector:
         calendar: BusinessCalendar,
         names: ScoreProperties,
         portal: str,
-        waiting: WaitingList,
+        waiting: WaitingList | None = None,
     ) -> None:
         self._store = store
         self._ledger = ledger
@@ -85,7 +85,7 @@ class HandoffDetector:
         self._calendar = calendar
         self._names = names
         self._portal = portal
-        self._waiting = waiting
+        self._waiting = waiting or WaitingList(store, portal)
         self._activity = activity_properties(rules)
         #: New handoffs reserved by this run, against `handoff.max_new_per_run`.
         self.new_this_run = 0

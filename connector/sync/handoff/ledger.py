@@ -16,7 +16,7 @@ from connector.rules.business_time import BusinessCalendar
 from connector.rules.routing import DailyCap, ResolvedPool, RoundRobinState
 from connector.rules.sla_config import SlaConfig
 from connector.rules.sla_pool import resolve_pool
-from connector.sync.handoff.capacity import OwnerLoad, read_owner_load
+from connector.sync.handoff.capacity import OwnerLoad, ledger_load, read_owner_load
 from connector.sync.ports import HubSpotPort, SyncState
 
 
@@ -28,15 +28,16 @@ class RunLedger:
         store: SyncState,
         sla: SlaConfig,
         portal: str,
-        key_property: str,
-        calendar: BusinessCalendar,
+        key_property: str | None = None,
+        calendar: BusinessCalendar | None = None,
     ) -> None:
+        """`key_property` None: the load is the ledger's alone (HubSpot is not asked)."""
         self._port = port
         self._store = store
         self._sla = sla
         self._portal = portal
         self._key_property = key_property
-        self._calendar = calendar
+        self._calendar = calendar or sla.build_calendar()
         self._pool: ResolvedPool | None = None
         self._loaded = False
         #: Open handoffs per owner, for the SDRs' caps.
@@ -63,12 +64,13 @@ class RunLedger:
             today = self._store.handoffs_between(
                 self._portal, day_start, now + timedelta(milliseconds=1)
             )
-        self.load_read = read_owner_load(
-            self._port,
-            [*open_, *today],
-            key_property=self._key_property,
-            day_start=day_start,
-            now=now,
+        ledger = [*open_, *today]
+        self.load_read = (
+            read_owner_load(
+                self._port, ledger, key_property=self._key_property, day_start=day_start, now=now
+            )
+            if self._key_property is not None
+            else ledger_load(ledger, day_start)
         )
         self.open_counts = self.load_read.open_counts
         self.created_today = self.load_read.created_today
