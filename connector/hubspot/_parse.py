@@ -143,6 +143,7 @@ def parse_property(raw: Mapping[str, Any]) -> PropertyDefinition:
         options=options,
         hubspot_defined=bool(raw.get("hubspotDefined", False)),
         description=raw.get("description"),
+        hidden=bool(raw.get("hidden", False)),
     )
 
 

@@ -122,6 +122,8 @@ class PropertyDefinition(_Frozen):
     options: tuple[PropertyOption, ...] = ()
     hubspot_defined: bool = False
     description: str | None = None
+    #: Kept out of HubSpot's UI (record sidebar, property lists); the API reads and writes it.
+    hidden: bool = False
 
 
 class NewProperty(_Frozen):
@@ -134,6 +136,8 @@ class NewProperty(_Frozen):
     group_name: str
     description: str = ""
     options: tuple[PropertyOption, ...] = ()
+    #: Kept out of HubSpot's UI: for the connector's bookkeeping, which reps must not edit.
+    hidden: bool = False
 
 
 class CustomPropertyUsage(_Frozen):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
@@ -146,3 +147,81 @@ def full_text(
         lines.append(f"  {bant_summary}")
     lines.append(footer)
     return "\n".join(lines)
+
+
+# --- plain words, for the SDR's task ---------------------------------------------------------
+
+
+class BantDimension(Protocol):
+    """What `bant_words` reads of a BANT dimension (`model.BantDimensionResult` is one)."""
+
+    @property
+    def dimension(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def observed(self) -> str | None: ...
+
+
+#: Reasons that say why a lead is worth a call now; BANT gets its own line in the task, and
+#: disqualifiers, policy notes and caps never make a lead worth calling.
+_WHY_NOW_KINDS = frozenset({"fit", "engagement"})
+
+
+def plain_reasons(reasons: Sequence[Reason], *, limit: int = 3) -> tuple[str, ...]:
+    """The strongest reasons for a lead's score, in words and without points.
+
+    Args:
+        reasons: ordered reasons (strongest first, as the engine orders them).
+        limit: at most this many.
+
+    Returns:
+        E.g. ("Demo request (3 days ago)", "200–999 employees").
+    """
+    out: list[str] = []
+    for reason in reasons:
+        if reason.kind not in _WHY_NOW_KINDS or round(reason.points) <= 0:
+            continue
+        observed = _observed(reason)
+        text = reason.criterion
+        if reason.kind == "engagement" and observed:
+            text = f"{text} ({observed})"
+        out.append(text[:1].upper() + text[1:])
+        if len(out) == limit:
+            break
+    return tuple(out)
+
+
+def bant_words(dimensions: Sequence[BantDimension]) -> str:
+    """BANT in words: what each dimension's answer was, or "not answered".
+
+    Returns:
+        E.g. "Budget: 10k-50k · Authority: decision maker · Need: not answered · Timeline: this
+        quarter"; "" when the rules score no BANT.
+    """
+    return _SEPARATOR.join(
+        f"{d.dimension.capitalize()}: {_bant_answer(d.status, d.observed)}" for d in dimensions
+    )
+
+
+#: Form answers and seniority levels as stored ("3_6_months", "c level"), as a rep reads them.
+_RANGE = re.compile(r"\b(\d+)_(\d+)_")
+_WORDS = {"c level": "C-level", "vp": "VP"}
+
+
+def _humane(observed: str) -> str:
+    text = _RANGE.sub(lambda m: f"{m.group(1)}–{m.group(2)} ", observed)
+    text = " ".join(text.replace("_", " ").split())
+    return _WORDS.get(text.lower(), text)
+
+
+def _bant_answer(status: str, observed: str | None) -> str:
+    value = _humane(observed or "")
+    if len(value) > _OBSERVED_MAX_CHARS:
+        value = value[: _OBSERVED_MAX_CHARS - 1] + "…"
+    if status == "met":
+        return value or "confirmed"
+    if status == "not_met":
+        return f"{value} (below the bar)" if value else "no"
+    # Unknown with a value: an answer the rules do not recognise, shown as it is.
+    return f"{value} (unclear)" if value else "not answered"

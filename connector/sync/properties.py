@@ -1,6 +1,9 @@
-"""The connector's own contact properties: names (configurable by prefix) and definitions.
+"""The connector's own properties: names (configurable by prefix) and definitions.
 
-As few as possible, because small HubSpot tiers cap custom properties per object.
+As few as possible, because small HubSpot tiers cap custom properties per object. The two that
+only the connector reads, the handoff proof on contacts and the handoff key on tasks, are
+created `hidden`: HubSpot keeps them out of the record sidebar and the property lists, where a
+rep could trip over them or edit them, while the API still reads and writes them.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ class ScoreProperties:
     rules_version: str
     scored_at: str
     handoff: str
+    #: On tasks, not contacts: the handoff key a task was created for (hidden), which recovery
+    #: matches, so that the key never shows in a task's text.
+    task_key: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> ScoreProperties:
@@ -32,6 +38,7 @@ class ScoreProperties:
             rules_version=f"{prefix}rules_version",
             scored_at=f"{prefix}scored_at",
             handoff=f"{prefix}handoff",
+            task_key=f"{prefix}handoff_key",
         )
 
     def all(self) -> tuple[str, ...]:
@@ -46,7 +53,7 @@ class ScoreProperties:
         )
 
     def definitions(self, group: str) -> list[NewProperty]:
-        """What `connector setup` creates, with labels a rep understands."""
+        """The contact properties `connector setup` creates, with labels a rep understands."""
         return [
             NewProperty(
                 name=name,
@@ -59,9 +66,27 @@ class ScoreProperties:
                     PropertyOption(label=v.capitalize(), value=v, display_order=i)
                     for i, v in enumerate(options)
                 ),
+                hidden=name == self.handoff,
             )
             for name, (label, kind, field_type, options, description) in zip(
                 self.all(), _DEFINITIONS, strict=True
+            )
+        ]
+
+    def task_definitions(self, group: str) -> list[NewProperty]:
+        """The task property `connector setup` creates: the handoff key, hidden."""
+        return [
+            NewProperty(
+                name=self.task_key,
+                label="Qualification handoff key (internal)",
+                type="string",
+                field_type="text",
+                group_name=group,
+                description=(
+                    "Used by the lead-qualification connector to create exactly one task per "
+                    "handoff. Hidden; do not edit."
+                ),
+                hidden=True,
             )
         ]
 
@@ -99,10 +124,11 @@ _DEFINITIONS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
     ),
     ("Qualification scored at", "datetime", "date", (), "When the score last changed."),
     (
-        "Qualification handoff",
+        "Qualification handoff proof (internal)",
         "string",
         "text",
         (),
-        "Proof of the last SDR handoff: key, task id and time (do not edit).",
+        "Used by the lead-qualification connector: its last SDR handoff's key, task id and "
+        "time, so no handoff is made twice. Hidden; do not edit.",
     ),
 )

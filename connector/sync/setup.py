@@ -1,4 +1,8 @@
-"""`connector setup`: create the score properties, check the rules' inputs exist, report usage."""
+"""`connector setup`: create the connector's properties, check the rules' inputs, report usage.
+
+The connector's properties are the score properties on contacts (the handoff proof among them,
+hidden) and the hidden handoff key on tasks.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from connector.sync.properties import ScoreProperties
 
 #: `missing_inputs` key of the connector's own score properties (`connector setup` makes them).
 OWN = "contacts (connector)"
+#: `missing_inputs` key of the connector's own task property (the handoff key).
+OWN_TASKS = "tasks (connector)"
 
 
 @dataclass(slots=True)
@@ -35,9 +41,10 @@ class SetupReport:
                 f"custom properties on {usage.object_type}: {usage.usage} of {usage.limit} used"
             )
         for object_type, names in self.missing_inputs.items():
-            if object_type == OWN:
+            if object_type in (OWN, OWN_TASKS):
+                kind = "contact" if object_type == OWN else "task"
                 out.append(
-                    f"missing the connector's own contact properties: {', '.join(names)} — "
+                    f"missing the connector's own {kind} properties: {', '.join(names)} — "
                     "run `connector setup` (without --check) to create them"
                 )
                 continue
@@ -75,6 +82,7 @@ def run_setup_steps(
         contact_defs |= set(report.created)
     elif missing:
         report.missing_inputs[OWN] = [p.name for p in missing]
+    _ensure_task_properties(port, names=names, group=group, create=create, report=report)
     own = set(names.all())
     absent_contact = sorted(set(rules.contact_properties) - contact_defs - own)
     absent_company = sorted(set(rules.company_properties) - company_defs)
@@ -87,5 +95,28 @@ def run_setup_steps(
         ("company", absent_company, company_defs),
     ):
         report.hints.update({f"{kind}.{name}": did_you_mean(name, known) for name in absent})
-    report.usage = [u for u in port.custom_property_usage() if u.object_type in {"contacts"}]
+    report.usage = [
+        u for u in port.custom_property_usage() if u.object_type in {"contacts", "tasks"}
+    ]
     return report
+
+
+def _ensure_task_properties(
+    port: HubSpotPort, *, names: ScoreProperties, group: str, create: bool, report: SetupReport
+) -> None:
+    """The hidden handoff key on tasks, which recovery matches instead of a key in the text."""
+    task_defs = {p.name for p in port.read_property_definitions("tasks")}
+    wanted = names.task_definitions(group)
+    missing = [p for p in wanted if p.name not in task_defs]
+    report.existing += [p.name for p in wanted if p.name in task_defs]
+    if not missing:
+        return
+    if not create:
+        report.missing_inputs[OWN_TASKS] = [p.name for p in missing]
+        return
+    port.create_property_group("tasks", group, "Lead qualification")
+    outcome = port.create_properties("tasks", missing)
+    if outcome.failed:
+        reasons = "; ".join(f"{f.id}: {f.message}" for f in outcome.failed)
+        raise ConfigError(f"could not create the task property: {reasons}")
+    report.created += [p.name for p in missing]

@@ -407,8 +407,10 @@ def test_default_templates_render_every_placeholder() -> None:
     values = {name: f"<{name}>" for name in ESCALATION_PLACEHOLDERS}
     subject = render_template(templates.handoff_subject, values)
     body = render_template(templates.handoff_body, values)
-    assert subject == "Follow up: <label> lead (score <score>) — due <due_local>"
-    assert "Why now: <reasons>" in body and "Handoff key: <handoff_key>" in body
+    assert subject == "<action> <contact> — <label> lead, <score>"
+    assert "Who: <who>" in body and "Why now: <why_now>" in body and "BANT: <bant>" in body
+    assert "Response SLA: <sla>" in body and "Due: <due_local>" in body
+    assert "key" not in (subject + body).lower()  # no internal key in what a rep reads
     escalation = render_template(templates.escalation_body, values)
     assert "<task_id>" in escalation and "<breached_owner_id>" in escalation
     assert "{" not in subject + body + escalation
@@ -417,3 +419,19 @@ def test_default_templates_render_every_placeholder() -> None:
 def test_missing_values_render_empty_and_literal_braces_survive() -> None:
     config = parse_sla_config(_with("templates:\n  handoff_body: '{{json}} {score}/{label}'\n"))
     assert render_template(config.templates.handoff_body, {"score": 87}) == "{json} 87/"
+
+
+def test_the_retired_handoff_key_placeholder_says_why_and_what_to_do() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_sla_config(_with("templates:\n  handoff_body: 'Key: {handoff_key}'\n"))
+    assert "no longer shown to reps" in str(caught.value)
+    assert "remove {handoff_key}" in str(caught.value)
+
+
+def test_when_no_longer_qualified_defaults_to_update_and_accepts_close() -> None:
+    assert parse_sla_config(MINIMAL).handoff.when_no_longer_qualified == "update"
+    closing = parse_sla_config(_with("handoff:\n  when_no_longer_qualified: close\n"))
+    assert closing.handoff.when_no_longer_qualified == "close"
+    with pytest.raises(ConfigError) as caught:
+        parse_sla_config(_with("handoff:\n  when_no_longer_qualified: delete\n"))
+    assert "use update" in str(caught.value)

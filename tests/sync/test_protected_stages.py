@@ -27,13 +27,12 @@ def add_custom_stage_after_sql(sandbox: Sandbox) -> None:
 
 
 def tasks_by_contact(sandbox: Sandbox) -> set[str]:
-    """Contacts that have a handoff task (its body carries the key `hq-<contact>-<time>`)."""
+    """Contacts that have a handoff task (its hidden key property is `hq-<contact>-<time>`)."""
     found = set()
     for task_id in sandbox.store.all_ids("tasks"):
-        body = (sandbox.store.get("tasks", task_id) or {}).get("hs_task_body") or ""
-        for word in body.replace("\n", " ").split():
-            if word.startswith("hq-"):
-                found.add(word.split("-")[1])
+        key = (sandbox.store.get("tasks", task_id) or {}).get("qualification_handoff_key") or ""
+        if key.startswith("hq-"):
+            found.add(key.split("-")[1])
     return found
 
 

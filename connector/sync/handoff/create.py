@@ -3,13 +3,16 @@
 For each batch of reservations:
 
 1. the proof `<key>|pending|<time>` is written on the contacts (it survives a lost state store);
-2. the tasks are created, the key in each body, associated with the contact and its company;
+2. the tasks are created, associated with the contact and its company, the key in each task's
+   hidden key property (never in the text a rep reads; see `task_text`), the contact's name and
+   company read by id just before;
 3. the proofs become `<key>|<task id>|<time>`, with the new owner where routing chose one;
 4. the ledger entries are confirmed ("created").
 
 A reservation left by an earlier run (killed somewhere in 1–4, or whose create lost its
 answer) is first looked up through its contact's task associations: a task carrying the key
-completes it. Only when none exists, *and* the last create was sent at least
+(in the hidden property; in the body for tasks made before the key moved there) completes it.
+Only when none exists, *and* the last create was sent at least
 `RECOVERY_MIN_AGE` ago (the pending proof says when), is the task created again: a create
 whose answer was lost (a timeout, a 502) may still land at HubSpot after we gave up, and must
 have landed, and be visible, before its absence means anything.
@@ -25,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-from connector.errors import RetriableHubSpotError
+from connector.errors import ConfigError, RetriableHubSpotError
 from connector.hubspot.models import (
     BatchOutcome,
     CrmRecord,
@@ -37,17 +40,25 @@ from connector.hubspot.models import (
 )
 from connector.hubspot_facts import BATCH_MAX_INPUTS
 from connector.logging import get_logger
-from connector.rules import RuleSet
+from connector.rules import Decision, RuleSet
 from connector.rules.business_time import BusinessCalendar
 from connector.rules.sla_config import SlaConfig, render_template
 from connector.state import HandoffRecord
 from connector.sync.handoff.detect import Reservation
 from connector.sync.handoff.proof import Proof
 from connector.sync.handoff.refusals import retry_refused_associations
+from connector.sync.handoff.task_text import (
+    ContactCard,
+    LeadBrief,
+    read_cards,
+    task_values,
+)
 from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.properties import ScoreProperties
 
 TASK_PROPERTIES = ("hs_task_status", "hs_task_body", "hubspot_owner_id", "hs_timestamp")
+#: How tasks created before the key moved to a hidden property carried it in their body.
+LEGACY_KEY_LINE = "Handoff key: "
 
 #: How long after a create was sent recovery waits before creating the task again. It must
 #: outlast a create HubSpot completes after we gave up (our read timeout is 30 s and a call's
@@ -87,6 +98,8 @@ class TaskCreator:
         # Reservations of this run whose task is not created yet, by key; dropped once it is,
         # so what a run holds is bounded by a batch, not by the run.
         self._reserved: dict[str, Reservation] = {}
+        # What each reserved task will say about why, by key; dropped with the reservation.
+        self._briefs: dict[str, LeadBrief] = {}
         self._queue: list[HandoffRecord] = []
         # Keys whose create lost its answer in this run: too young to retry before the run ends.
         self._parked: set[str] = set()
@@ -100,9 +113,14 @@ class TaskCreator:
         #: Tasks created without a company association HubSpot rejected.
         self.associations_dropped = 0
 
-    def add(self, reservations: Sequence[Reservation]) -> None:
+    def add(self, reservations: Sequence[Reservation], decisions: Mapping[str, Decision]) -> None:
+        """Queue this page's reservations; `decisions` (by contact id) say why, for the task."""
         for reservation in reservations:
-            self._reserved[reservation.handoff.key] = reservation
+            key = reservation.handoff.key
+            self._reserved[key] = reservation
+            decision = decisions.get(reservation.handoff.contact_id)
+            if decision is not None:
+                self._briefs[key] = LeadBrief.of(decision)
             if not reservation.recovered:
                 self._queue.append(reservation.handoff)
 
@@ -219,10 +237,12 @@ class TaskCreator:
         batch = [h for h in batch if h.contact_id not in refused]
         if not batch:
             return
-        tasks = [self._task_for(h, contacts.get(h.contact_id)) for h in batch]
+        cards = read_cards(self._port, self._names, batch, contacts)
+        tasks = [self._task_for(h, contacts.get(h.contact_id), *cards[h.contact_id]) for h in batch]
         outcome = self._send(batch, tasks)
         if outcome is None:
             return
+        self._check_key_property(outcome.failed)
         # The gateway maps each created task back to its input (created_ids[i] is tasks[i]'s).
         created = list(outcome.created_ids)
         failures = {f.id: f for f in outcome.failed}
@@ -253,6 +273,7 @@ class TaskCreator:
             for handoff in batch:
                 self._parked.add(handoff.key)
                 self._reserved.pop(handoff.key, None)
+                self._briefs.pop(handoff.key, None)
             self.parked += len(batch)
             log.warning(
                 "handoff_tasks_parked",
@@ -304,6 +325,7 @@ class TaskCreator:
         for handoff, task_id in done:
             self._store.complete_handoff(self._portal, handoff.key, task_id)
             self._reserved.pop(handoff.key, None)
+            self._briefs.pop(handoff.key, None)
             self.created += 1
             log.info(
                 "handoff_created",
@@ -313,37 +335,51 @@ class TaskCreator:
                 due_at=handoff.due_at.isoformat(),
             )
 
-    def _task_for(self, handoff: HandoffRecord, contact: CrmRecord | None) -> NewTask:
+    def _task_for(
+        self,
+        handoff: HandoffRecord,
+        contact: CrmRecord | None,
+        card: ContactCard,
+        scored: Mapping[str, str | None],
+    ) -> NewTask:
         reservation = self._reserved.get(handoff.key)
         tier = self._rules.sla_tiers[handoff.sla_tier]
-        values: dict[str, object] = {
-            "contact_id": handoff.contact_id,
-            "owner_id": handoff.owner_id,
-            "handoff_key": handoff.key,
-            "routing_reason": (
+        values = task_values(
+            contact_id=handoff.contact_id,
+            owner_id=handoff.owner_id,
+            tier=tier,
+            due_at=handoff.due_at,
+            calendar=self._calendar,
+            routing_reason=(
                 reservation.routing_reason if reservation else "recovered after a restart"
             ),
-            "tier": handoff.sla_tier,
-            "response_hours": f"{tier.response_hours:g}",
-            "due_local": handoff.due_at.astimezone(self._calendar.tz).strftime("%a %d %b %H:%M"),
-        }
-        if reservation is not None:
-            values.update(reservation.task_values)
+            brief=self._briefs.get(handoff.key),
+            card=card,
+            scored=scored,
+        )
         templates = self._sla.templates
         company = (contact.get("associatedcompanyid") if contact else None) or None
-        body = render_template(templates.handoff_body, values)
-        if handoff.key not in body:
-            body = f"{body}\nHandoff key: {handoff.key}"  # recovery finds tasks by this key
         return NewTask(
             subject=render_template(templates.handoff_subject, values)[:500],
-            body=body,
+            body=render_template(templates.handoff_body, values),
             due_at=handoff.due_at,
             owner_id=handoff.owner_id,
             priority=TaskPriority(tier.priority),
             task_type=TaskType(tier.task_type),
             contact_id=handoff.contact_id,
             company_id=company,
+            # Recovery finds the task by this, where no rep reads it (a hidden property).
+            extra_properties={self._names.task_key: handoff.key},
         )
+
+    def _check_key_property(self, failures: Sequence[RecordFailure]) -> None:
+        """A portal set up by an earlier version lacks the task key property: say how to fix it
+        (the handoffs stay pending, and are recovered after `connector setup`)."""
+        if any(self._names.task_key in f.message for f in failures):
+            raise ConfigError(
+                f"HubSpot has no task property {self._names.task_key}, which holds each handoff "
+                "task's key: run `connector setup` (it creates it, hidden), then sync again"
+            )
 
     def _contacts_for(self, batch: Sequence[HandoffRecord]) -> dict[str, CrmRecord]:
         known = {
@@ -378,10 +414,16 @@ class TaskCreator:
         found: dict[str, str] = {}
         for start in range(0, len(all_ids), BATCH_MAX_INPUTS):
             chunk = all_ids[start : start + BATCH_MAX_INPUTS]
-            for task in self._port.read_tasks(chunk, TASK_PROPERTIES):
-                for key in wanted:
-                    if key in (task.get("hs_task_body") or ""):
-                        found.setdefault(key, task.id)
+            for task in self._port.read_tasks(chunk, (*TASK_PROPERTIES, self._names.task_key)):
+                key = task.get(self._names.task_key)
+                if key in wanted:
+                    found.setdefault(key, task.id)
+                    continue
+                # Tasks created before the key moved to the hidden property carry it in the text.
+                body = task.get("hs_task_body") or ""
+                for legacy in wanted:
+                    if f"{LEGACY_KEY_LINE}{legacy}" in body:
+                        found.setdefault(legacy, task.id)
         return found
 
 

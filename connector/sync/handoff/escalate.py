@@ -21,10 +21,14 @@ from connector.rules.sla_config import SlaConfig, render_template
 from connector.state import HandoffRecord
 from connector.sync.handoff.create import TASK_PROPERTIES
 from connector.sync.handoff.ledger import RunLedger
+from connector.sync.handoff.task_text import due_text
 from connector.sync.ports import HubSpotPort, SyncState
+from connector.sync.properties import ScoreProperties
 
 #: State-store document: handoff key → the manager task its escalation created.
 ESCALATION_BLOB = "escalation_tasks"
+#: A manager task's key property: this prefix and the key of the handoff it escalates.
+ESCALATION_KEY_PREFIX = "esc-"
 
 log = get_logger(__name__)
 
@@ -38,10 +42,12 @@ class Escalator:
         ledger: RunLedger,
         sla: SlaConfig,
         calendar: BusinessCalendar,
+        names: ScoreProperties,
         portal: str,
         protected: Callable[[str | None], bool],
     ) -> None:
         self._port = port
+        self._names = names
         self._protected = protected
         self._store = store
         self._ledger = ledger
@@ -131,23 +137,23 @@ class Escalator:
         values: dict[str, object] = {
             "contact_id": handoff.contact_id,
             "owner_id": manager_id,
-            "handoff_key": handoff.key,
             "tier": handoff.sla_tier,
             "breached_owner_id": task.get("hubspot_owner_id") or handoff.owner_id,
             "task_id": task.id,
             "overdue_hours": f"{overdue:.1f}",
-            "due_local": handoff.due_at.astimezone(self._calendar.tz).strftime("%a %d %b %H:%M"),
+            "due_local": due_text(handoff.due_at, self._calendar),
         }
         templates = self._sla.templates
         manager_task = NewTask(
             subject=render_template(templates.escalation_subject, values)[:500],
-            body=render_template(templates.escalation_body, values)
-            + f"\nEscalation key: esc-{handoff.key}",
+            body=render_template(templates.escalation_body, values),
             due_at=self._calendar.add_business_hours(now, settings.response_hours),
             owner_id=manager_id,
             priority=TaskPriority(settings.priority),
             task_type=TaskType(settings.task_type),
             contact_id=handoff.contact_id,
+            # Which handoff this escalates, where nobody reads it (the hidden key property).
+            extra_properties={self._names.task_key: f"{ESCALATION_KEY_PREFIX}{handoff.key}"},
         )
         try:
             created = self._port.create_tasks([manager_task])

@@ -1,0 +1,94 @@
+"""The handoff task's text from its parts: the card, the brief, the SLA and the due time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from connector.hubspot.models import CrmRecord
+from connector.rules.model import SlaTier
+from connector.rules.sla_config import parse_sla_config, render_template
+from connector.sync.handoff.task_text import ContactCard, LeadBrief, due_text, task_values
+
+SLA = parse_sla_config(
+    "calendar:\n  timezone: Europe/Berlin\nsdr_pool:\n  members:\n    - owner: a@x.io\n"
+)
+TIER = SlaTier(name="priority", response_hours=4, task_type="CALL", priority="HIGH")
+BRIEF = LeadBrief(
+    score=87,
+    label="A-hot",
+    grade="A",
+    temperature="hot",
+    why_now=("Demo request (3 days ago)", "200–999 employees"),
+    bant="Budget: confirmed · Authority: decision maker · Need: not answered · Timeline: this "
+    "quarter",
+    reasons="+25 demo request 3 days ago · +20 200–999 employees",
+    bant_summary="BANT 3/4: budget ✓ authority ✓ need ? timeline ✓",
+)
+
+
+def card(**props: str) -> ContactCard:
+    return ContactCard.of("42", CrmRecord(id="42", properties=dict(props)), None)
+
+
+def render(brief: LeadBrief | None, contact: ContactCard, **scored: str) -> tuple[str, str]:
+    values = task_values(
+        contact_id="42",
+        owner_id="7",
+        tier=TIER,
+        due_at=datetime(2026, 12, 7, 13, 0, tzinfo=UTC),
+        calendar=SLA.build_calendar(),
+        routing_reason="contact owner",
+        brief=brief,
+        card=contact,
+        scored=scored,
+    )
+    templates = SLA.templates
+    return (
+        render_template(templates.handoff_subject, values),
+        render_template(templates.handoff_body, values),
+    )
+
+
+def test_the_default_task_reads_like_the_issue_asks() -> None:
+    jane = card(firstname="Jane", lastname="Doe", jobtitle="VP Sales", company="Acme GmbH")
+
+    subject, body = render(BRIEF, jane)
+
+    assert subject == "Call Jane Doe (Acme GmbH) — A-hot lead, 87"
+    assert body.splitlines() == [
+        "Who: Jane Doe, VP Sales at Acme GmbH",
+        "Why now: Demo request (3 days ago); 200–999 employees",
+        "BANT: Budget: confirmed · Authority: decision maker · Need: not answered · "
+        "Timeline: this quarter",
+        "Response SLA: “priority” tier — first response within 4 business hours.",
+        "Due: Mon 07 Dec 14:00 CET (Europe/Berlin)",
+        "Assigned: contact owner.",
+    ]
+
+
+def test_a_card_falls_back_to_the_company_record_and_then_to_the_contact_id() -> None:
+    assert ContactCard.of("9", None, "Beta AG").short == "contact 9 (Beta AG)"
+    bare = card(firstname="  Ana ", lastname="")
+    assert (bare.short, bare.long) == ("Ana", "Ana")
+    assert card(firstname="Bo", company="Co").long == "Bo, Co"
+
+
+def test_a_recovered_handoff_reads_its_score_from_the_contact() -> None:
+    subject, body = render(
+        None,
+        card(firstname="Jo"),
+        score="70",
+        grade="B",
+        temperature="warm",
+        reasons="+30 demo request",
+    )
+
+    assert subject == "Call Jo — B-warm lead, 70"
+    assert "Why now: +30 demo request" in body
+
+
+def test_the_due_time_names_summer_time_too() -> None:
+    calendar = SLA.build_calendar()
+    assert due_text(datetime(2026, 7, 6, 12, 0, tzinfo=UTC), calendar) == (
+        "Mon 06 Jul 14:00 CEST (Europe/Berlin)"
+    )
