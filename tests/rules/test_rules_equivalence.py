@@ -8,9 +8,11 @@ remembered signals kept while they are worth anything (317 signal memories, noth
 holds 1,500 sandbox leads (a fifth with garbage mixed in) with varied prior states, under the
 default rules at three instants and the two example rule files at one. Each decision is
 compared field by field on what the sync writes (score, grade, temperature, label,
-lifecycle/status/handoff targets, SLA tier, rescore_at, recycling clock, compact text), and by
-a digest of everything else (reasons with exact points, BANT, full text, fit and engagement
-points, signal memory, rules version).
+lifecycle/status/handoff targets, SLA tier, rescore_at, recycling clock, compact text), by a
+digest of the explanation (reasons with exact points, compact and full text), and by a digest
+of everything else (BANT, fit and engagement points, signal memory, rules version). The two
+digests are apart so that a change to how scores are explained can be re-taken alone
+(`make_equivalence.py --refresh-reasons` refuses to re-take anything else).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ _FIELDS = (
     "rescore_at",
     "below_bar_since",
     "compact_reasons",
+    "digest of the reasons, compact and full text",
     "digest of every other field",
 )
 
