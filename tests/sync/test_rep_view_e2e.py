@@ -54,6 +54,7 @@ def handoff_tasks(sandbox: Sandbox) -> dict[str, dict[str, str]]:
         task = dict(sandbox.store.get("tasks", task_id) or {})
         if (task.get(TASK_KEY) or "").startswith("hq-"):
             (contact_id,) = sandbox.store.associations("tasks", task_id, "contacts")
+            assert contact_id not in found, f"two handoff tasks for contact {contact_id}"
             found[contact_id] = task | {"id": task_id}
     return found
 
@@ -232,3 +233,33 @@ def test_when_configured_to_close_the_task_is_completed_with_its_note(
     assert "No longer qualified: disqualified by 'student'" in task["hs_task_body"]
     others = [sandbox.store.get("tasks", t["id"]) or {} for c, t in tasks.items() if c != gone]
     assert all(t["hs_task_status"] != "COMPLETED" for t in others)
+
+
+def test_a_portal_set_up_before_the_task_key_existed_is_told_to_run_setup_and_recovers_once(
+    make_sandbox: MakeSandbox, make_connector: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = make_sandbox(contacts=800, seed=3)
+    connector = make_connector(sandbox)
+    assert connector.run("setup").code == 0
+    # As on a portal an earlier version set up: no task key property.
+    sandbox.store.catalogue.properties["tasks"][TASK_KEY].archived = True
+    monkeypatch.setattr(commands, "_now", sandbox.clock.now)
+
+    failed = connector.run("sync")
+
+    assert failed.code == 2
+    assert f"no task property {TASK_KEY}" in failed.err and "connector setup" in failed.err
+    assert not handoff_tasks(sandbox)
+    assert connector.run("setup").code == 0
+    # The failed creates went out: recovery waits out a lost answer's minimum age, then makes
+    # each task once.
+    sandbox.clock.advance(timedelta(minutes=11))
+    assert connector.run("sync").code == 0
+    assert connector.run("sync").code == 0
+    tasks = handoff_tasks(sandbox)
+    assert tasks
+    for contact_id, task in tasks.items():
+        proof = Proof.parse((sandbox.store.get("contacts", contact_id) or {})[HANDOFF])
+        assert proof is not None and proof.task_id == task["id"]
+    keys = [t[TASK_KEY] for t in tasks.values()]
+    assert len(keys) == len(set(keys))
