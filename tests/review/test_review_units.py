@@ -217,3 +217,33 @@ def test_csv_without_a_mapping_is_a_configuration_error(
     rules = str(REPO / "config" / "rules.yaml")
     assert main(["review", "--csv", str(tmp_path / "x.csv"), "--rules", rules]) == EXIT_CONFIG
     assert "--csv needs --map" in capsys.readouterr().err
+
+
+def test_a_property_that_alone_separates_outcomes_is_flagged_as_a_leak() -> None:
+    # `size` here is the outcome in disguise: big exactly for the converters
+    leads = [_lead(i, "500" if i < 60 else "5", i < 60) for i in range(120)]
+    review = build_review(leads, _rules(), now=NOW)
+    assert [w.prop for w in review.current.leaks] == ["size"]
+    assert "implausibly well" in review.current.leaks[0].why
+    honest = build_review(
+        [_lead(i, "500" if i % 2 else "5", i % 3 == 0) for i in range(120)], _rules(), now=NOW
+    )
+    assert honest.current.leaks == []
+
+
+def test_capacity_counts_handoffs_per_week_at_each_threshold() -> None:
+    leads = [
+        ReviewLead(
+            str(i),
+            {"size": "500" if i < 28 else "50"},
+            None,
+            NOW + timedelta(days=i % 28),
+            i % 2 == 0,
+        )
+        for i in range(56)
+    ]
+    review = build_review(leads, _rules(), now=NOW)
+    at_70 = next(c for c in review.current.capacity if c.threshold == 70)
+    assert at_70.handoffs == 28  # the big ones score 70
+    assert at_70.per_week == pytest.approx(28 / (27 / 7))
+    assert at_70.converters_caught == 14
