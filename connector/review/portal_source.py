@@ -33,6 +33,7 @@ from connector.hubspot_facts import (
 )
 from connector.review.dataset import OutcomeSpec, RecordedDecision, ReviewLead
 from connector.review.portal_progress import ReadProgress
+from connector.review.portal_rows import Row, RowLayout
 from connector.review.portal_stages import StageCatalogue
 from connector.rules import RuleSet
 from connector.rules.values import parse_number, parse_timestamp, to_datetime
@@ -47,9 +48,22 @@ from connector.sync.sla_report import TASK_PROPERTIES, touch_time
 COUNT_PORTAL_ABOVE = 2_000
 #: The first instant any HubSpot record can carry: counts the whole portal in one search.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-#: Distinct short values (stages, countries, budgets, grades) shared between the leads held.
-_SHARED_MAX = 50_000
-_SHARED_LEN = 40
+#: Read besides the rules' properties so the review can find over-filtered segments among
+#: them (`build_review(segment_by=…)`): where leads came from, which rules rarely read.
+SEGMENT_PROPERTIES: tuple[str, ...] = ("hs_analytics_source",)
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A lead as read, before its company is known (companies are read in hundreds after)."""
+
+    lead_id: str
+    contact: Row
+    company_id: str
+    created_at: datetime | None
+    converted: bool
+    stage_dates: dict[str, datetime]
+    recorded: RecordedDecision | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +154,6 @@ class PortalReader:
         self._rules = rules
         self._names = ScoreProperties.with_prefix(settings.property_prefix)
         self._progress = ReadProgress(label="Reading contacts", stream=stream or sys.stderr)
-        self._shared: dict[str, str] = {}
         self.plan: ReadPlan | None = None
         self.company_calls = 0
         self.task_calls = 0
@@ -151,39 +164,50 @@ class PortalReader:
         own = (names.score, names.grade, names.temperature, names.scored_at, names.handoff)
         properties = sorted(
             set(self._rules.contact_properties)
-            | {"createdate", "associatedcompanyid"}
+            | {"createdate", "associatedcompanyid", *SEGMENT_PROPERTIES}
             | set(own)
             | set(catalogue.properties())
         )
-        raw: list[tuple[str, dict[str, str], datetime | None, dict[str, datetime]]] = []
+        layout = RowLayout(
+            sorted(
+                set(self._rules.contact_properties) | {"associatedcompanyid", *SEGMENT_PROPERTIES}
+            )
+        )
+        read: list[_Read] = []
         company_ids: dict[str, None] = {}
         for record in self._contacts(since, until, properties):
-            props = self._keep(record.properties)
-            entered = catalogue.entered(props)
-            for name in catalogue.properties():
-                props.pop(name, None)
-            company_id = props.get("associatedcompanyid", "").strip()
+            props = record.properties
+            created = _instant(props.get("createdate")) or record.created_at
+            company_id = (props.get("associatedcompanyid") or "").strip()
             if company_id:
                 company_ids[company_id] = None
-            created = _instant(props.get("createdate")) or record.created_at
-            raw.append((record.id, props, created, entered))
-        self._progress.finish()
-        companies = self._companies(list(company_ids))
-        leads: list[ReviewLead] = []
-        for lead_id, props, created, entered in raw:
-            recorded = self._recorded(props)  # before the connector's own values are dropped
-            company_id = props.get("associatedcompanyid", "").strip()
-            leads.append(
-                ReviewLead(
-                    lead_id=lead_id,
-                    contact=self._rules_view(props),
-                    company=companies.get(company_id),
+            entered = catalogue.entered(props)
+            read.append(
+                _Read(
+                    lead_id=record.id,
+                    contact=layout.row(props),
+                    company_id=company_id,
                     created_at=created,
                     converted=catalogue.converted(entered, created, outcome),
                     stage_dates=entered,
-                    recorded=recorded,
+                    recorded=self._recorded(props),
                 )
             )
+        self._progress.finish()
+        companies = self._companies(list(company_ids))
+        leads = [
+            ReviewLead(
+                lead_id=r.lead_id,
+                contact=r.contact,
+                company=companies.get(r.company_id),
+                created_at=r.created_at,
+                converted=r.converted,
+                stage_dates=r.stage_dates,
+                recorded=r.recorded,
+            )
+            for r in read
+        ]
+        read.clear()
         return leads
 
     # -- contacts -------------------------------------------------------------------------------
@@ -291,13 +315,14 @@ class PortalReader:
         out: dict[str, Mapping[str, str]] = {}
         if not names:
             return out
+        layout = RowLayout(names)
         for start in range(0, len(ids), BATCH_MAX_INPUTS):
             self.company_calls += 1
             for record in self._gw.read_companies(ids[start : start + BATCH_MAX_INPUTS], names):
-                out[record.id] = self._keep(record.properties)
+                out[record.id] = layout.row(record.properties)
         return out
 
-    def _recorded(self, props: Mapping[str, str]) -> RecordedDecision | None:
+    def _recorded(self, props: Mapping[str, str | None]) -> RecordedDecision | None:
         names = self._names
         score = parse_number(props.get(names.score))
         grade = props.get(names.grade)
@@ -355,26 +380,6 @@ class PortalReader:
                 )
             )
         return out
-
-    # -- memory ---------------------------------------------------------------------------------
-
-    def _keep(self, properties: Mapping[str, str | None]) -> dict[str, str]:
-        """Non-blank values only, with names and short values shared across leads."""
-        out: dict[str, str] = {}
-        shared = self._shared
-        for name, value in properties.items():
-            if value is None or not value.strip():
-                continue
-            if len(value) <= _SHARED_LEN:
-                value = shared.setdefault(value, value) if len(shared) < _SHARED_MAX else value
-            out[sys.intern(name)] = value
-        return out
-
-    def _rules_view(self, props: dict[str, str]) -> dict[str, str]:
-        """What the review scores: the rules' properties (the connector's own left out)."""
-        for name in self._names.all():
-            props.pop(name, None)
-        return props
 
 
 def _within_sla(
