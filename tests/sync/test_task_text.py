@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from connector.hubspot.models import CrmRecord
-from connector.rules.model import SlaTier
+from connector.rules.model import BantResult, Decision, Reason, SlaTier
 from connector.rules.sla_config import parse_sla_config, render_template
 from connector.sync.handoff.task_text import ContactCard, LeadBrief, due_text, task_values
+from connector.sync.handoff.withdraw import no_longer_qualified_note
 
 SLA = parse_sla_config(
     "calendar:\n  timezone: Europe/Berlin\nsdr_pool:\n  members:\n    - owner: a@x.io\n"
@@ -92,3 +93,38 @@ def test_the_due_time_names_summer_time_too() -> None:
     assert due_text(datetime(2026, 7, 6, 12, 0, tzinfo=UTC), calendar) == (
         "Mon 06 Jul 14:00 CEST (Europe/Berlin)"
     )
+
+
+def _decision(*, score: int, label: str, disqualified: Reason | None) -> Decision:
+    return Decision(
+        contact_id="42",
+        score=score,
+        fit_points=0,
+        engagement_points=0,
+        grade=label[0],
+        temperature=label[2:],
+        label=label,
+        disqualified=disqualified,
+        bant=BantResult(()),
+        reasons=(),
+        compact_reasons="",
+        lifecycle_target=None,
+        lifecycle_clear_first=False,
+        lead_status_target=None,
+        handoff_condition=False,
+        sla_tier=None,
+        rescore_at=None,
+        below_bar_since=None,
+        rules_version="v",
+    )
+
+
+def test_the_withdrawal_note_says_why_the_lead_no_longer_qualifies_and_since_when() -> None:
+    competitor = Reason("disqualifier", "competitor domain", "hubspot.com", 0)
+
+    assert no_longer_qualified_note(
+        _decision(score=0, label="D-cold", disqualified=competitor), "2026-12-05"
+    ) == ("No longer qualified: disqualified by 'competitor domain' on 2026-12-05.")
+    assert no_longer_qualified_note(
+        _decision(score=42, label="B-cold", disqualified=None), "2026-12-05"
+    ) == ("No longer qualified: score now 42 (B-cold), below the handoff bar on 2026-12-05.")
