@@ -10,9 +10,9 @@ The version in force and the progress of the re-score live in one state-store do
 - After the incremental work of the run, `walk` reads the portal in id order with the list
   endpoint, 100 contacts a page, and hands on the contacts whose `<prefix>rules_version` is not
   the one in force. The caller feeds them to the same score / plan / write / hand-off stages as
-  the incremental pull, finishes their writes, and only then does the walk save its position
-  (HubSpot's `after` token of the next page): a kill loses at most the pages since, and those
-  are re-read and skipped, because the write already stamped the new version on them.
+  the incremental pull; every few pages the caller finishes their writes, and only then does
+  the walk save its position (HubSpot's `after` token of the next page): a kill loses at most
+  the pages since, which are re-read, and skipped where the write already stamped the version.
 - At most `cap` contacts are read per run, so a re-score never crowds out the incremental
   pull or spends more of the rate budget in one run than the admin allowed
   (`CONNECTOR_RESCORE_PER_RUN`); the next run goes on where this one stopped.
@@ -42,6 +42,10 @@ log = get_logger(__name__)
 RULES_BLOB = "rules_in_force"
 #: Contacts a run reads for a rules-change re-score when the caller names no cap.
 DEFAULT_RESCORE_PER_RUN = 20_000
+#: Pages fed between two saves of the position: enough to fill the company reads and the write
+#: batches across pages (a save per page would read a part-filled batch of companies each time),
+#: few enough that a kill re-reads little (the re-read contacts are skipped, already stamped).
+SETTLE_PAGES = 5
 #: Where the portal-size probe starts: before HubSpot existed.
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -192,13 +196,19 @@ class RulesChange:
             )
         )
 
-    def walk(self, rescore: Callable[[Sequence[CrmRecord]], None]) -> None:
-        """Hand every contact not yet showing the version to `rescore`, a page at a time, up to
-        the cap; `rescore` returns once their writes are done, and the position is saved after.
+    def walk(
+        self,
+        feed: Callable[[Sequence[CrmRecord]], None],
+        settle: Callable[[], None],
+    ) -> None:
+        """Hand every contact not yet showing the version to `feed`, a page at a time, up to the
+        cap. Every `SETTLE_PAGES` pages (and at the end), `settle` finishes every write fed so
+        far; only then is the position saved past those pages.
         """
         progress = self.progress
         if progress is None or progress.finished:
             return
+        pending = 0
         while not self._stop.is_set() and self.counts.read < self._cap:
             page = self._port.list_contacts(
                 properties=self._properties, after=progress.after, limit=LIST_PAGE_MAX
@@ -206,41 +216,46 @@ class RulesChange:
             self.counts.list_calls += 1
             stale = self._stale(page.results)
             if stale:
-                rescore(stale)
+                feed(stale)
             self.counts.read += len(page.results)
             self.counts.rescored += len(stale)
             self.counts.current += len(page.results) - len(stale)
             done = progress.done + len(page.results)
             if page.next_after is None:
+                settle()
+                total = max(done, progress.total or 0)
                 progress = replace(
-                    progress,
-                    done=done,
-                    total=max(done, progress.total or 0),
-                    after=None,
-                    finished_at=self._now,
+                    progress, done=done, total=total, after=None, finished_at=self._now
                 )
                 self._save(progress)
                 log.info("rules_change_rescored", version=self._version, contacts=done)
                 return
             progress = replace(progress, done=done, after=page.next_after)
+            pending += 1
+            if pending >= SETTLE_PAGES:
+                settle()
+                self._save(progress)
+                pending = 0
+        if pending:
+            settle()
             self._save(progress)
 
     def _stale(self, records: Sequence[CrmRecord]) -> list[CrmRecord]:
-        """The contacts still showing another version, less those this run already scored
-        under this one (a dry run's writes never reach HubSpot, its memory says so)."""
-        other = [r for r in records if r.properties.get(self._version_property) != self._version]
-        if not other:
-            return []
-        memory = self._store.get_memory(self._portal, [r.id for r in other])
-        return [
-            r
-            for r in other
-            if not (
-                (m := memory.get(r.id)) is not None
-                and m.rules_version == self._version
-                and m.scored_at >= self._now
-            )
-        ]
+        """The contacts not yet scored under the version in force: HubSpot and the memory must
+        both say they were. HubSpot alone is not enough (a kill between a write and its memory
+        leaves the memory's score behind, which handoff detection compares with), and memory
+        alone is not either (a dry run's writes, or an admin's edit, never reach HubSpot), save
+        for a contact this very run scored (a dry run's memory says so, HubSpot cannot)."""
+        memory = self._store.get_memory(self._portal, [r.id for r in records])
+        stale = []
+        for record in records:
+            m = memory.get(record.id)
+            if m is not None and m.rules_version == self._version:
+                shown = record.properties.get(self._version_property) == self._version
+                if shown or m.scored_at >= self._now:
+                    continue
+            stale.append(record)
+        return stale
 
     def _save(self, progress: RulesProgress) -> None:
         self.progress = progress

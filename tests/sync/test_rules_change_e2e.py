@@ -27,6 +27,7 @@ from tests.sync.conftest import REPO, Connector
 VERSION = "qualification_rules_version"
 GRADE = "qualification_grade"
 TEMPERATURE = "qualification_temperature"
+SCORED_AT = "qualification_scored_at"
 UPDATE_PATH = "/crm/v3/objects/contacts/batch/update"
 CONTACTS = 1_000
 #: A new criterion (seniority from the job title) and a lower bar for grade A.
@@ -162,18 +163,19 @@ def test_a_run_killed_mid_rescore_loses_nothing_and_a_second_change_restarts_the
     new = load_rules(rules).version
     monkeypatch.setenv("CONNECTOR_RULES_FILE", str(rules))
 
-    # Killed before its 4th list request: three pages (300 contacts) re-scored and saved.
+    # Killed before its 9th list request: 5 pages (500 contacts) re-scored and their position
+    # saved, 3 more fed and perhaps written.
     victim = subprocess.run(
-        [sys.executable, "-m", "tests.sync.rescore_kill_child", "4"],
+        [sys.executable, "-m", "tests.sync.rescore_kill_child", "9"],
         env={**os.environ, "CONNECTOR_LOG_LEVEL": "WARNING"},
         cwd=REPO,
         capture_output=True,
         timeout=120,
     )
     assert victim.returncode == -signal.SIGKILL, victim.stderr.decode()
-    assert versions(sandbox)[new] == 300
+    assert 500 <= versions(sandbox)[new] <= 800
     status = connector.run("status")
-    assert f"re-scoring after a rules change: 300 / {CONTACTS:,}" in status.out
+    assert f"re-scoring after a rules change: 500 / {CONTACTS:,}" in status.out
 
     # A second change before the walk ends: the walk starts again under the newest rules.
     newer_path = tmp_path / "rules-newer.yaml"
@@ -206,25 +208,37 @@ def test_a_killed_rescore_resumes_where_its_progress_was_saved(
     rules = new_rules(tmp_path)
     new = load_rules(rules).version
     monkeypatch.setenv("CONNECTOR_RULES_FILE", str(rules))
+    # Killed before its 9th list request: the position was saved after the 5th page.
     victim = subprocess.run(
-        [sys.executable, "-m", "tests.sync.rescore_kill_child", "6"],
+        [sys.executable, "-m", "tests.sync.rescore_kill_child", "9"],
         env={**os.environ, "CONNECTOR_LOG_LEVEL": "WARNING"},
         cwd=REPO,
         capture_output=True,
         timeout=120,
     )
     assert victim.returncode == -signal.SIGKILL, victim.stderr.decode()
-    assert versions(sandbox)[new] == 500
+    at_kill = contacts(sandbox)
+    written_before_kill = versions(sandbox)[new]
+    assert 500 <= written_before_kill <= 800
 
     sandbox.reset_counts()
     result = connector.run("sync")
 
     assert result.code == 0, result.err
     summary = last_summary(connector)
-    # It went on from the saved position: only the other half was read again.
+    # It went on from the saved position: only the other half was read again, and what the
+    # killed run wrote after that position is seen as done, not written twice.
     assert summary["rules_rescore_read"] == CONTACTS - 500
-    assert summary["rules_rescore_done"] == CONTACTS
+    assert summary["rules_rescore_already_current"] <= written_before_kill - 500
     assert versions(sandbox) == Counter({new: CONTACTS})
+    after = contacts(sandbox)
+    rewritten = [
+        cid
+        for cid, c in at_kill.items()
+        if c.get(VERSION) == new and after[cid].get(SCORED_AT) != c.get(SCORED_AT)
+    ]
+    assert rewritten == []  # what the killed run wrote is not written again
+    assert summary["rules_rescore_done"] == CONTACTS
 
 
 def test_a_dry_run_previews_a_rules_change_and_writes_nothing(
