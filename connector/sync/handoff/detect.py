@@ -59,10 +59,10 @@ class Detected:
     planned: int = 0
     #: Contacts whose crossing found no SDR available, with the reason.
     unassigned: list[tuple[str, str]] = field(default_factory=list)
-    #: Crossings put in the backlog (historic, no recent activity).
-    backlogged: int = 0
-    #: Crossings queued because the run's cap was reached.
-    capped: int = 0
+    #: Contacts whose crossing went to the backlog (historic, no recent activity).
+    backlogged: list[str] = field(default_factory=list)
+    #: Contacts whose crossing was queued because the run's cap was reached.
+    capped: list[str] = field(default_factory=list)
 
 
 class HandoffDetector:
@@ -122,9 +122,9 @@ class HandoffDetector:
                 found.handed.discard(record.id)
                 self._waiting.put(wait)
                 if wait.kind is WaitKind.BACKLOG:
-                    found.backlogged += 1
+                    found.backlogged.append(record.id)
                 else:
-                    found.capped += 1
+                    found.capped.append(record.id)
                 continue
             before = len(found.unassigned)
             if self._reserve(record, decision, now, found):
