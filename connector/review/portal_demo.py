@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from connector.review import portal_source
 from connector.review.dataset import OutcomeSpec
-from connector.review.portal_source import SEGMENT_PROPERTIES, read_portal_leads
 from connector.rules import RuleSet
 from connector.settings import Settings
 
@@ -28,8 +28,9 @@ def print_demo_review(settings: Settings, rules: RuleSet) -> None:
         )
         return
     now = datetime.now(UTC)
-    leads = read_portal_leads(settings, rules, now - DEMO_PERIOD, now, OutcomeSpec(), now=now)
-    review = build_review(leads, rules, now=now, segment_by=SEGMENT_PROPERTIES)
+    period = (now - DEMO_PERIOD, now)
+    leads = portal_source.read_portal_leads(settings, rules, *period, OutcomeSpec(), now=now)
+    review = build_review(leads, rules, now=now, segment_by=portal_source.SEGMENT_PROPERTIES)
     print(
         "\nReview of the demo portal: how well the rules find the leads that became "
         "opportunities (`connector review`; it writes nothing to HubSpot):"
