@@ -205,10 +205,10 @@ def _segments(
     # held-back converters weighted by how far the segment converts above the base rate
     kept.sort(key=lambda r: (-r.held_back * (r.rate - base), r.description))
     shown: list[Segment] = []
-    seen: set[tuple[int, int, int]] = set()
+    seen: set[tuple[int, int]] = set()
     for r in kept:
-        # pairs such as "no visits · no time on site" describe the same leads: show one
-        if (sig := (r.leads, r.converters, r.held_back)) not in seen:
+        # pairs such as "no visits · no time on site" describe (almost) the same leads: one
+        if (sig := (r.converters, r.held_back)) not in seen:
             seen.add(sig)
             shown.append(r)
     return shown[:_TOP]
