@@ -74,6 +74,14 @@ class Settings(BaseSettings):
     write_threads: int = Field(
         default=2, ge=1, le=8, validation_alias=AliasChoices("CONNECTOR_WRITE_THREADS")
     )
+    #: After a rules change, at most this many contacts are read (and re-scored) per run: the
+    #: re-score spreads over runs instead of crowding out the incremental work of one.
+    rescore_per_run: int = Field(
+        default=20_000,
+        ge=100,
+        le=1_000_000,
+        validation_alias=AliasChoices("CONNECTOR_RESCORE_PER_RUN"),
+    )
     #: How long a worker holds a portal without renewing (it renews at every write and page).
     lease_ttl_seconds: int = Field(
         default=300, ge=1, le=3600, validation_alias=AliasChoices("CONNECTOR_LEASE_TTL_SECONDS")
