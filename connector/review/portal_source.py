@@ -21,6 +21,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 
 from connector.hubspot import HubSpotGateway
@@ -48,6 +49,9 @@ from connector.sync.sla_report import TASK_PROPERTIES, touch_time
 COUNT_PORTAL_ABOVE = 2_000
 #: The first instant any HubSpot record can carry: counts the whole portal in one search.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Handoffs of the period's leads may come any time after the period: the ledger is read to here.
+_END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+_SQLITE_FILE = "sqlite:///"
 #: Read besides the rules' properties so the review can find over-filtered segments among
 #: them (`build_review(segment_by=…)`): where leads came from, which rules rarely read.
 SEGMENT_PROPERTIES: tuple[str, ...] = ("hs_analytics_source",)
@@ -128,14 +132,23 @@ def read_portal_leads(
     gw = gateway or HubSpotGateway.from_settings(settings)
     reader = PortalReader(gw, settings, rules, stream=stream)
     leads = reader.read(since, until, outcome)
-    owned = store is None
-    ledger = store or StateStore.connect(settings.state_url)
-    try:
-        handoffs = ledger.handoffs_between(settings.portal, since, until + timedelta(days=3650))
-    finally:
-        if owned:
-            ledger.close()
+    handoffs = _ledger(settings, store, since)
     return reader.attach_handoffs(leads, handoffs, now=now or datetime.now(UTC))
+
+
+def _ledger(settings: Settings, store: StateStore | None, since: datetime) -> list[HandoffRecord]:
+    """The handoffs recorded since the period began, oldest first.
+
+    A SQLite state file that does not exist means the connector never ran here: the review
+    reads no ledger rather than creating a state store.
+    """
+    if store is not None:
+        return store.handoffs_between(settings.portal, since, _END_OF_TIME)
+    url = settings.state_url
+    if url.startswith(_SQLITE_FILE) and not Path(url.removeprefix(_SQLITE_FILE)).exists():
+        return []
+    with StateStore.connect(url) as opened:
+        return opened.handoffs_between(settings.portal, since, _END_OF_TIME)
 
 
 class PortalReader:
@@ -218,9 +231,8 @@ class PortalReader:
         first = self._gw.search_contacts_created(since=since, until=until, properties=properties)
         portal = None
         if first.total > COUNT_PORTAL_ABOVE:
-            far = datetime(9999, 1, 1, tzinfo=UTC)
             portal = self._gw.search_contacts_created(
-                since=_EPOCH, until=far, properties=["createdate"], limit=1
+                since=_EPOCH, until=_END_OF_TIME, properties=["createdate"], limit=1
             ).total
         self.plan = plan_reads(
             first.total,

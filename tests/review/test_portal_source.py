@@ -88,6 +88,7 @@ def test_the_periods_contacts_with_their_outcomes_and_no_write(
     leads, gateway = _read(sandbox, settings, period=(since, until))
 
     assert {lead.lead_id for lead in leads} == expected
+    assert not (tmp_path / "state.sqlite3").exists()  # no ledger: none is created either
     for lead in leads:
         held = sandbox.store.get("contacts", lead.lead_id) or {}
         assert lead.converted == ("hs_v2_date_entered_opportunity" in held)
