@@ -173,3 +173,38 @@ def test_the_queue_drains_over_later_runs_best_first_and_release_hands_off_the_b
     assert backlog[0]["contact_id"] in handed
     # The rest of the backlog stays until released.
     assert waiting["backlog"] == len(backlog) - 1
+
+
+def test_historic_leads_get_their_score_and_stage_but_no_task_until_released(
+    make_sandbox: MakeSandbox, make_connector: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox(contacts=1500, seed=8)
+    # Only activity in the last hour is news: most qualifiers are historic here.
+    connector = make_connector(
+        sandbox, CONNECTOR_SLA_FILE=sla_file(tmp_path, recent_activity_days=0.04)
+    )
+    monkeypatch.setattr(commands, "_now", sandbox.clock.now)
+    assert connector.run("setup").code == 0
+    first = connector.run("sync")
+    assert first.code == 0, first.err
+    capacity = last_summary(connector.state_url)["handoff_capacity"]
+    assert capacity["backlogged"] == capacity["backlog"] > 10
+    entries = json.loads(connector.run("backlog", "--json").out)["entries"]
+    historic = [e["contact_id"] for e in entries if e["kind"] == "backlog"]
+    handed = {props[TASK_KEY].split("-")[1] for props in handoff_tasks(sandbox).values()}
+    assert not handed & set(historic)
+    store = connector.store()
+    memory = store.get_memory("default", historic)
+    store.close()
+    for cid in historic:
+        contact = sandbox.store.get("contacts", cid) or {}
+        assert contact.get("qualification_score") == str(memory[cid].score)
+        assert not contact.get("qualification_handoff")
+        if memory[cid].lifecycle_written:
+            assert contact.get("lifecyclestage") == memory[cid].lifecycle_written
+        assert not memory[cid].in_handoff  # so it crosses again when released
+    assert any(memory[cid].lifecycle_written for cid in historic)  # stages were written
+    # Every surface names the backlog.
+    assert f"{len(historic)} in the backlog" in connector.run("status").out
+    assert f"{len(historic)} in the backlog" in connector.run("sla").out
+    assert f"{len(historic)} historic leads to the backlog" in first.out
