@@ -16,6 +16,8 @@ def test_maven_review_reports_no_reliable_signal(tmp_path: Path) -> None:
         str(EXAMPLES / "maven-mapping.yaml"),
         "--rules",
         str(EXAMPLES / "maven.yaml"),
+        "--compare",
+        str(EXAMPLES / "x-education.yaml"),
     )
     assert run.code == 0, run.err
     current = run.summary["current"]
@@ -29,3 +31,6 @@ def test_maven_review_reports_no_reliable_signal(tmp_path: Path) -> None:
     # no finding is printed as if it were one
     assert "Over-filtering" not in run.out
     assert "cluster:" not in run.out
+    # a candidate that reads none of these properties scores every deal alike: no signal either
+    assert run.summary["candidate"]["signal"] is False
+    assert "Candidate: x-education" in run.out

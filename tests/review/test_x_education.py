@@ -119,17 +119,13 @@ def test_leaky_columns_are_flagged_when_the_rules_read_them(
         str(EXAMPLES / "x-education-mapping.yaml"),
         "--rules",
         str(leaky),
-        "--compare",
-        str(EXAMPLES / "x-education.yaml"),
     )
     assert run.code == 0, run.err
     flagged = {leak["label"] for leak in run.summary["current"]["leaks"]}
     assert flagged == set(LEAKY_COLUMNS)
-    # side by side: the shipped rules, as candidate, measure exactly as they do alone
-    candidate = run.summary["candidate"]
-    assert candidate["leaks"] == []
-    assert candidate["auc"] == x_education_run.summary["current"]["auc"]
-    assert "Candidate: x-education" in run.out
+    # reading what sales wrote makes the score look better than any arrival score can be
+    leaky_auc = run.summary["current"]["auc"]["value"]
+    assert leaky_auc > x_education_run.summary["current"]["auc"]["value"]
     for column in LEAKY_COLUMNS:
         assert f"WARNING leak: {column}:" in run.out
     html = (run.folder / "report.html").read_text("utf-8")
