@@ -412,7 +412,8 @@ def test_default_templates_render_every_placeholder() -> None:
     assert "Response SLA: <sla>" in body and "Due: <due_local>" in body
     assert "key" not in (subject + body).lower()  # no internal key in what a rep reads
     escalation = render_template(templates.escalation_body, values)
-    assert "<task_id>" in escalation and "<breached_owner_id>" in escalation
+    assert "<who>" in escalation and "<breached_owner>" in escalation  # names, not ids
+    assert "<contact>" in render_template(templates.escalation_subject, values)
     assert "{" not in subject + body + escalation
 
 

@@ -209,6 +209,18 @@ def test_a_contact_disqualified_after_its_handoff_gets_its_task_updated_once(
     }
     assert f"esc-{tasks[gone][TASK_KEY]}" not in escalated
     assert f"esc-{tasks[kept][TASK_KEY]}" in escalated
+    # The manager's task names the lead and the SDR, not their ids, and carries no key either.
+    (escalation,) = [
+        sandbox.store.get("tasks", t) or {}
+        for t in sandbox.store.all_ids("tasks")
+        if (sandbox.store.get("tasks", t) or {}).get(TASK_KEY) == f"esc-{tasks[kept][TASK_KEY]}"
+    ]
+    name, company = expected_card(sandbox, kept)
+    who = f"{name} ({company})" if company else name
+    assert escalation["hs_task_subject"].startswith(f"SLA breached: {who} — handoff ")
+    (sdr,) = [o for o in sandbox.store.owners if str(o["id"]) == tasks[kept]["hubspot_owner_id"]]
+    assert f"owned by {sdr['firstName']} {sdr['lastName']}," in escalation["hs_task_body"]
+    assert "hq-" not in escalation["hs_task_subject"] + escalation["hs_task_body"]
 
 
 def test_when_configured_to_close_the_task_is_completed_with_its_note(

@@ -237,7 +237,7 @@ class TaskCreator:
         batch = [h for h in batch if h.contact_id not in refused]
         if not batch:
             return
-        cards = read_cards(self._port, self._names, batch, contacts)
+        cards = read_cards(self._port, self._names, batch)
         tasks = [self._task_for(h, contacts.get(h.contact_id), *cards[h.contact_id]) for h in batch]
         outcome = self._send(batch, tasks)
         if outcome is None:

@@ -21,7 +21,8 @@ from connector.rules.sla_config import SlaConfig, render_template
 from connector.state import HandoffRecord
 from connector.sync.handoff.create import TASK_PROPERTIES
 from connector.sync.handoff.ledger import RunLedger
-from connector.sync.handoff.task_text import due_text
+from connector.sync.handoff.task_text import ContactCard, due_text, read_cards
+from connector.sync.owner_labels import owner_labels
 from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.properties import ScoreProperties
 
@@ -54,6 +55,8 @@ class Escalator:
         self._sla = sla
         self._calendar = calendar
         self._portal = portal
+        # Owner id → name, read once per run at the first manager task (a manager reads names).
+        self._owner_names: dict[str, str] | None = None
 
     def escalate(self, now: datetime) -> int:
         """Escalate the open tasks past their due time; returns how many."""
@@ -76,6 +79,8 @@ class Escalator:
             for c in self._port.read_contacts([h.contact_id for h in overdue], ["lifecyclestage"])
         }
         open_counts = Counter(h.owner_id for h in self._store.open_handoffs(self._portal))
+        # Who the lead is, for the manager's task: read now, put into the task only.
+        cards = read_cards(self._port, self._names, overdue)
         escalated = 0
         for handoff in overdue:
             task = tasks.get(handoff.task_id or "")
@@ -95,12 +100,17 @@ class Escalator:
                 self._portal, handoff.key, at=now, escalation_task_id=None
             ):
                 continue
-            self._escalate_one(handoff, task, open_counts, now)
+            self._escalate_one(handoff, task, open_counts, cards[handoff.contact_id], now)
             escalated += 1
         return escalated
 
     def _escalate_one(
-        self, handoff: HandoffRecord, task: CrmRecord, open_counts: Counter[str], now: datetime
+        self,
+        handoff: HandoffRecord,
+        task: CrmRecord,
+        open_counts: Counter[str],
+        card: tuple[ContactCard, dict[str, str | None]],
+        now: datetime,
     ) -> None:
         state = RoundRobinState.from_mapping(self._store.sdr_round_robin_state(self._portal))
         owner = (task.get("hubspot_owner_id") or handoff.owner_id).strip()
@@ -121,7 +131,7 @@ class Escalator:
             )
             self._store.reassign_handoff(self._portal, handoff.key, owner_id=plan.reassign_to)
         if plan.manager_id is not None:
-            self._create_manager_task(handoff, task, plan.manager_id, now)
+            self._create_manager_task(handoff, task, plan.manager_id, card, now)
         log.warning(
             "handoff_sla_breached",
             contact_id=handoff.contact_id,
@@ -130,18 +140,36 @@ class Escalator:
         )
 
     def _create_manager_task(
-        self, handoff: HandoffRecord, task: CrmRecord, manager_id: str, now: datetime
+        self,
+        handoff: HandoffRecord,
+        task: CrmRecord,
+        manager_id: str,
+        card: tuple[ContactCard, dict[str, str | None]],
+        now: datetime,
     ) -> None:
         settings = self._sla.escalation.manager_task
         overdue = (now - handoff.due_at).total_seconds() / 3600
+        contact, scored = card
+        breached = task.get("hubspot_owner_id") or handoff.owner_id
+        if self._owner_names is None:
+            self._owner_names = owner_labels(self._port.list_owners())
         values: dict[str, object] = {
             "contact_id": handoff.contact_id,
             "owner_id": manager_id,
             "tier": handoff.sla_tier,
-            "breached_owner_id": task.get("hubspot_owner_id") or handoff.owner_id,
+            "breached_owner_id": breached,
+            "breached_owner": self._owner_names.get(breached, f"owner {breached}"),
             "task_id": task.id,
             "overdue_hours": f"{overdue:.1f}",
             "due_local": due_text(handoff.due_at, self._calendar),
+            "contact": contact.short,
+            "contact_name": contact.name,
+            "company": contact.company or "",
+            "job_title": contact.title or "",
+            "who": contact.long,
+            "score": scored.get("score") or "",
+            "reasons": scored.get("reasons") or "",
+            "why_now": scored.get("reasons") or "",
         }
         templates = self._sla.templates
         manager_task = NewTask(

@@ -173,16 +173,13 @@ def task_values(
 
 
 def read_cards(
-    port: HubSpotPort,
-    names: ScoreProperties,
-    batch: Sequence[HandoffRecord],
-    contacts: Mapping[str, CrmRecord],
+    port: HubSpotPort, names: ScoreProperties, batch: Sequence[HandoffRecord]
 ) -> dict[str, tuple[ContactCard, dict[str, str | None]]]:
     """Each contact's card and score properties ("score", "grade", …), read by id now.
 
     One read per batch, plus one for the company names of contacts whose own company field is
-    empty but that have a primary company (`associatedcompanyid` in `contacts`). The cards go
-    into the tasks' text only: never logged, never stored.
+    empty but that have a primary company. The cards go into the tasks' text only: never
+    logged, never stored.
     """
     scored_names = {
         "score": names.score,
@@ -193,15 +190,15 @@ def read_cards(
     read = {
         r.id: r
         for r in port.read_contacts(
-            [h.contact_id for h in batch], [*CARD_PROPERTIES, *scored_names.values()]
+            [h.contact_id for h in batch],
+            [*CARD_PROPERTIES, "associatedcompanyid", *scored_names.values()],
         )
     }
     company_of: dict[str, str] = {}
-    for handoff in batch:
-        record, known = read.get(handoff.contact_id), contacts.get(handoff.contact_id)
-        company_id = known.get("associatedcompanyid") if known is not None else None
-        if company_id and not (record is not None and _clean(record.get("company"))):
-            company_of[handoff.contact_id] = company_id
+    for contact_id, contact in read.items():
+        company_id = contact.get("associatedcompanyid")
+        if company_id and not _clean(contact.get("company")):
+            company_of[contact_id] = company_id
     company_names: dict[str, str | None] = {}
     if company_of:
         company_names = {
