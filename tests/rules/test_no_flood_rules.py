@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from connector.errors import ConfigError
 from connector.rules import load_rules
 from connector.rules.recent_activity import activity_properties, has_recent_activity
 from connector.rules.routing import (
@@ -16,6 +19,7 @@ from connector.rules.routing import (
     choose_owner,
     pool_shortfall,
 )
+from connector.rules.sla_config import parse_sla_config
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
@@ -87,3 +91,24 @@ def test_an_owner_at_the_daily_cap_is_passed_over_like_one_at_capacity() -> None
     assert "2 at daily cap" in nobody.reason
     assert pool_shortfall(pool, TODAY, {}, full)["at daily cap"] == 2
     assert pool_shortfall(pool, TODAY, {}, DailyCap({}, cap=None))["available"] == 2
+
+
+MINIMAL = """
+version: 1
+calendar: {timezone: Europe/Berlin}
+sdr_pool: {members: [{owner: "1"}]}
+"""
+
+
+def test_the_caps_have_defaults_null_turns_them_off_and_nonsense_is_named() -> None:
+    defaults = parse_sla_config(MINIMAL).handoff
+    assert defaults.recent_activity_days == 14
+    assert defaults.max_new_per_run == 200 and defaults.max_new_per_sdr_per_day == 40
+    off = parse_sla_config(
+        MINIMAL
+        + "handoff: {recent_activity_days: null, max_new_per_run: null, "
+        + "max_new_per_sdr_per_day: null}\n"
+    ).handoff
+    assert off.recent_activity_days is None and off.max_new_per_run is None
+    with pytest.raises(ConfigError, match=r"handoff\.max_new_per_run.*hint: a whole number"):
+        parse_sla_config(MINIMAL + "handoff: {max_new_per_run: 0}\n")
