@@ -5,6 +5,9 @@ from __future__ import annotations
 from connector.review.funnel import STAGE_NAMES
 from connector.review.report import Review, RulesReview
 
+#: A property missing this much more often in one group than the other is worth a line.
+_MISSING_GAP = 0.15
+
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f} %"
@@ -49,6 +52,12 @@ def _rules_lines(r: RulesReview, title: str) -> list[str]:
         )
     if r.ece is not None:
         lines.append(f"  Calibration: score/100 read as a chance is off by {r.ece:.3f} on average")
+    for q in r.quality:
+        if abs(q.missing_converters - q.missing_non_converters) >= _MISSING_GAP:
+            lines.append(
+                f"  Data quality: {q.label} is missing for {_pct(q.missing_converters)} of "
+                f"converters but {_pct(q.missing_non_converters)} of non-converters"
+            )
     for leak in r.leaks:
         lines.append(f"  WARNING leak: {leak.label}: {leak.why}")
     return lines
