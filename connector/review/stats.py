@@ -9,8 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
+from connector.errors import ConfigError
+
+try:
+    import numpy as np
+    import numpy.typing as npt
+except ImportError:  # a plain install: say how to get the extra, not a traceback
+    raise ConfigError(
+        "connector review needs the optional 'review' extra (numpy) — "
+        "pip install 'hubspot-lead-qualifier[review]'"
+    ) from None
 
 #: Resamples for the AUC interval: enough for a stable 95 % interval, about a second at 100k.
 BOOTSTRAP_RESAMPLES = 1000

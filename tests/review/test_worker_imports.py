@@ -28,3 +28,16 @@ def test_worker_modules_do_not_import_numpy_or_sklearn() -> None:
         timeout=60,
     )
     assert review.stdout.strip() == "True"
+
+
+def test_review_without_the_extra_says_how_to_install_it() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['numpy'] = None  # as on a plain install, without the review extra\n"
+        "from connector.cli import main\n"
+        "sys.exit(main(['review', '--csv', 'x.csv', '--map', 'm.yaml']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "pip install 'hubspot-lead-qualifier[review]'" in done.stderr
+    assert "Traceback" not in done.stderr
