@@ -57,8 +57,14 @@ def score_leads(leads: Sequence[ReviewLead], rules: RuleSet, *, now: datetime) -
 
 
 def properties_read(rules: RuleSet) -> list[str]:
-    """What the rules read, as rules name it (`company.x` for a company property), sorted."""
-    contact = sorted(rules.contact_properties - ALWAYS_READ)
+    """What the rules read, as rules name it (`company.x` for a company property), sorted.
+
+    The sync always fetches a few properties (lifecycle stage, lead status, owner); they count
+    here only when the rules file itself names one (a criterion on the lead status is a leak).
+    """
+    named = _strings(rules.spec.model_dump(mode="json"))
+    always = {p for p in ALWAYS_READ if p in named or f"contact.{p}" in named}
+    contact = sorted((rules.contact_properties - ALWAYS_READ) | always)
     company = sorted(f"company.{p}" for p in rules.company_properties)
     return contact + company
 
@@ -72,3 +78,13 @@ def value_of(lead: ReviewLead, prop: str) -> str | None:
     if value is None or not value.strip():
         return None
     return value
+
+
+def _strings(value: object) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*(_strings(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_strings(v) for v in value))
+    return set()

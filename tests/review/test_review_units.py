@@ -247,3 +247,21 @@ def test_capacity_counts_handoffs_per_week_at_each_threshold() -> None:
     assert at_70.handoffs == 28  # the big ones score 70
     assert at_70.per_week == pytest.approx(28 / (27 / 7))
     assert at_70.converters_caught == 14
+
+
+def test_a_criterion_on_the_lead_status_is_a_leak_though_the_sync_always_reads_it() -> None:
+    spec = _rules().spec.model_dump(mode="json", exclude_none=True)
+    spec["fit"]["groups"][0]["criteria"].append(
+        {
+            "label": "rep connected",
+            "property": "hs_lead_status",
+            "op": "eq",
+            "value": "CONNECTED",
+            "points": 30,
+        }
+    )
+    leads = [_lead(i, "500", i % 2 == 0) for i in range(80)]
+    plain = build_review(leads, _rules(), now=NOW)
+    assert plain.current.leaks == []
+    review = build_review(leads, rules_from_mapping(spec, source="test"), now=NOW)
+    assert [w.prop for w in review.current.leaks] == ["hs_lead_status"]
