@@ -17,14 +17,23 @@ from typing import Any
 import pytest
 
 import connector.sync.commands as commands
+from connector.hubspot_facts import LIFECYCLE_ORDER
 from connector.sandbox import Sandbox
 from connector.sync.handoff import Proof
 from tests.conftest import MakeSandbox
 
 HEADER = ["action", "id", "property", "current", "would write", "owner", "due", "tier"]
 HANDOFF = "qualification_handoff"
-#: Stamped by HubSpot (here the sandbox) on every write; the connector never writes them.
-HUBSPOT_STAMPS = frozenset({"lastmodifieddate", "hs_lastmodifieddate"})
+#: Stamped by HubSpot (here the sandbox) on every write, and when a contact enters a lifecycle
+#: stage (both date families); the connector never writes them.
+HUBSPOT_STAMPS = frozenset(
+    {
+        "lastmodifieddate",
+        "hs_lastmodifieddate",
+        *(f"hs_v2_date_entered_{stage}" for stage in LIFECYCLE_ORDER),
+        *(f"hs_lifecyclestage_{stage}_date" for stage in LIFECYCLE_ORDER),
+    }
+)
 
 
 def parse_csv(stdout: str) -> list[dict[str, str]]:
