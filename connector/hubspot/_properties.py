@@ -51,6 +51,8 @@ def property_input(prop: NewProperty) -> dict[str, Any]:
         "groupName": prop.group_name,
         "description": prop.description,
     }
+    if prop.hidden:
+        body["hidden"] = True
     if prop.options:
         body["options"] = [
             {
