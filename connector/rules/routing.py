@@ -152,6 +152,8 @@ class DailyCap:
 
 
 NO_DAILY_CAP = DailyCap({})
+#: How an unassigned handoff's reason starts.
+NO_SDR_AVAILABLE = "no SDR available"
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +282,7 @@ def choose_owner(
     picked, new_state, skipped = _round_robin(pool, state, today, open_counts, daily=daily)
     if picked is None:
         detail = f"{problem}; SDRs: {skipped}" if skipped else f"{problem}; SDR pool is empty"
-        return Assignment(None, AssignmentKind.UNASSIGNED, f"no SDR available ({detail})", state)
+        return Assignment(None, AssignmentKind.UNASSIGNED, f"{NO_SDR_AVAILABLE} ({detail})", state)
     return Assignment(
         picked.owner_id, AssignmentKind.ROUND_ROBIN, f"round robin ({problem})", new_state
     )
@@ -402,3 +404,25 @@ def pool_shortfall(
         )
         counts[why or "available"] += 1
     return counts
+
+
+def pool_room(
+    pool: ResolvedPool, today: date, open_counts: Mapping[str, int], daily: DailyCap = NO_DAILY_CAP
+) -> int | None:
+    """How many more handoffs the pool's SDRs can take today under their caps (None: no cap
+    bounds it). Lets the shell skip reading queued contacts nobody could take."""
+    room = 0
+    for member in pool.members:
+        if not pool.is_active(member.owner_id) or _unavailable_reason(
+            member, today, open_counts, daily
+        ):
+            continue
+        limits = []
+        if member.max_open_handoffs is not None:
+            limits.append(member.max_open_handoffs - open_counts.get(member.owner_id, 0))
+        if daily.cap is not None:
+            limits.append(daily.cap - daily.created_today.get(member.owner_id, 0))
+        if not limits:
+            return None
+        room += max(0, min(limits))
+    return room

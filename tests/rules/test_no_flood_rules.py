@@ -17,6 +17,7 @@ from connector.rules.routing import (
     RoundRobinState,
     SdrMember,
     choose_owner,
+    pool_room,
     pool_shortfall,
 )
 from connector.rules.sla_config import parse_sla_config
@@ -112,3 +113,11 @@ def test_the_caps_have_defaults_null_turns_them_off_and_nonsense_is_named() -> N
     assert off.recent_activity_days is None and off.max_new_per_run is None
     with pytest.raises(ConfigError, match=r"handoff\.max_new_per_run.*hint: a whole number"):
         parse_sla_config(MINIMAL + "handoff: {max_new_per_run: 0}\n")
+
+
+def test_pool_room_is_what_the_available_sdrs_can_still_take_today() -> None:
+    pool = _pool(SdrMember("1", max_open_handoffs=3), SdrMember("2", max_open_handoffs=10))
+    daily = DailyCap({"2": 4}, cap=5)
+    assert pool_room(pool, TODAY, {"1": 1}, daily) == 2 + 1  # 1: open cap; 2: daily cap
+    assert pool_room(pool, TODAY, {"1": 3, "2": 10}, daily) == 0
+    assert pool_room(_pool(SdrMember("1")), TODAY, {}) is None  # no cap bounds it

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from connector.hubspot_facts import BATCH_MAX_INPUTS
+from connector.rules.routing import NO_SDR_AVAILABLE
 from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.sources import Page
 
@@ -170,12 +171,21 @@ def drain(
     portal: str,
     properties: Sequence[str],
     limit: int | None,
+    pool_room: int | None,
     now: datetime,
 ) -> Iterator[Page]:
     """The queued contacts, best first, read back by id (at most `limit`) so the run scores
     them again: those that still qualify are handed off under the caps, the rest leave the
-    queue. Contacts deleted in HubSpot leave it at once."""
-    queued = [e.contact_id for e in waiting.entries(WaitKind.QUEUED)]
+    queue. Contacts deleted in HubSpot leave it at once.
+
+    `pool_room` is how many more handoffs the SDRs can take now (None: unbounded): with none,
+    the contacts that waited for an SDR are not read (they would only wait again); those their
+    own owner may take (queued by the run's cap, released) still are.
+    """
+    entries = waiting.entries(WaitKind.QUEUED)
+    if pool_room == 0:
+        entries = [e for e in entries if not e.reason.startswith(NO_SDR_AVAILABLE)]
+    queued = [e.contact_id for e in entries]
     if limit is not None:
         queued = queued[:limit]
     scored_now = {cid for cid, m in store.get_memory(portal, queued).items() if m.scored_at >= now}
