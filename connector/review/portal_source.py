@@ -1,14 +1,9 @@
 """`read_portal_leads`: the contacts created in a period, what became of them, and what the
 connector decided about them, read from HubSpot without writing anything.
 
-Reads, cheapest first by HubSpot's rate-limit arithmetic (`plan_reads`):
-- search by `createdate` (200 a page, from the search budget of 5/s), across the 10,000-result
-  cap by moving the window's start to the last date seen (a millisecond holding more than a page
-  is drained by id, as the sync does for `lastmodifieddate`);
-- or, when the period holds most of the portal, the list endpoint (100 a page, from the burst
-  budget of 190 per 10 s at Professional), which then reads every contact once and keeps those
-  created in the period;
-- companies by id in batches of 100, each once; the handoff tasks of the ledger in batches of 100.
+Reads: the period's contacts by search or the list endpoint, whichever HubSpot's rate limits
+finish soonest (`portal_paging`); companies by id in batches of 100, each once; the handoff
+tasks of the ledger in batches of 100.
 
 The connector's own record comes from its score properties on each contact and from the handoff
 ledger in the state store (with the contact's handoff proof when the ledger has lost it).
@@ -16,11 +11,10 @@ ledger in the state store (with the contact's handoff proof when the ledger has 
 
 from __future__ import annotations
 
-import math
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -28,11 +22,9 @@ from connector.hubspot import HubSpotGateway
 from connector.hubspot.models import CrmRecord
 from connector.hubspot_facts import (
     BATCH_MAX_INPUTS,
-    LIST_PAGE_MAX,
-    SEARCH_PAGE_MAX,
-    SEARCH_RESULTS_CAP,
 )
 from connector.review.dataset import OutcomeSpec, RecordedDecision, ReviewLead
+from connector.review.portal_paging import CreatedContacts, ReadPlan, created_at
 from connector.review.portal_progress import ReadProgress
 from connector.review.portal_rows import Row, RowLayout
 from connector.review.portal_stages import StageCatalogue
@@ -44,11 +36,6 @@ from connector.sync.handoff.proof import Proof
 from connector.sync.properties import ScoreProperties
 from connector.sync.sla_report import TASK_PROPERTIES, touch_time
 
-#: Below this many contacts in the period, search is cheap whatever the portal's size, so the
-#: portal is not counted (counting costs a search call).
-COUNT_PORTAL_ABOVE = 2_000
-#: The first instant any HubSpot record can carry: counts the whole portal in one search.
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Handoffs of the period's leads may come any time after the period: the ledger is read to here.
 _END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 _SQLITE_FILE = "sqlite:///"
@@ -68,40 +55,6 @@ class _Read:
     converted: bool
     stage_dates: dict[str, datetime]
     recorded: RecordedDecision | None
-
-
-@dataclass(frozen=True, slots=True)
-class ReadPlan:
-    """How the contacts will be read and what that needs, in calls and seconds."""
-
-    by_search: bool
-    period_contacts: int
-    portal_contacts: int | None
-    contact_calls: int
-    seconds: float
-
-
-def plan_reads(
-    period: int,
-    portal: int | None,
-    *,
-    requests_per_10s: int,
-    search_per_second: int,
-) -> ReadPlan:
-    """Search pages or list pages, whichever HubSpot's budgets let finish sooner.
-
-    Search reads 200 contacts a call at `search_per_second`; the list endpoint 100 a call at
-    `requests_per_10s / 10`, but every contact of the portal, not only the period's.
-    """
-    search_calls = max(1, math.ceil(period / SEARCH_PAGE_MAX))
-    search_seconds = search_calls / search_per_second
-    if portal is None:
-        return ReadPlan(True, period, None, search_calls, search_seconds)
-    list_calls = max(1, math.ceil(portal / LIST_PAGE_MAX))
-    list_seconds = list_calls / (requests_per_10s / 10)
-    if list_seconds < search_seconds:
-        return ReadPlan(False, period, portal, list_calls, list_seconds)
-    return ReadPlan(True, period, portal, search_calls, search_seconds)
 
 
 def read_portal_leads(
@@ -166,10 +119,18 @@ class PortalReader:
         self._settings = settings
         self._rules = rules
         self._names = ScoreProperties.with_prefix(settings.property_prefix)
-        self._progress = ReadProgress(label="Reading contacts", stream=stream or sys.stderr)
-        self.plan: ReadPlan | None = None
+        self._pages = CreatedContacts(
+            gateway,
+            ReadProgress(label="Reading contacts", stream=stream or sys.stderr),
+            requests_per_10s=settings.requests_per_10s,
+            search_per_second=settings.search_per_second,
+        )
         self.company_calls = 0
         self.task_calls = 0
+
+    @property
+    def plan(self) -> ReadPlan | None:
+        return self._pages.plan
 
     def read(self, since: datetime, until: datetime, outcome: OutcomeSpec) -> list[ReviewLead]:
         catalogue = StageCatalogue.from_definitions(self._gw.read_property_definitions("contacts"))
@@ -188,9 +149,9 @@ class PortalReader:
         )
         read: list[_Read] = []
         company_ids: dict[str, None] = {}
-        for record in self._contacts(since, until, properties):
+        for record in self._pages.read(since, until, properties):
             props = record.properties
-            created = _instant(props.get("createdate")) or record.created_at
+            created = created_at(record)
             company_id = (props.get("associatedcompanyid") or "").strip()
             if company_id:
                 company_ids[company_id] = None
@@ -206,7 +167,7 @@ class PortalReader:
                     recorded=self._recorded(props),
                 )
             )
-        self._progress.finish()
+        self._pages.finish()
         companies = self._companies(list(company_ids))
         leads = [
             ReviewLead(
@@ -222,103 +183,6 @@ class PortalReader:
         ]
         read.clear()
         return leads
-
-    # -- contacts -------------------------------------------------------------------------------
-
-    def _contacts(
-        self, since: datetime, until: datetime, properties: Sequence[str]
-    ) -> Iterator[CrmRecord]:
-        first = self._gw.search_contacts_created(since=since, until=until, properties=properties)
-        portal = None
-        if first.total > COUNT_PORTAL_ABOVE:
-            portal = self._gw.search_contacts_created(
-                since=_EPOCH, until=_END_OF_TIME, properties=["createdate"], limit=1
-            ).total
-        self.plan = plan_reads(
-            first.total,
-            portal,
-            requests_per_10s=self._settings.requests_per_10s,
-            search_per_second=self._settings.search_per_second,
-        )
-        self._progress.expect(first.total)
-        if self.plan.by_search:
-            yield from self._searched(first.results, first.next_after, since, until, properties)
-        else:
-            yield from self._listed(since, until, properties)
-
-    def _searched(
-        self,
-        results: Sequence[CrmRecord],
-        after: str | None,
-        since: datetime,
-        until: datetime,
-        properties: Sequence[str],
-    ) -> Iterator[CrmRecord]:
-        """Every page of the createdate window, restarting it before the 10,000-result cap."""
-        seen_at_last: set[str] = set()  # ids already given at the latest createdate
-        last: datetime | None = None
-        offset = 0
-        while True:
-            fresh = [r for r in results if r.id not in seen_at_last]
-            self._progress.advance(len(fresh))
-            for record in fresh:
-                created = _instant(record.get("createdate")) or record.created_at
-                if created != last:
-                    last, seen_at_last = created, set()
-                seen_at_last.add(record.id)
-                yield record
-            offset += len(results)
-            if after is None:
-                return
-            if offset + SEARCH_PAGE_MAX <= SEARCH_RESULTS_CAP:
-                page = self._gw.search_contacts_created(
-                    since=since, until=until, properties=properties, after=after
-                )
-            else:
-                if last is None or last == since:
-                    yield from self._drain_instant(since, seen_at_last, properties)
-                    since = since + timedelta(milliseconds=1)
-                    seen_at_last = set()
-                else:
-                    since = last
-                offset = 0
-                page = self._gw.search_contacts_created(
-                    since=since, until=until, properties=properties
-                )
-            results, after = page.results, page.next_after
-
-    def _drain_instant(
-        self, instant: datetime, seen: set[str], properties: Sequence[str]
-    ) -> Iterator[CrmRecord]:
-        """A millisecond holding more contacts than the cap lets one window page through."""
-        after_id = max(seen, key=int) if seen else None
-        while True:
-            page = self._gw.search_contacts_created_at(
-                instant=instant, after_id=after_id, properties=properties
-            )
-            fresh = [r for r in page.results if r.id not in seen]
-            self._progress.advance(len(fresh))
-            yield from fresh
-            if not page.results:
-                return
-            after_id = page.results[-1].id
-            if page.next_after is None:
-                return
-
-    def _listed(
-        self, since: datetime, until: datetime, properties: Sequence[str]
-    ) -> Iterator[CrmRecord]:
-        after: str | None = None
-        while True:
-            page = self._gw.list_contacts(properties=properties, after=after)
-            for record in page.results:
-                created = _instant(record.get("createdate")) or record.created_at
-                if created is not None and since <= created <= until:
-                    self._progress.advance(1)
-                    yield record
-            after = page.next_after
-            if after is None:
-                return
 
     # -- companies, decisions and handoffs ------------------------------------------------------
 

@@ -14,9 +14,10 @@ import pytest
 from connector.hubspot import HubSpotGateway
 from connector.hubspot.models import RecordUpdate
 from connector.hubspot_facts import SEARCH_PAGE_MAX
-from connector.review import portal_source
+from connector.review import portal_paging
 from connector.review.dataset import OutcomeSpec, ReviewLead
-from connector.review.portal_source import plan_reads, read_portal_leads
+from connector.review.portal_paging import plan_reads
+from connector.review.portal_source import read_portal_leads
 from connector.review.scoring import score_leads
 from connector.review.stats import auc
 from connector.rules import load_rules
@@ -143,7 +144,7 @@ def test_a_period_past_the_search_cap_and_a_crowded_millisecond_are_read_once(
 ) -> None:
     cap = 400
     monkeypatch.setattr(sandbox_search, "SEARCH_RESULTS_CAP", cap)
-    monkeypatch.setattr(portal_source, "SEARCH_RESULTS_CAP", cap)
+    monkeypatch.setattr(portal_paging, "SEARCH_RESULTS_CAP", cap)
     sandbox = make_sandbox(contacts=1500, seed=2)
     ids = sandbox.store.all_ids("contacts")
     crowded = (sandbox.store.get("contacts", ids[700]) or {})["createdate"]
