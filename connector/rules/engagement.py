@@ -23,11 +23,15 @@ from connector.rules.decay import DAY_S, SHAPES, Shape, constant
 from connector.rules.matchers import Matcher, Properties, PropertyRef, compile_matcher, parse_refs
 from connector.rules.model import Reason
 from connector.rules.schema import DecaySpec, EngagementSpec
+from connector.rules.tiers import Tier, compile_tiers, tier_of
 from connector.rules.values import parse_number, parse_timestamp
 
-#: Signals whose decayed credit is below this (points) are not listed as reasons: they would
-#: read "+0.0" and crowd out what a rep needs; they still count in the engagement points.
+#: Signals whose decayed credit is below this (points, either sign) are not listed one by one:
+#: they would read "+0.0" and crowd out what a rep needs. They still count, together on one
+#: line, so that the reasons add up to the score.
 _LIST_FROM_POINTS = 0.05
+#: `Signal.at_slot` of an undated signal (it reads no date).
+UNDATED = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +40,10 @@ class Signal:
 
     Attributes:
         at_slot: index of this signal's `at` properties in `Engagement.at_refs` (signals
-            sharing a date property share the parsed timestamp).
+            sharing a date property share the parsed timestamp), or `UNDATED`.
         shape: how its credit decays (see `decay.py`).
         duration_s: the shape's duration (half-life or lifespan) in seconds; 0 for none.
+        tiers: points by the band of the count (instead of `points` per occurrence), if any.
     """
 
     name: str
@@ -52,6 +57,7 @@ class Signal:
     shape: Shape
     duration_s: float
     remember: bool
+    tiers: tuple[Tier, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,21 +93,26 @@ def compile_engagement(spec: EngagementSpec) -> Engagement:
     slots: dict[tuple[PropertyRef, ...], int] = {}
     signals: list[Signal] = []
     for s in spec.signals:
-        refs = parse_refs(s.at)
+        at_slot = UNDATED if s.at is None else slots.setdefault(parse_refs(s.at), len(slots))
         shape, duration_s = _decay(s.decay)
+        # Only a dated signal with points per occurrence can be remembered: a remembered
+        # signal is credited its points at its remembered date.
+        rememberable = at_slot != UNDATED and s.tiers is None
+        remember = s.stage == "bottom" if s.remember is None else s.remember
         signals.append(
             Signal(
                 name=s.name,
                 label=s.label or s.name,
                 stage=s.stage,
-                at_slot=slots.setdefault(refs, len(slots)),
+                at_slot=at_slot,
                 when=None if s.when is None else compile_matcher(s.when),
                 count_refs=parse_refs(s.count) if s.count else (),
-                points=s.points,
+                points=s.points or 0.0,
                 cap=s.cap,
                 shape=shape,
                 duration_s=duration_s,
-                remember=s.stage == "bottom" if s.remember is None else s.remember,
+                remember=rememberable and remember,
+                tiers=() if s.tiers is None else compile_tiers(s.tiers),
             )
         )
     return Engagement(tuple(signals), tuple(slots))
@@ -119,13 +130,20 @@ def _latest(
     return latest
 
 
-def _count(signal: Signal, contact: Properties, company: Properties | None) -> float | None:
+def _number(signal: Signal, contact: Properties, company: Properties | None) -> float | None:
+    """The first readable number among the signal's count properties."""
     for on_company, name in signal.count_refs:
         source = company if on_company else contact
-        count = None if source is None else parse_number(source.get(name))
-        if count is not None:
-            return math.floor(count) if count >= 1 else None
+        number = None if source is None else parse_number(source.get(name))
+        if number is not None:
+            return number
     return None
+
+
+def _count(signal: Signal, contact: Properties, company: Properties | None) -> float | None:
+    """Whole occurrences (at least one), for points per occurrence."""
+    count = _number(signal, contact, company)
+    return None if count is None or count < 1 else math.floor(count)
 
 
 def collect_terms(
@@ -153,13 +171,20 @@ def collect_terms(
     stamps = [_latest(refs, contact, company) for refs in engagement.at_refs]
     terms: list[Term] = []
     for signal in engagement.signals:
-        at = stamps[signal.at_slot]
+        # An undated signal is scored as it stands now, and never decays (its shape is none).
+        at = now_s if signal.at_slot == UNDATED else stamps[signal.at_slot]
         base = signal.points
         count: float | None = None
         fired = at is not None
         if fired and signal.when is not None:
             fired = signal.when.check(contact, company)[0]
-        if fired and signal.count_refs:
+        if fired and signal.tiers:
+            count = _number(signal, contact, company)
+            if count is None:
+                fired = False
+            else:
+                base = tier_of(signal.tiers, count).points
+        elif fired and signal.count_refs:
             count = _count(signal, contact, company)
             if count is None:
                 fired = False
@@ -249,15 +274,34 @@ def age_text(seconds: float) -> str:
 
 
 def engagement_reasons(terms: list[Term], now_s: float, reasons: list[Reason]) -> None:
-    """Append one reason per term worth at least `_LIST_FROM_POINTS` at `now_s` (the instant
-    the terms were collected), with its credit and age."""
+    """Append one reason per term worth at least `_LIST_FROM_POINTS` (either sign) at `now_s`
+    (the instant the terms were collected), with its credit and age; the rest on one line."""
+    faded = 0.0
+    faded_count = 0
     for term in terms:
         points = term.credit
-        if points < _LIST_FROM_POINTS:
+        if -_LIST_FROM_POINTS < points < _LIST_FROM_POINTS:
+            faded += points
+            faded_count += 1
             continue
-        when = age_text(max(0.0, now_s - term.at))
-        observed = when if term.occurrences is None else f"×{term.occurrences:g}, last {when}"
-        reasons.append(Reason("engagement", term.signal.label, observed, points, term.signal.stage))
+        signal = term.signal
+        label = signal.label
+        count = term.occurrences
+        if signal.tiers and count is not None:
+            label = f"{label} {tier_of(signal.tiers, count).text}"
+        if signal.at_slot == UNDATED:
+            observed = None if count is None else (f"{count:g}" if signal.tiers else f"×{count:g}")
+        else:
+            when = age_text(max(0.0, now_s - term.at))
+            if count is None:
+                observed = when
+            else:
+                shown = f"{count:g}" if signal.tiers else f"×{count:g}"
+                observed = f"{shown}, last {when}"
+        reasons.append(Reason("engagement", label, observed, points, signal.stage))
+    if faded_count:
+        label = "1 faded signal" if faded_count == 1 else f"{faded_count} faded signals"
+        reasons.append(Reason("engagement", label, None, faded, None))
 
 
 def updated_memory(terms: list[Term]) -> dict[str, float]:

@@ -1,9 +1,10 @@
 """`evaluate`: one contact, one instant, one rule set → one `Decision`.
 
 The whole decision is made here, top to bottom: set aside values that are not text, the first
-disqualifier, fit, BANT, engagement credits at `now`, the score, grade and temperature, the
-policies (lifecycle, handoff, lead status), and when the decision would next change with time
-alone (`rescore.py`). `evaluate_many` is the same for many leads, for backtests.
+disqualifier, fit (with its baseline), BANT, engagement credits at `now`, the score, grade and
+temperature, the policies (lifecycle, handoff, lead status), the reasons in score points that
+add up to the score (`tally.py`), and when the decision would next change with time alone
+(`rescore.py`). `evaluate_many` is the same for many leads, for backtests.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from connector.rules.model import BantResult, Decision, LeadInput, PriorState, R
 from connector.rules.rescore import next_change
 from connector.rules.ruleset import RuleSet
 from connector.rules.scoring import Static, grade_of, outputs_at
+from connector.rules.tally import settle
 from connector.rules.values import to_datetime
 
 _NO_BANT = BantResult(())
@@ -74,6 +76,10 @@ def evaluate(
         reasons.append(disqualifier)
     disqualified = disqualifier is not None
     fit_points = score_fit(rules.fit_groups, contact, company, reasons)
+    baseline = rules.fit_baseline
+    if baseline is not None:
+        fit_points = baseline + fit_points
+        reasons.append(Reason("baseline", "baseline", None, baseline, "fit"))
     bant = _NO_BANT if rules.bant is None else score_bant(rules.bant, contact, company, reasons)
     fit_points += bant.points
     memory = prior.signal_memory if prior is not None else _NO_MEMORY
@@ -97,6 +103,15 @@ def evaluate(
     out = outputs_at(rules, static, engagement_points, now, prior)
     if out.note is not None:
         reasons.append(out.note)
+    settled = settle(
+        reasons,
+        rules=rules,
+        fit_points=fit_points,
+        fit_part=static.fit_part,
+        engagement_points=engagement_points,
+        score=out.score,
+        disqualified=disqualified,
+    )
 
     memory_s = updated_memory(terms)
     new_memory = (
@@ -114,7 +129,7 @@ def evaluate(
         memory=new_memory,
     )
 
-    ordered = order_reasons(reasons)
+    ordered = order_reasons(settled)
     label = f"{grade}-{out.temperature}"
     return Decision(
         contact_id=lead.contact_id,
@@ -124,7 +139,7 @@ def evaluate(
         grade=grade,
         temperature=out.temperature,
         label=label,
-        disqualified=disqualifier,
+        disqualified=ordered[0] if disqualified else None,
         bant=bant,
         reasons=ordered,
         compact_reasons=compact_text(ordered),

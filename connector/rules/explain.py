@@ -21,6 +21,8 @@ class Reason(Protocol):
     def points(self) -> float: ...
     @property
     def group(self) -> str | None: ...
+    @property
+    def raw(self) -> float | None: ...
 
 
 R = TypeVar("R", bound=Reason)
@@ -32,16 +34,25 @@ _SEPARATOR = " · "
 _MINUS = "−"  # typographic minus: reads better than "-" next to numbers
 _OBSERVED_MAX_CHARS = 60
 
-_KIND_ORDER = {"disqualifier": 0, "policy": 1, "fit": 2, "bant": 3, "engagement": 4, "cap": 5}
+_KIND_ORDER = {
+    "disqualifier": 0,
+    "policy": 1,
+    "fit": 2,
+    "bant": 3,
+    "engagement": 4,
+    "baseline": 5,
+    "cap": 6,
+}
+_FIRST = {"disqualifier": 0, "policy": 1}
 
 
 def order_reasons(reasons: list[R]) -> tuple[R, ...]:
-    """Disqualifiers and policy notes first, then by |points| (largest first), stable."""
+    """The disqualifier first, then policy notes, then by |points| (largest first), stable."""
     return tuple(
         sorted(
             reasons,
             key=lambda r: (
-                0 if r.kind in ("disqualifier", "policy") else 1,
+                _FIRST.get(r.kind, 2),
                 -abs(r.points),
                 _KIND_ORDER.get(r.kind, 9),
             ),
@@ -69,7 +80,9 @@ def _observed(reason: Reason) -> str:
 def _compact_item(reason: Reason) -> str:
     observed = _observed(reason)
     if reason.kind == "disqualifier":
-        return f"disqualified: {reason.criterion}" + (f" ({observed})" if observed else "")
+        text = f"disqualified: {reason.criterion}" + (f" ({observed})" if observed else "")
+        # The points it took away, so that the line still adds up to the score.
+        return f"{text} {_signed(reason.points, 0)}" if round(reason.points) else text
     if reason.kind == "policy":
         return reason.criterion
     head = f"{_signed(reason.points, 0)} {reason.criterion}"
@@ -88,17 +101,21 @@ def compact_text(reasons: Sequence[Reason], *, limit: int = COMPACT_MAX_CHARS) -
         limit: maximum length in characters.
 
     Returns:
-        E.g. "+30 200–999 employees · +25 demo request 3 days ago · −15 free email domain".
+        E.g. "+30 200–999 employees · +25 demo request 3 days ago · −15 free email domain";
+        reasons cut for length are summed up as "+3 more (+4)", so the line still adds up.
     """
     items: list[str] = []
+    points: list[int] = []
     for r in reasons:
         kind = r.kind
+        rounded = round(r.points)
         if kind == "disqualifier" or kind == "policy":
             items.append(_compact_item(r))
+            points.append(rounded)
             continue
-        rounded = round(r.points)
         if not rounded:
             continue  # "±0" tells a rep nothing; the full form still lists it
+        points.append(rounded)
         observed = r.observed
         head = f"+{rounded} {r.criterion}" if rounded > 0 else f"{_MINUS}{-rounded} {r.criterion}"
         if observed is None or kind in ("fit", "cap"):
@@ -107,7 +124,7 @@ def compact_text(reasons: Sequence[Reason], *, limit: int = COMPACT_MAX_CHARS) -
             items.append(f"{head} {observed}" if kind == "engagement" else f"{head} ({observed})")
         else:
             items.append(_compact_item(r))
-    reserve = len(f"{_SEPARATOR}+{len(items)} more")
+    reserve = len(f"{_SEPARATOR}+{len(items)} more (+{sum(abs(p) for p in points)})")
     out = ""
     for index, item in enumerate(items):
         candidate = item if not out else out + _SEPARATOR + item
@@ -119,7 +136,10 @@ def compact_text(reasons: Sequence[Reason], *, limit: int = COMPACT_MAX_CHARS) -
             out = item[: max(0, limit - reserve - 1)] + "…"
             index += 1
         left = len(items) - index
-        return (out + f"{_SEPARATOR}+{left} more")[:limit] if left else out[:limit]
+        if not left:
+            return out[:limit]
+        rest = _signed(sum(points[index:]), 0)
+        return (out + f"{_SEPARATOR}+{left} more ({rest})")[:limit]
     return out
 
 
@@ -130,16 +150,27 @@ def full_text(
     bant_summary: str | None,
     footer: str,
 ) -> str:
-    """A multi-line explanation for the command line: every reason with group and value."""
+    """A multi-line explanation for the command line: every reason with group and value.
+
+    Each line shows its score points (they add up to the score), and in brackets the points
+    the rules file gave it, e.g. "  +12 200–999 employees = 450  [fit: size, +20.0 fit points]".
+    """
     lines = [header]
     for reason in reasons:
         observed = _observed(reason)
-        group = f"[{reason.kind}{': ' + reason.group if reason.group else ''}]"
-        if reason.kind in ("disqualifier", "policy"):
-            points = "   ·  "
+        group = f"{reason.kind}{': ' + reason.group if reason.group else ''}"
+        if reason.raw is not None:
+            unit = "engagement" if "engagement" in (reason.kind, reason.group) else "fit"
+            group += f", {reason.raw:+.1f} {unit} points".replace("-", _MINUS)
+        group = f"[{group}]"
+        if reason.kind == "policy" or (reason.kind == "disqualifier" and not reason.points):
+            points = "   · "
         else:
-            points = f"{_signed(reason.points, 1):>6}"
-        line = f"  {points} {reason.criterion}"
+            points = f"{_signed(reason.points, 0):>5}"
+        criterion = reason.criterion
+        if reason.kind == "disqualifier":
+            criterion = f"disqualified: {criterion}"
+        line = f"  {points} {criterion}"
         if observed:
             line += f" = {observed}"
         lines.append(f"{line}  {group}")

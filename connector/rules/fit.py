@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from connector.rules.matchers import Matcher, Properties, compile_matcher
+from connector.rules.matchers import Matcher, Properties, compile_matcher, read_first
 from connector.rules.model import Reason
-from connector.rules.schema import DisqualifierSpec, FitSpec
+from connector.rules.schema import DisqualifierSpec, FitCriterionSpec, FitSpec
+from connector.rules.tiers import Tier, compile_tiers, tier_of
+from connector.rules.values import parse_number
 
 
 @dataclass(frozen=True, slots=True)
 class FitCriterion:
+    """A compiled criterion: a test and its points, or tiers read from the tested number."""
+
     matcher: Matcher
     points: float
+    tiers: tuple[Tier, ...] = ()
+
+    def check_tiers(
+        self, contact: Properties, company: Properties | None
+    ) -> tuple[bool, float, str, str | None]:
+        """Whether the number is known, its band's points and text, and the observed value."""
+        value = read_first(self.matcher.refs, contact, company)
+        number = parse_number(value)
+        if number is None:
+            return False, 0.0, self.matcher.label, None
+        tier = tier_of(self.tiers, number)
+        return True, tier.points, f"{self.matcher.label} {tier.text}", f"{number:g}"
+
+
+def _criterion(spec: FitCriterionSpec) -> FitCriterion:
+    matcher = compile_matcher(spec)
+    if spec.tiers is None:
+        return FitCriterion(matcher, spec.points or 0.0)
+    if spec.label is None:  # the default label would read "x present"
+        prop = spec.property if isinstance(spec.property, str) else spec.property[0]
+        matcher = replace(matcher, label=prop)
+    return FitCriterion(matcher, 0.0, compile_tiers(spec.tiers))
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +68,7 @@ def compile_fit(spec: FitSpec) -> tuple[FitGroup, ...]:
             first_only=group.mode == "first",
             cap=group.cap,
             floor=group.floor,
-            criteria=tuple(FitCriterion(compile_matcher(c), c.points) for c in group.criteria),
+            criteria=tuple(_criterion(c) for c in group.criteria),
         )
         for group in spec.groups
     )
@@ -74,13 +100,15 @@ def score_fit(
     for group in groups:
         subtotal = 0.0
         for criterion in group.criteria:
-            matched, observed = criterion.matcher.check(contact, company)
+            if criterion.tiers:
+                matched, points, text, observed = criterion.check_tiers(contact, company)
+            else:
+                matched, observed = criterion.matcher.check(contact, company)
+                points, text = criterion.points, criterion.matcher.label
             if not matched:
                 continue
-            subtotal += criterion.points
-            reasons.append(
-                Reason("fit", criterion.matcher.label, observed, criterion.points, group.name)
-            )
+            subtotal += points
+            reasons.append(Reason("fit", text, observed, points, group.name))
             if group.first_only:
                 break
         cap = group.cap

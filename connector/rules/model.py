@@ -82,12 +82,20 @@ class PriorState:
 class Reason:
     """One line of a score's arithmetic.
 
+    In a decision, `points` are score points, after weights, group caps and floors, the
+    clipping of fit and engagement to their scales, and the disqualified cap, shown as whole
+    numbers that add up exactly to the score (largest-remainder rounding of `exact`; see
+    docs/rules.md, "Reasons add up").
+
     Attributes:
-        kind: "fit", "bant", "engagement", "cap", "disqualifier" or "policy".
+        kind: "fit", "bant", "engagement", "baseline", "cap", "disqualifier" or "policy".
         criterion: what was tested, in words an SDR reads ("200–999 employees").
         observed: what the contact had (a value, a domain, "3 days ago"), if useful.
-        points: signed points this line contributed (0 for disqualifiers and policy notes).
+        points: signed score points this line contributed (0 for policy notes, and for a
+            disqualifier that did not lower the score).
         group: the fit group, BANT dimension or journey stage it belongs to.
+        exact: the score points before display rounding (None while the engine collects).
+        raw: the points in the rules file's own unit (fit or engagement points), if any.
     """
 
     kind: str
@@ -95,6 +103,8 @@ class Reason:
     observed: str | None
     points: float
     group: str | None = None
+    exact: float | None = None
+    raw: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

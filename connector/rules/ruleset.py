@@ -31,9 +31,11 @@ ALWAYS_READ: frozenset[str] = frozenset(
 #: Length of the rules version (hex digits of a SHA-256): short enough for a property, long
 #: enough that two different files practically never collide.
 _VERSION_CHARS = 12
-#: Condition fields added after rules versions were published: left out of the version while
-#: unset, so that adding them did not re-version (and re-score) every existing file.
-_LATER_CONDITION_FIELDS = frozenset({"stages", "not_stages"})
+#: Fields added after rules versions were published: left out of the version while unset, so
+#: that adding them did not re-version (and re-score) every existing file. A signal's `at` is
+#: unset only on undated signals, which did not exist before. (Not `points`: BANT dimensions
+#: have always written an unset `points`.)
+_LATER_FIELDS = frozenset({"stages", "not_stages", "baseline", "tiers", "at"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,7 @@ class RuleSet:
         spec: the validated file, for tools that show it.
         stage_order: the portal's lifecycle stages (HubSpot's default until the sync passes
             the portal's own with `with_stage_order`); not part of the version.
+        fit_baseline: fit points every contact starts from (`fit.baseline`), if set.
     """
 
     version: str
@@ -76,6 +79,7 @@ class RuleSet:
     hot: float
     condition_thresholds: frozenset[float]
     stage_order: StageOrder = DEFAULT_STAGE_ORDER
+    fit_baseline: float | None = None
 
 
 def with_stage_order(rules: RuleSet, order: StageOrder) -> RuleSet:
@@ -139,7 +143,7 @@ def _without_unset_later_fields(value: object) -> object:
         return {
             k: _without_unset_later_fields(v)
             for k, v in value.items()
-            if not (k in _LATER_CONDITION_FIELDS and v is None)
+            if not (k in _LATER_FIELDS and v is None)
         }
     if isinstance(value, list):
         return [_without_unset_later_fields(v) for v in value]
@@ -189,4 +193,5 @@ def compile_rules(spec: RulesFile, *, source: str) -> RuleSet:
         warm=spec.temperature.warm,
         hot=spec.temperature.hot,
         condition_thresholds=_condition_thresholds(lifecycle, handoff),
+        fit_baseline=spec.fit.baseline,
     )

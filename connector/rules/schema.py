@@ -9,13 +9,15 @@ Every validator raises `ValueError` with "what is wrong — hint" so the loader 
 from __future__ import annotations
 
 import re
-from typing import Literal, Self
+from collections.abc import Mapping
+from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
 from connector.rules.schema_bant import BantSpec
 from connector.rules.schema_base import PropertyRefs, SpecModel, check_property, check_refs
 from connector.rules.schema_policy import HandoffSpec, LeadStatusSpec, LifecycleSpec
+from connector.rules.schema_tiers import TierSpec, check_tiers
 
 #: The operators a fit criterion, a disqualifier or a signal's `when` may use.
 OPERATORS: tuple[str, ...] = (
@@ -103,9 +105,43 @@ def _is_number(value: object) -> bool:
 
 
 class FitCriterionSpec(MatchSpec):
-    """A fit criterion: a test and the points it gives (negative points penalise)."""
+    """A fit criterion: a test and the points it gives (negative points penalise), or `tiers`
+    of points by the band of a number the property holds (then without `op:`)."""
 
-    points: float = Field(ge=-1000, le=1000)
+    points: float | None = Field(default=None, ge=-1000, le=1000)
+    tiers: list[TierSpec] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tiers_read_a_number(cls, data: Any) -> Any:
+        # A tiered criterion holds whenever its property has a value; the tiers then read it
+        # as a number. `op: present` stands for that, so the rest of the engine sees a test.
+        if isinstance(data, Mapping) and data.get("tiers") is not None:
+            if data.get("op", "present") != "present":  # a dumped spec holds `op: present`
+                raise ValueError(f"`tiers:` read the number itself — remove `op: {data['op']}`")
+            return {**data, "op": "present"}
+        return data
+
+    @model_validator(mode="after")
+    def _points_or_tiers(self) -> Self:
+        if self.tiers is None:
+            if self.points is None:
+                raise ValueError(
+                    "a criterion needs `points:` (or `tiers:` to score a number by bands)"
+                )
+            return self
+        if self.points is not None:
+            raise ValueError("give `points:` or `tiers:`, not both")
+        if self.value is not None or self.values or self.min is not None or self.max is not None:
+            raise ValueError("`tiers:` read the number itself — remove value/values/min/max")
+        check_tiers(self.tiers)
+        return self
+
+    def point_values(self) -> list[float]:
+        """Every number of points this criterion can give."""
+        if self.tiers is not None:
+            return [tier.points for tier in self.tiers]
+        return [] if self.points is None else [self.points]
 
 
 class DisqualifierSpec(MatchSpec):
@@ -125,7 +161,10 @@ class FitGroupSpec(SpecModel):
 
 
 class FitSpec(SpecModel):
+    """Fit groups, and `baseline`: fit points every contact starts from (signed, default none)."""
+
     max_points: float = Field(default=100, gt=0)
+    baseline: float | None = Field(default=None, ge=-1000, le=1000)
     groups: list[FitGroupSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -133,11 +172,14 @@ class FitSpec(SpecModel):
         # One criterion worth more than the whole scale (or taking more than all of it) is a
         # slip of a zero, e.g. `points: 1000` for 10: no criterion may pass ±max_points.
         wrong = [
-            f"fit.groups[{g}].criteria[{c}] ({crit.label or crit.property}) gives {crit.points:g}"
+            f"fit.groups[{g}].criteria[{c}] ({crit.label or crit.property}) gives {points:g}"
             for g, group in enumerate(self.groups)
             for c, crit in enumerate(group.criteria)
-            if abs(crit.points) > self.max_points
+            for points in crit.point_values()
+            if abs(points) > self.max_points
         ]
+        if self.baseline is not None and abs(self.baseline) > self.max_points:
+            wrong.insert(0, f"fit.baseline is {self.baseline:g}")
         if wrong:
             raise ValueError(
                 f"points out of range: {'; '.join(wrong)} — a criterion gives between "
@@ -207,34 +249,83 @@ class DecaySpec(SpecModel):
 
 
 class SignalSpec(SpecModel):
-    """An engagement signal: when it happened, how much it is worth, how fast it fades."""
+    """An engagement signal: when it happened, how much it is worth, how fast it fades.
+
+    Without `at:` a signal is undated: it scores the number in `count:` as it stands, with no
+    decay (e.g. total visits, time on the website). `tiers:` score that number by bands, with
+    points that may go up and down, instead of `points:` per occurrence.
+    """
 
     name: str = Field(min_length=1, max_length=80)
     label: str | None = Field(default=None, max_length=120)
     stage: JourneyStage
-    at: PropertyRefs
+    at: PropertyRefs | None = None
     when: MatchSpec | None = None
     count: str | None = None
-    points: float = Field(gt=0, le=1000)
+    points: float | None = Field(default=None, gt=0, le=1000)
+    tiers: list[TierSpec] | None = None
     cap: float | None = Field(default=None, gt=0)
     decay: DecaySpec | None = None
     remember: bool | None = None
 
     @field_validator("at")
     @classmethod
-    def _at(cls, value: PropertyRefs) -> PropertyRefs:
-        return check_refs(value)
+    def _at(cls, value: PropertyRefs | None) -> PropertyRefs | None:
+        return None if value is None else check_refs(value)
 
     @field_validator("count")
     @classmethod
     def _count(cls, value: str | None) -> str | None:
         return None if value is None else check_property(value)
 
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, value: list[TierSpec] | None) -> list[TierSpec] | None:
+        return None if value is None else check_tiers(value)
+
     @model_validator(mode="after")
-    def _cap_with_count(self) -> Self:
+    def _consistent(self) -> Self:
         if self.cap is not None and self.count is None:
             raise ValueError("cap only applies to counted signals — add `count: <property>`")
+        if (self.points is None) == (self.tiers is None):
+            raise ValueError(
+                "a signal needs either `points:` (per occurrence) or `tiers:` (by the band of "
+                "its count), not both and not neither"
+            )
+        if self.at is None:
+            if self.count is None:
+                raise ValueError(
+                    "a signal without `at:` scores a number — add `count: <property>`, or name "
+                    "the date it happened in `at:`"
+                )
+            if self.decay is not None:
+                raise ValueError("a signal without `at:` has no age to decay — remove `decay:`")
+            if self.remember:
+                raise ValueError("a signal without `at:` has no date to remember — remove it")
+        if self.tiers is not None:
+            self._check_tiered()
         return self
+
+    def _check_tiered(self) -> None:
+        if self.count is None:
+            raise ValueError("tiers score a number — add `count: <property>`")
+        if self.cap is not None:
+            raise ValueError("`cap:` does not go with `tiers:` — the tiers' points are the most")
+        if self.remember:
+            raise ValueError(
+                "a tiered signal cannot be remembered (its points depend on the number now) — "
+                "remove `remember:`"
+            )
+        negative = next((t.points for t in self.tiers or [] if t.points < 0), None)
+        if negative is not None and self.decay is not None:
+            raise ValueError(
+                f"a tier gives {negative:g} and the signal decays: a fading penalty would raise "
+                "scores with time alone — remove `decay:` or keep every tier at 0 or more"
+            )
+
+    @property
+    def dated(self) -> bool:
+        return self.at is not None
 
 
 class EngagementSpec(SpecModel):

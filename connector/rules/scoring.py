@@ -33,16 +33,27 @@ def score_of(rules: RuleSet, fit_part: float, engagement_points: float, disquali
     Returns:
         The integer score.
     """
-    share = engagement_points / rules.engagement_max
-    if share > 1.0:
-        share = 1.0
-    raw = fit_part + 100.0 * rules.engagement_weight * share
+    raw = fit_part + engagement_part(rules, engagement_points)
     score = int(raw + 0.5) if raw > 0.0 else 0
     if score > 100:
         score = 100
     if disqualified and score > rules.disqualified_max_score:
         score = rules.disqualified_max_score
     return score
+
+
+def engagement_part(rules: RuleSet, engagement_points: float) -> float:
+    """Engagement's share of the score: its points over the scale, within ±1, weighted.
+
+    Points below zero come only from tiers with negative points; they take away at most what
+    a full engagement scale would add.
+    """
+    share = engagement_points / rules.engagement_max
+    if share > 1.0:
+        share = 1.0
+    elif share < -1.0:
+        share = -1.0
+    return 100.0 * rules.engagement_weight * share
 
 
 def temperature_of(rules: RuleSet, engagement_points: float) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -39,3 +40,16 @@ def lead(
     contact_id: str = "1",
 ) -> LeadInput:
     return LeadInput(contact_id=contact_id, contact=dict(contact or {}), company=company)
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "config" / "examples"
+
+
+def example_rules_files(*, for_datasets: bool = True) -> list[Path]:
+    """The example rules files; `config/examples` also holds review's column mappings
+    (`<dataset>-mapping.yaml`), which are not rules. A dataset's rules (the file beside its
+    mapping) read that dataset's columns: left out with `for_datasets=False`."""
+    files = sorted(p for p in EXAMPLES.glob("*.yaml") if not p.stem.endswith("-mapping"))
+    if for_datasets:
+        return files
+    return [p for p in files if not (EXAMPLES / f"{p.stem}-mapping.yaml").exists()]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from rules_helpers import BASE
+from rules_helpers import BASE, example_rules_files
 
 from connector.errors import ConfigError
 from connector.rules import load_rules, parse_rules
@@ -186,11 +186,7 @@ def test_shipped_rules_load_and_list_what_to_read() -> None:
     assert rules.sla_tiers["hot"].task_type == "CALL"
 
 
-@pytest.mark.parametrize(
-    "path",
-    sorted((REPO / "config" / "examples").glob("*.yaml")),
-    ids=lambda p: p.name,
-)
+@pytest.mark.parametrize("path", example_rules_files(), ids=lambda p: p.name)
 def test_examples_load(path: Path) -> None:
     rules = load_rules(path)
     assert rules.sla_tiers

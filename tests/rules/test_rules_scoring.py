@@ -54,7 +54,8 @@ def test_fit_groups(group: dict[str, Any], props: dict[str, str], expected: floa
     rules = build_rules(fit={"groups": [group]})
     decision = evaluate(lead(props), rules=rules, now=NOW)
     assert decision.fit_points == expected
-    assert sum(r.points for r in decision.reasons if r.kind in ("fit", "cap")) == expected
+    # In the rules' own points, the group's reasons (criteria and its cap) add up to it.
+    assert sum(r.raw or 0 for r in decision.reasons if r.group == "g") == expected
 
 
 @pytest.mark.parametrize(
@@ -380,13 +381,17 @@ def test_reasons_are_ordered_by_weight_and_compact_text_reads_at_a_glance() -> N
         rules=rules,
         now=NOW,
     )
-    assert [abs(r.points) for r in decision.reasons] == [30, 25, 15]
+    # Score points (half weight each): 15 + 12.5 − 7.5 = 20; the two halves round by largest
+    # remainder (the larger value first), so the shown numbers add up to the score.
+    assert decision.score == 20
+    assert [r.exact for r in decision.reasons] == [15, 12.5, -7.5]
+    assert [r.points for r in decision.reasons] == [15, 13, -8]
     assert decision.compact_reasons == (
-        "+30 200–999 employees · +25 demo request 3 days ago · −15 free email domain"
+        "+15 200–999 employees · +13 demo request 3 days ago · −8 free email domain"
     )
     full = decision.full_reasons.splitlines()
-    assert full[0].startswith("contact 7: score")
-    assert "200–999 employees = 450" in full[1]
+    assert full[0].startswith("contact 7: score 20")
+    assert "+15 200–999 employees = 450  [fit: size, +30.0 fit points]" in full[1]
     assert decision.rules_version in full[-1]
 
 
@@ -399,7 +404,9 @@ def test_compact_text_never_exceeds_the_bound(count: int) -> None:
     text = compact_text(reasons)
     assert len(text) <= COMPACT_MAX_CHARS
     if count > 20:
-        assert text.endswith("more")
+        # What is cut is summed up, so the line still adds up to the reasons' total.
+        shown = sum(100 - i % 90 for i in range(count) if f"criterion number {i} " in text)
+        assert text.endswith(f"more (+{sum(100 - i % 90 for i in range(count)) - shown})")
 
 
 def test_one_huge_reason_is_cut() -> None:

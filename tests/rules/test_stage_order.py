@@ -176,9 +176,13 @@ def _version_without(data: Any) -> str:
     import hashlib
     import json
 
+    # Fields added later, left out while unset: stages, and the fitting's baseline, tiers and
+    # undated signals.
+    later = ("stages", "not_stages", "baseline", "tiers", "at")
+
     def drop(value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: drop(v) for k, v in value.items() if k not in ("stages", "not_stages")}
+            return {k: drop(v) for k, v in value.items() if not (k in later and v is None)}
         if isinstance(value, list):
             return [drop(v) for v in value]
         return value

@@ -1,0 +1,126 @@
+"""Reasons that add up: every line in score points, summing exactly to the score.
+
+The engine collects reasons in the rules file's own units (fit points, engagement points).
+`settle` turns them into score points (times the weight over the scale), adds a line for each
+step of the score that is not a criterion (fit or engagement beyond its scale, a score beyond
+0–100, the disqualified cap), and rounds the lines to whole numbers by largest remainder, so
+that the numbers a rep reads add up exactly to the score: each line is rounded down, and the
+units still missing go to the lines that lost the most in rounding.
+"""
+
+from __future__ import annotations
+
+import math
+
+from connector.rules.model import Reason
+from connector.rules.ruleset import RuleSet
+from connector.rules.scoring import engagement_part
+
+#: Reasons whose points are engagement points; the others (but notes) are fit points.
+_ENGAGEMENT = "engagement"
+#: Reasons that explain but never move the score by their own points.
+_NOTES = frozenset({"disqualifier", "policy"})
+
+
+def settle(
+    reasons: list[Reason],
+    *,
+    rules: RuleSet,
+    fit_points: float,
+    fit_part: float,
+    engagement_points: float,
+    score: int,
+    disqualified: bool,
+) -> list[Reason]:
+    """The reasons in whole score points that add up to `score`, with the steps between.
+
+    Args:
+        reasons: the collected reasons, in the rules' own units.
+        rules: the rule set (weights, scales, the disqualified cap).
+        fit_points: the fit points (after group caps and floors, with BANT and baseline).
+        fit_part: fit's part of the score (the fit points within the scale, weighted).
+        engagement_points: the engagement points at the decision's instant.
+        score: the decision's score.
+        disqualified: a disqualifier holds (its reason is the one that carries the cap).
+
+    Returns:
+        New reasons (in the same order, the added steps last), each with `points` a whole
+        number, `exact` its unrounded score points and `raw` the points in the rules' unit.
+    """
+    fit_scale = 100.0 * rules.fit_weight / rules.fit_max
+    engagement_scale = 100.0 * rules.engagement_weight / rules.engagement_max
+    lines: list[tuple[Reason, float, float | None]] = []
+    for reason in reasons:
+        if reason.kind in _NOTES:
+            lines.append((reason, 0.0, None))
+        elif reason.kind == _ENGAGEMENT:
+            lines.append((reason, reason.points * engagement_scale, reason.points))
+        else:
+            lines.append((reason, reason.points * fit_scale, reason.points))
+
+    steps: list[tuple[Reason, float, float | None]] = []
+    fit_max = rules.fit_max
+    if fit_points > fit_max or fit_points < 0.0:
+        bound = fit_max if fit_points > fit_max else 0.0
+        text = (
+            f"fit above {fit_max:g} points counts as {fit_max:g}"
+            if bound
+            else "fit below zero counts as zero"
+        )
+        steps.append(_step(text, "fit", fit_part - fit_points * fit_scale, bound - fit_points))
+    engagement = engagement_part(rules, engagement_points)
+    most = rules.engagement_max
+    if engagement_points > most or engagement_points < -most:
+        bound = most if engagement_points > 0.0 else -most
+        text = (
+            f"engagement above {most:g} points counts as {most:g}"
+            if bound > 0.0
+            else f"engagement below {-most:g} points counts as {-most:g}"
+        )
+        unclipped = engagement_points * engagement_scale
+        steps.append(_step(text, "engagement", engagement - unclipped, bound - engagement_points))
+    raw = fit_part + engagement
+    clipped = 100.0 if raw > 100.0 else (0.0 if raw < 0.0 else raw)
+    if clipped != raw:
+        text = "score capped at 100" if clipped else "score below zero counts as zero"
+        steps.append(_step(text, "score", clipped - raw, None))
+    cap = rules.disqualified_max_score
+    if disqualified and clipped > cap:
+        index = next(i for i, (r, _, _) in enumerate(lines) if r.kind == "disqualifier")
+        lines[index] = (lines[index][0], cap - clipped, None)
+    lines.extend(steps)
+    shown = largest_remainder([exact for _, exact, _ in lines], score)
+    return [
+        Reason(r.kind, r.criterion, r.observed, points, r.group, exact, raw_points)
+        for (r, exact, raw_points), points in zip(lines, shown, strict=True)
+    ]
+
+
+def _step(
+    text: str, group: str, exact: float, raw: float | None
+) -> tuple[Reason, float, float | None]:
+    return Reason("cap", text, None, 0.0, group), exact, raw
+
+
+def largest_remainder(values: list[float], total: int) -> list[int]:
+    """Whole numbers, one per value, that add up to `total`, each within 1 of its value.
+
+    Every value is rounded down; the units still missing go to the values with the largest
+    fractions (ties: the larger value, then the earlier one). The values are expected to add
+    up to about `total`; a difference left by float error goes to the largest value.
+    """
+    shown = [math.floor(v) for v in values]
+    missing = total - sum(shown)
+    if missing == 0 or not values:
+        return shown
+    fractions = sorted(
+        (i for i, v in enumerate(values) if v > shown[i]),
+        key=lambda i: (shown[i] - values[i], -abs(values[i]), i),
+    )
+    for i in fractions[: max(0, missing)]:
+        shown[i] += 1
+    left = missing - min(max(0, missing), len(fractions))
+    if left:
+        largest = max(range(len(values)), key=lambda i: (abs(values[i]), -i))
+        shown[largest] += left
+    return shown
