@@ -74,6 +74,10 @@ class ValueCheck:
         matchers.extend(s.when for s in rules.engagement.signals if s.when is not None)
         for matcher in matchers:
             note(matcher.refs, _NUMBER if matcher.op in _NUMERIC_OPS else _TEXT)
+        for group in rules.fit_groups:
+            for criterion in group.criteria:
+                if criterion.tiers:  # tiers read the value as a number
+                    note(criterion.matcher.refs, _NUMBER)
         for signal in rules.engagement.signals:
             note(signal.count_refs, _NUMBER)
         for at_refs in rules.engagement.at_refs:

@@ -11,6 +11,7 @@ from rules_helpers import BASE, NOW, build_rules, lead
 
 from connector.errors import ConfigError
 from connector.rules import evaluate, load_rules, rules_from_mapping
+from connector.rules.readability import ValueCheck
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = timedelta(days=1)
@@ -263,3 +264,13 @@ def test_mistakes_are_one_line_errors_in_the_products_words(
     text = _error(**sections)
     assert message in text
     assert "\n" not in text.strip() or text.count("\n") == 1  # one problem, one line
+
+
+def test_a_word_where_a_tier_reads_a_number_is_reported_as_unreadable() -> None:
+    rules = build_rules(
+        fit=_fit({"property": "t", "tiers": WEBSITE_TIERS}),
+        engagement={"signals": [{"name": "v", "stage": "top", "count": "v", "points": 1}]},
+    )
+    check = ValueCheck.of(rules)
+    assert check.unreadable(lead({"t": "a while", "v": "many"})) == ("t", "v")
+    assert check.unreadable(lead({"t": "12.5", "v": "3"})) == ()
