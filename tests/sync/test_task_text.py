@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from connector.hubspot.models import CrmRecord
 from connector.rules.model import BantResult, Decision, Reason, SlaTier
 from connector.rules.sla_config import parse_sla_config, render_template
+from connector.sync.handoff.proof import task_key
 from connector.sync.handoff.task_text import ContactCard, LeadBrief, due_text, task_values
 from connector.sync.handoff.withdraw import no_longer_qualified_note
 
@@ -128,3 +129,14 @@ def test_the_withdrawal_note_says_why_the_lead_no_longer_qualifies_and_since_whe
     assert no_longer_qualified_note(
         _decision(score=42, label="B-cold", disqualified=None), "2026-12-05"
     ) == ("No longer qualified: score now 42 (B-cold), below the handoff bar on 2026-12-05.")
+
+
+def test_recovery_reads_the_key_from_the_hidden_property_or_a_legacy_body_line() -> None:
+    key_property = "qualification_handoff_key"
+    hidden = CrmRecord(id="1", properties={key_property: "hq-42-1", "hs_task_body": "Who: Jo"})
+    legacy = CrmRecord(id="2", properties={"hs_task_body": "Why now: x\nHandoff key: hq-42-7"})
+    neither = CrmRecord(id="3", properties={"hs_task_body": "Call about hq-42-9"})
+
+    assert task_key(hidden, key_property) == "hq-42-1"
+    assert task_key(legacy, key_property) == "hq-42-7"
+    assert task_key(neither, key_property) is None

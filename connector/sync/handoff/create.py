@@ -45,7 +45,7 @@ from connector.rules.business_time import BusinessCalendar
 from connector.rules.sla_config import SlaConfig, render_template
 from connector.state import HandoffRecord
 from connector.sync.handoff.detect import Reservation
-from connector.sync.handoff.proof import Proof
+from connector.sync.handoff.proof import Proof, tasks_carrying
 from connector.sync.handoff.refusals import retry_refused_associations
 from connector.sync.handoff.task_text import (
     ContactCard,
@@ -57,8 +57,6 @@ from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.properties import ScoreProperties
 
 TASK_PROPERTIES = ("hs_task_status", "hs_task_body", "hubspot_owner_id", "hs_timestamp")
-#: How tasks created before the key moved to a hidden property carried it in their body.
-LEGACY_KEY_LINE = "Handoff key: "
 
 #: How long after a create was sent recovery waits before creating the task again. It must
 #: outlast a create HubSpot completes after we gave up (our read timeout is 30 s and a call's
@@ -171,7 +169,9 @@ class TaskCreator:
             return []
         contacts = self._read_contacts([h.contact_id for h in earlier])
         self._recovered_contacts.update(contacts)
-        found = self._tasks_carrying([(h.contact_id, h.key) for h in earlier])
+        found = tasks_carrying(
+            self._port, self._names.task_key, [(h.contact_id, h.key) for h in earlier]
+        )
         for handoff in earlier:
             proof = Proof.parse(
                 (contacts.get(handoff.contact_id) or _NO_CONTACT).get(self._names.handoff)
@@ -404,26 +404,6 @@ class TaskCreator:
                 chunk, ["hubspot_owner_id", "associatedcompanyid", self._names.handoff]
             ):
                 found[record.id] = record
-        return found
-
-    def _tasks_carrying(self, pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
-        """Task id per handoff key, for tasks already associated with the contact."""
-        task_ids = self._port.contact_task_ids([contact for contact, _ in pairs])
-        wanted = {key for _, key in pairs}
-        all_ids = sorted({t for ids in task_ids.values() for t in ids})
-        found: dict[str, str] = {}
-        for start in range(0, len(all_ids), BATCH_MAX_INPUTS):
-            chunk = all_ids[start : start + BATCH_MAX_INPUTS]
-            for task in self._port.read_tasks(chunk, (*TASK_PROPERTIES, self._names.task_key)):
-                key = task.get(self._names.task_key)
-                if key in wanted:
-                    found.setdefault(key, task.id)
-                    continue
-                # Tasks created before the key moved to the hidden property carry it in the text.
-                body = task.get("hs_task_body") or ""
-                for legacy in wanted:
-                    if f"{LEGACY_KEY_LINE}{legacy}" in body:
-                        found.setdefault(legacy, task.id)
         return found
 
 
