@@ -1,7 +1,8 @@
 """The HubSpot gateway: the only code that imports `hubspot-api-client`.
 
-Public surface: `HubSpotGateway`, `GatewayConfig`, `RateLimiter`, `Timer`, `Budget`. They are
-loaded lazily so that importing `connector.hubspot.models` does not import the SDK.
+Public surface: `HubSpotGateway`, `GatewayConfig`, `RateLimiter`, `Timer`, `Budget`,
+`LimiterSnapshot`. They are loaded lazily so that importing `connector.hubspot.models` does not
+import the SDK.
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from connector.hubspot._limiter import Budget, RateLimiter, Timer
+    from connector.hubspot._limiter import Budget, LimiterSnapshot, RateLimiter, Timer
     from connector.hubspot.gateway import GatewayConfig, HubSpotGateway
 
-__all__ = ["Budget", "GatewayConfig", "HubSpotGateway", "RateLimiter", "Timer"]
+__all__ = ["Budget", "GatewayConfig", "HubSpotGateway", "LimiterSnapshot", "RateLimiter", "Timer"]
 
 _LOCATIONS = {
     "Budget": "connector.hubspot._limiter",
+    "LimiterSnapshot": "connector.hubspot._limiter",
     "RateLimiter": "connector.hubspot._limiter",
     "Timer": "connector.hubspot._limiter",
     "GatewayConfig": "connector.hubspot.gateway",

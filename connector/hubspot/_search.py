@@ -28,13 +28,21 @@ def search_body(
     properties: Sequence[str],
     after: str | None,
     limit: int,
+    *,
+    descending: bool = False,
 ) -> dict[str, Any]:
-    """One filter group (filters ANDed), one ascending sort, the properties, the page."""
+    """One filter group (filters ANDed, none: every record), one sort, the properties, the
+    page."""
     if not 1 <= limit <= SEARCH_PAGE_MAX:
         raise ValueError(f"limit must be 1..{SEARCH_PAGE_MAX}, got {limit}")
     body: dict[str, Any] = {
-        "filterGroups": [{"filters": filters}],
-        "sorts": [{"propertyName": sort_property, "direction": "ASCENDING"}],
+        "filterGroups": [{"filters": filters}] if filters else [],
+        "sorts": [
+            {
+                "propertyName": sort_property,
+                "direction": "DESCENDING" if descending else "ASCENDING",
+            }
+        ],
         "properties": list(properties),
         "limit": limit,
     }

@@ -21,6 +21,7 @@ def test_exported_members() -> None:
         "Budget",
         "GatewayConfig",
         "HubSpotGateway",
+        "LimiterSnapshot",
         "RateLimiter",
         "Timer",
     ]
