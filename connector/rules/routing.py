@@ -176,9 +176,10 @@ class Escalation:
     state: RoundRobinState
 
 
-def _unavailable_reason(
+def unavailable_reason(
     member: SdrMember, today: date, open_counts: Mapping[str, int], daily: DailyCap
 ) -> str:
+    """Why an SDR cannot take a handoff today ("absent", "at capacity", "at daily cap"), or ""."""
     if member.is_absent(today):
         return "absent"
     if member.at_capacity(open_counts):
@@ -205,7 +206,7 @@ def _round_robin(
         why = (
             "archived"
             if not pool.is_active(member.owner_id)
-            else _unavailable_reason(member, today, open_counts, daily)
+            else unavailable_reason(member, today, open_counts, daily)
         )
         if why:
             skipped[why] = skipped.get(why, 0) + 1
@@ -245,7 +246,7 @@ def _owner_problem(
     if member is None:
         # Not an SDR: no open cap, but the daily cap holds for every owner (no flood).
         return "owner at daily cap" if daily.reached(owner_id) else ""
-    why = _unavailable_reason(member, today, open_counts, daily)
+    why = unavailable_reason(member, today, open_counts, daily)
     return f"owner {why}" if why else ""
 
 
@@ -386,43 +387,5 @@ def eligible_sdrs(
         member.owner_id
         for member in pool.members
         if pool.is_active(member.owner_id)
-        and not _unavailable_reason(member, today, open_counts, daily)
+        and not unavailable_reason(member, today, open_counts, daily)
     )
-
-
-def pool_shortfall(
-    pool: ResolvedPool, today: date, open_counts: Mapping[str, int], daily: DailyCap = NO_DAILY_CAP
-) -> dict[str, int]:
-    """How many of the pool's SDRs cannot take a handoff today, by why (absent, at capacity,
-    at daily cap, archived); the rest under "available". For the run summary, status and sla."""
-    counts = {"available": 0, "absent": 0, "at capacity": 0, "at daily cap": 0, "archived": 0}
-    for member in pool.members:
-        why = (
-            "archived"
-            if not pool.is_active(member.owner_id)
-            else _unavailable_reason(member, today, open_counts, daily)
-        )
-        counts[why or "available"] += 1
-    return counts
-
-
-def pool_room(
-    pool: ResolvedPool, today: date, open_counts: Mapping[str, int], daily: DailyCap = NO_DAILY_CAP
-) -> int | None:
-    """How many more handoffs the pool's SDRs can take today under their caps (None: no cap
-    bounds it). Lets the shell skip reading queued contacts nobody could take."""
-    room = 0
-    for member in pool.members:
-        if not pool.is_active(member.owner_id) or _unavailable_reason(
-            member, today, open_counts, daily
-        ):
-            continue
-        limits = []
-        if member.max_open_handoffs is not None:
-            limits.append(member.max_open_handoffs - open_counts.get(member.owner_id, 0))
-        if daily.cap is not None:
-            limits.append(daily.cap - daily.created_today.get(member.owner_id, 0))
-        if not limits:
-            return None
-        room += max(0, min(limits))
-    return room

@@ -9,6 +9,7 @@ import pytest
 
 from connector.errors import ConfigError
 from connector.rules import load_rules
+from connector.rules.pool_capacity import pool_room, pool_shortfall
 from connector.rules.recent_activity import activity_properties, has_recent_activity
 from connector.rules.routing import (
     AssignmentKind,
@@ -17,8 +18,6 @@ from connector.rules.routing import (
     RoundRobinState,
     SdrMember,
     choose_owner,
-    pool_room,
-    pool_shortfall,
 )
 from connector.rules.sla_config import parse_sla_config
 

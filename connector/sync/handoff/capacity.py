@@ -22,7 +22,8 @@ from connector.errors import ConnectorError
 from connector.hubspot.models import CrmRecord
 from connector.hubspot_facts import SEARCH_RESULTS_CAP
 from connector.logging import get_logger
-from connector.rules.routing import HANDOFF_KEY_PREFIX, DailyCap, ResolvedPool, pool_shortfall
+from connector.rules.pool_capacity import pool_shortfall
+from connector.rules.routing import HANDOFF_KEY_PREFIX, DailyCap, ResolvedPool
 from connector.rules.values import parse_timestamp
 from connector.state import HandoffRecord
 from connector.sync.ports import HubSpotPort
