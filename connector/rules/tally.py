@@ -49,16 +49,16 @@ def settle(
     """
     fit_scale = 100.0 * rules.fit_weight / rules.fit_max
     engagement_scale = 100.0 * rules.engagement_weight / rules.engagement_max
-    lines: list[tuple[Reason, float, float | None]] = []
-    for reason in reasons:
-        if reason.kind in _NOTES:
-            lines.append((reason, 0.0, None))
-        elif reason.kind == _ENGAGEMENT:
-            lines.append((reason, reason.points * engagement_scale, reason.points))
-        else:
-            lines.append((reason, reason.points * fit_scale, reason.points))
+    # Notes have zero points, so they come out at zero whatever the scale.
+    exact = [r.points * (engagement_scale if r.kind == _ENGAGEMENT else fit_scale) for r in reasons]
+    raw: list[float | None] = [None if r.kind in _NOTES else r.points for r in reasons]
+    lines = list(reasons)
 
-    steps: list[tuple[Reason, float, float | None]] = []
+    def step(text: str, group: str, points: float, raw_points: float | None) -> None:
+        lines.append(Reason("cap", text, None, 0.0, group))
+        exact.append(points)
+        raw.append(raw_points)
+
     fit_max = rules.fit_max
     if fit_points > fit_max or fit_points < 0.0:
         bound = fit_max if fit_points > fit_max else 0.0
@@ -67,7 +67,7 @@ def settle(
             if bound
             else "fit below zero counts as zero"
         )
-        steps.append(_step(text, "fit", fit_part - fit_points * fit_scale, bound - fit_points))
+        step(text, "fit", fit_part - fit_points * fit_scale, bound - fit_points)
     engagement = engagement_part(rules, engagement_points)
     most = rules.engagement_max
     if engagement_points > most or engagement_points < -most:
@@ -78,28 +78,21 @@ def settle(
             else f"engagement below {-most:g} points counts as {-most:g}"
         )
         unclipped = engagement_points * engagement_scale
-        steps.append(_step(text, "engagement", engagement - unclipped, bound - engagement_points))
-    raw = fit_part + engagement
-    clipped = 100.0 if raw > 100.0 else (0.0 if raw < 0.0 else raw)
-    if clipped != raw:
+        step(text, "engagement", engagement - unclipped, bound - engagement_points)
+    total = fit_part + engagement
+    clipped = 100.0 if total > 100.0 else (0.0 if total < 0.0 else total)
+    if clipped != total:
         text = "score capped at 100" if clipped else "score below zero counts as zero"
-        steps.append(_step(text, "score", clipped - raw, None))
+        step(text, "score", clipped - total, None)
     cap = rules.disqualified_max_score
     if disqualified and clipped > cap:
-        index = next(i for i, (r, _, _) in enumerate(lines) if r.kind == "disqualifier")
-        lines[index] = (lines[index][0], cap - clipped, None)
-    lines.extend(steps)
-    shown = largest_remainder([exact for _, exact, _ in lines], score)
+        # The disqualifier carries what it took away (it is the first disqualifier reason).
+        exact[next(i for i, r in enumerate(reasons) if r.kind == "disqualifier")] = cap - clipped
+    shown = largest_remainder(exact, score)
     return [
-        Reason(r.kind, r.criterion, r.observed, points, r.group, exact, raw_points)
-        for (r, exact, raw_points), points in zip(lines, shown, strict=True)
+        Reason(r.kind, r.criterion, r.observed, points, r.group, e, u)
+        for r, points, e, u in zip(lines, shown, exact, raw, strict=True)
     ]
-
-
-def _step(
-    text: str, group: str, exact: float, raw: float | None
-) -> tuple[Reason, float, float | None]:
-    return Reason("cap", text, None, 0.0, group), exact, raw
 
 
 def largest_remainder(values: list[float], total: int) -> list[int]:
@@ -109,13 +102,14 @@ def largest_remainder(values: list[float], total: int) -> list[int]:
     fractions (ties: the larger value, then the earlier one). The values are expected to add
     up to about `total`; a difference left by float error goes to the largest value.
     """
-    shown = [math.floor(v) for v in values]
+    shown = list(map(math.floor, values))
     missing = total - sum(shown)
     if missing == 0 or not values:
         return shown
+    # Python's sort is stable: among equal keys the earlier value stays first.
     fractions = sorted(
         (i for i, v in enumerate(values) if v > shown[i]),
-        key=lambda i: (shown[i] - values[i], -abs(values[i]), i),
+        key=lambda i: (shown[i] - values[i], -abs(values[i])),
     )
     for i in fractions[: max(0, missing)]:
         shown[i] += 1

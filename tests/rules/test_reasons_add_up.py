@@ -16,6 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rules_helpers import BASE, NOW, example_rules_files
+from test_rules_properties import _effective as effective
 
 from connector.rules import Decision, LeadInput, evaluate, load_rules, rules_from_mapping
 from connector.sandbox.seed import generate_portal
@@ -187,3 +188,23 @@ def test_the_shipped_rules_add_up_on_the_sandbox_portal() -> None:
                 assert_adds_up(decision)
                 checked += 1
     assert checked >= 2 * 600 * 5
+
+
+@PROFILE
+@given(spec=_rules(), lead=_lead(), hours=st.integers(min_value=0, max_value=3000))
+def test_rescore_at_stays_the_first_change_with_tiers_baselines_and_undated_signals(
+    spec: dict[str, Any], lead: LeadInput, hours: int
+) -> None:
+    """Negative tiers never decay and undated signals never fade, so engagement points still
+    never grow with time alone: rescore_at stays exact on the rules fitting can write."""
+    rules = rules_from_mapping(spec)
+    now = NOW + timedelta(hours=hours)
+    decision = evaluate(lead, rules=rules, now=now)
+    reference = effective(lead, decision, None, now, rules)
+    at = decision.rescore_at
+    if at is None:
+        assert effective(lead, decision, None, now + timedelta(days=3 * 365), rules) == reference
+        return
+    assert at > now
+    assert effective(lead, decision, None, at - timedelta(milliseconds=1), rules) == reference
+    assert effective(lead, decision, None, at, rules) != reference
