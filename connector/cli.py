@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     shtab.add_argument_to(parser, ["--print-completion"], help="print a shell completion script")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    init = sub.add_parser("init", help="write a starting configuration to edit (config/, .env)")
+    init = sub.add_parser("init", help="write the starting configuration (config/, .env.example)")
     init.add_argument(
         "dir", nargs="?", default=".", metavar="DIR", help="folder to write into"
     ).complete = shtab.DIRECTORY  # type: ignore[attr-defined]
