@@ -23,6 +23,8 @@ class Reason(Protocol):
     def group(self) -> str | None: ...
     @property
     def raw(self) -> float | None: ...
+    @property
+    def counted(self) -> bool: ...
 
 
 R = TypeVar("R", bound=Reason)
@@ -47,12 +49,13 @@ _FIRST = {"disqualifier": 0, "policy": 1}
 
 
 def order_reasons(reasons: list[R]) -> tuple[R, ...]:
-    """The disqualifier first, then policy notes, then by |points| (largest first), stable."""
+    """The disqualifier first, then policy notes, then by |points| (largest first), stable;
+    lines that no longer count come last."""
     return tuple(
         sorted(
             reasons,
             key=lambda r: (
-                _FIRST.get(r.kind, 2),
+                _FIRST.get(r.kind, 2) if r.counted else 3,
                 -abs(r.points),
                 _KIND_ORDER.get(r.kind, 9),
             ),
@@ -80,9 +83,7 @@ def _observed(reason: Reason) -> str:
 def _compact_item(reason: Reason) -> str:
     observed = _observed(reason)
     if reason.kind == "disqualifier":
-        text = f"disqualified: {reason.criterion}" + (f" ({observed})" if observed else "")
-        # The points it took away, so that the line still adds up to the score.
-        return f"{text} {_signed(reason.points, 0)}" if round(reason.points) else text
+        return f"disqualified: {reason.criterion}" + (f" ({observed})" if observed else "")
     if reason.kind == "policy":
         return reason.criterion
     head = f"{_signed(reason.points, 0)} {reason.criterion}"
@@ -102,14 +103,23 @@ def compact_text(reasons: Sequence[Reason], *, limit: int = COMPACT_MAX_CHARS) -
 
     Returns:
         E.g. "+30 200–999 employees · +25 demo request 3 days ago · −15 free email domain";
-        reasons cut for length are summed up as "+3 more (+4)", so the line still adds up.
+        reasons cut for length are summed up as "+3 more (+4)", so the line still adds up. A
+        disqualifier that held the score down reads "disqualified: student, score held at 0 ·
+        7 reasons not counted".
     """
     items: list[str] = []
     points: list[int] = []
+    uncounted = 0
+    held_at: int | None = None
     for r in reasons:
         kind = r.kind
         rounded = round(r.points)
+        if not r.counted:
+            uncounted += 1
+            continue
         if kind == "disqualifier" or kind == "policy":
+            if kind == "disqualifier":
+                held_at = len(items)
             items.append(_compact_item(r))
             points.append(rounded)
             continue
@@ -124,6 +134,10 @@ def compact_text(reasons: Sequence[Reason], *, limit: int = COMPACT_MAX_CHARS) -
             items.append(f"{head} {observed}" if kind == "engagement" else f"{head} ({observed})")
         else:
             items.append(_compact_item(r))
+    if uncounted and held_at is not None:
+        items[held_at] += f", score held at {points[held_at]}"
+        items.insert(held_at + 1, f"{uncounted} reason{'s' if uncounted > 1 else ''} not counted")
+        points.insert(held_at + 1, 0)
     reserve = len(f"{_SEPARATOR}+{len(items)} more (+{sum(abs(p) for p in points)})")
     out = ""
     for index, item in enumerate(items):
@@ -156,14 +170,19 @@ def full_text(
     the rules file gave it, e.g. "  +12 200–999 employees = 450  [fit: size, +20.0 fit points]".
     """
     lines = [header]
+    held = any(not reason.counted for reason in reasons)
     for reason in reasons:
         observed = _observed(reason)
         group = f"{reason.kind}{': ' + reason.group if reason.group else ''}"
         if reason.raw is not None:
             unit = "engagement" if "engagement" in (reason.kind, reason.group) else "fit"
             group += f", {reason.raw:+.1f} {unit} points".replace("-", _MINUS)
+        if not reason.counted:
+            group += "; not counted"
         group = f"[{group}]"
-        if reason.kind == "policy" or (reason.kind == "disqualifier" and not reason.points):
+        if not reason.counted:
+            points = "   ✗ "
+        elif reason.kind == "policy" or (reason.kind == "disqualifier" and not reason.points):
             points = "   · "
         else:
             points = f"{_signed(reason.points, 0):>5}"
@@ -173,6 +192,8 @@ def full_text(
         line = f"  {points} {criterion}"
         if observed:
             line += f" = {observed}"
+        if held and reason.kind == "disqualifier":
+            line += f", score held at {round(reason.points)}"
         lines.append(f"{line}  {group}")
     if bant_summary is not None:
         lines.append(f"  {bant_summary}")

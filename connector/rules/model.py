@@ -92,10 +92,13 @@ class Reason:
         criterion: what was tested, in words an SDR reads ("200–999 employees").
         observed: what the contact had (a value, a domain, "3 days ago"), if useful.
         points: signed score points this line contributed (0 for policy notes, and for a
-            disqualifier that did not lower the score).
+            disqualifier that did not hold the score down; the whole score for one that did).
         group: the fit group, BANT dimension or journey stage it belongs to.
-        exact: the score points before display rounding (None while the engine collects).
+        exact: the score points before display rounding (None while the engine collects);
+            for a line that no longer counts, what it would have given.
         raw: the points in the rules file's own unit (fit or engagement points), if any.
+        counted: False when the line no longer counts: a disqualifier held the score at its
+            cap (the disqualifier then carries the whole score); its `points` are 0.
     """
 
     kind: str
@@ -105,6 +108,7 @@ class Reason:
     group: str | None = None
     exact: float | None = None
     raw: float | None = None
+    counted: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,10 @@
 The engine collects reasons in the rules file's own units (fit points, engagement points).
 `settle` turns them into score points (times the weight over the scale), adds a line for each
 step of the score that is not a criterion (fit or engagement beyond its scale, a score beyond
-0–100, the disqualified cap), and rounds the lines to whole numbers by largest remainder, so
-that the numbers a rep reads add up exactly to the score: each line is rounded down, and the
-units still missing go to the lines that lost the most in rounding.
+0–100), and rounds the lines to whole numbers by largest remainder, so that the numbers a rep
+reads add up exactly to the score: each line is rounded down, and the units still missing go to
+the lines that lost the most in rounding. When a disqualifier holds the score down to its cap,
+it carries the whole score and every other line is marked as no longer counting.
 """
 
 from __future__ import annotations
@@ -85,14 +86,29 @@ def settle(
         text = "score capped at 100" if clipped else "score below zero counts as zero"
         step(text, "score", clipped - total, None)
     cap = rules.disqualified_max_score
-    if disqualified and clipped > cap:
-        # The disqualifier carries what it took away (it is the first disqualifier reason).
-        exact[next(i for i, r in enumerate(reasons) if r.kind == "disqualifier")] = cap - clipped
+    if disqualified and int(clipped + 0.5) > cap:
+        return _held_by_disqualifier(lines, exact, raw, cap)
     shown = largest_remainder(exact, score)
     return [
         Reason(r.kind, r.criterion, r.observed, points, r.group, e, u)
         for r, points, e, u in zip(lines, shown, exact, raw, strict=True)
     ]
+
+
+def _held_by_disqualifier(
+    lines: list[Reason], exact: list[float], raw: list[float | None], cap: int
+) -> list[Reason]:
+    """The disqualifier holds the score at its cap: it carries the whole score, and every
+    other line no longer counts (0 points, marked, with what it would have given in `exact`)."""
+    held: list[Reason] = []
+    for r, e, u in zip(lines, exact, raw, strict=True):
+        if r.kind == "disqualifier":
+            held.append(Reason(r.kind, r.criterion, r.observed, cap, r.group, float(cap), None))
+        elif r.kind == "policy":
+            held.append(Reason(r.kind, r.criterion, r.observed, 0, r.group, 0.0, None))
+        else:
+            held.append(Reason(r.kind, r.criterion, r.observed, 0, r.group, e, u, counted=False))
+    return held
 
 
 def largest_remainder(values: list[float], total: int) -> list[int]:

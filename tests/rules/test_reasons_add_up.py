@@ -137,12 +137,21 @@ def assert_adds_up(decision: Decision) -> None:
     points = [r.points for r in decision.reasons]
     assert all(float(p).is_integer() for p in points)
     assert sum(points) == decision.score, decision.full_reasons
-    assert abs(sum(r.exact or 0.0 for r in decision.reasons) - decision.score) < 0.5 + 1e-6
-    for r in decision.reasons:
+    counted = [r for r in decision.reasons if r.counted]
+    assert abs(sum(r.exact or 0.0 for r in counted) - decision.score) < 0.5 + 1e-6
+    for r in counted:
         assert r.exact is None or abs(r.points - r.exact) < 1, r
     if decision.disqualified is not None:
         assert decision.reasons[0].kind == "disqualifier"
         assert decision.reasons[0] == decision.disqualified
+    if len(counted) < len(decision.reasons):
+        # Held down by the disqualifier: it carries the score, nothing else counts.
+        assert decision.disqualified is not None
+        assert decision.disqualified.points == decision.score
+        assert all(r.points == 0 for r in decision.reasons if not r.counted)
+        assert all(
+            not r.counted for r in decision.reasons if r.kind not in ("disqualifier", "policy")
+        )
     # Every item of the compact line that carries a number: they add up to the score too
     # (lines worth ±0 are left out; cut items are summed up as "+N more (±x)").
     shown = 0
@@ -152,8 +161,8 @@ def assert_adds_up(decision: Decision) -> None:
         if re.fullmatch(r"[+−]\d+", head):
             shown += int(head.replace("−", "-"))
         elif item.startswith("disqualified: "):
-            tail = re.search(r" ([+−]\d+)$", item)
-            shown += int(tail.group(1).replace("−", "-")) if tail else 0
+            held = re.search(r", score held at (\d+)$", item)
+            shown += int(held.group(1)) if held else 0
     assert shown == decision.score, decision.compact_reasons
 
 
@@ -208,3 +217,35 @@ def test_rescore_at_stays_the_first_change_with_tiers_baselines_and_undated_sign
     assert at > now
     assert effective(lead, decision, None, at - timedelta(milliseconds=1), rules) == reference
     assert effective(lead, decision, None, at, rules) != reference
+
+
+def test_a_disqualifier_that_holds_the_score_carries_it_and_marks_the_rest() -> None:
+    spec: dict[str, Any] = {
+        **BASE,
+        "score": {"fit_weight": 0.5, "engagement_weight": 0.5, "disqualified_max_score": 10},
+        "fit": {"groups": [{"name": "g", "criteria": [_present("size", 40), _present("x", -6)]}]},
+        "disqualifiers": [{"label": "competitor", "property": "n2", "op": "gt", "value": 250}],
+    }
+    rules = rules_from_mapping(spec)
+    held = evaluate(LeadInput("1", {"size": "1", "x": "1", "n2": "300"}), rules=rules, now=NOW)
+    assert held.score == 10
+    assert [(r.kind, r.points, r.counted) for r in held.reasons] == [
+        ("disqualifier", 10, True),
+        ("fit", 0, False),
+        ("fit", 0, False),
+    ]
+    assert [r.exact for r in held.reasons] == [10, 20, -3]  # what they would have given
+    assert held.compact_reasons == (
+        "disqualified: competitor (300), score held at 10 · 2 reasons not counted"
+    )
+    assert "✗  size present  [fit: g, +40.0 fit points; not counted]" in held.full_reasons
+    # Below its cap a disqualifier holds nothing down: the criteria count as usual.
+    low = evaluate(LeadInput("1", {"x": "1", "n2": "300"}), rules=rules, now=NOW)
+    assert low.score == 0
+    assert (low.reasons[0].kind, low.reasons[0].counted) == ("disqualifier", True)
+    assert all(r.counted for r in low.reasons)
+    assert low.compact_reasons.startswith("disqualified: competitor (300) · ")
+
+
+def _present(prop: str, points: float) -> dict[str, Any]:
+    return {"label": f"{prop} present", "property": prop, "op": "present", "points": points}

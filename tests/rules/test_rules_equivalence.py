@@ -3,8 +3,10 @@
 `fixtures/equivalence.json.gz` was written by `fixtures/make_equivalence.py` with the engine as
 of commit 17c8af1; its expected decisions have been re-taken only for intended changes, each
 listed in the commit that re-took them: rescore_at when decaying points land exactly on a bar (12
-decisions under professional-services.yaml, see tests/rules/test_rules_rescore.py), and
-remembered signals kept while they are worth anything (317 signal memories, nothing else). It
+decisions under professional-services.yaml, see tests/rules/test_rules_rescore.py),
+remembered signals kept while they are worth anything (317 signal memories, nothing else), and
+reasons in score points that add up to the score (issue 15: only the explanation columns, the
+compact text and the reasons' digest, with every other column proven unchanged). It
 holds 1,500 sandbox leads (a fifth with garbage mixed in) with varied prior states, under the
 default rules at three instants and the two example rule files at one. Each decision is
 compared field by field on what the sync writes (score, grade, temperature, label,
