@@ -17,8 +17,6 @@ from connector.sync.properties import ScoreProperties
 
 #: `missing_inputs` key of the connector's own score properties (`connector setup` makes them).
 OWN = "contacts (connector)"
-#: `missing_inputs` key of the connector's own task property (the handoff key).
-OWN_TASKS = "tasks (connector)"
 
 
 @dataclass(slots=True)
@@ -29,6 +27,8 @@ class SetupReport:
     usage: list[CustomPropertyUsage] = field(default_factory=list)
     #: missing property → "did you mean 'jobtitle'?" (or how to fix it)
     hints: dict[str, str] = field(default_factory=dict)
+    #: the names under `missing_inputs[OWN]` that are task properties (the rest are contacts')
+    own_on_tasks: set[str] = field(default_factory=set)
 
     def lines(self) -> list[str]:
         out = []
@@ -41,12 +41,16 @@ class SetupReport:
                 f"custom properties on {usage.object_type}: {usage.usage} of {usage.limit} used"
             )
         for object_type, names in self.missing_inputs.items():
-            if object_type in (OWN, OWN_TASKS):
-                kind = "contact" if object_type == OWN else "task"
-                out.append(
-                    f"missing the connector's own {kind} properties: {', '.join(names)} — "
-                    "run `connector setup` (without --check) to create them"
-                )
+            if object_type == OWN:
+                on_contacts = [n for n in names if n not in self.own_on_tasks]
+                on_tasks = [n for n in names if n in self.own_on_tasks]
+                for kind, missing in (("contact", on_contacts), ("task", on_tasks)):
+                    if missing:
+                        out.append(
+                            f"missing the connector's own {kind} properties: "
+                            f"{', '.join(missing)} — run `connector setup` (without --check) "
+                            "to create them"
+                        )
                 continue
             for name in names:
                 hint = self.hints.get(f"{object_type}.{name}", "")
@@ -112,7 +116,9 @@ def _ensure_task_properties(
     if not missing:
         return
     if not create:
-        report.missing_inputs[OWN_TASKS] = [p.name for p in missing]
+        # Under OWN with the contacts' own: the fix is the same, `connector setup`.
+        report.missing_inputs.setdefault(OWN, []).extend(p.name for p in missing)
+        report.own_on_tasks.update(p.name for p in missing)
         return
     port.create_property_group("tasks", group, "Lead qualification")
     outcome = port.create_properties("tasks", missing)

@@ -247,6 +247,10 @@ def test_a_portal_set_up_before_the_task_key_existed_is_told_to_run_setup_and_re
     # As on a portal an earlier version set up: no task key property.
     sandbox.store.catalogue.properties["tasks"][TASK_KEY].archived = True
     monkeypatch.setattr(commands, "_now", sandbox.clock.now)
+    check = connector.run("setup", "--check")
+    assert check.code == 2
+    assert f"missing the connector's own task properties: {TASK_KEY}" in check.out
+    assert "run `connector setup` (without --check)" in check.err
 
     failed = connector.run("sync")
 
