@@ -9,15 +9,19 @@ summary.json.
 from __future__ import annotations
 
 import argparse
+import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from connector.errors import ConfigError
+from connector.review.calibration_store import Calibration, calibration_path, load_calibration
 from connector.review.csv_mapping import load_mapping
 from connector.review.csv_source import read_csv_leads
-from connector.review.dataset import OutcomeSpec
+from connector.review.dataset import OutcomeSpec, ReviewLead
 from connector.review.html_report import html_report
 from connector.review.outputs import write_scores, write_summary
+from connector.review.properties import HUBSPOT_AFTER_CONTACT
 from connector.review.report import Review, build_review
 from connector.review.text_report import summary_text
 from connector.rules import RuleSet, load_rules
@@ -32,7 +36,10 @@ def run_review(args: argparse.Namespace, settings: Settings) -> int:
     rules = load_rules(args.rules or settings.rules_file)
     compare = load_rules(args.compare) if args.compare else None
     now = datetime.now(UTC)
-    review = _review(args, settings, rules, compare, now)
+    calibration, warning = load_calibration(calibration_path(rules.source), rules.version)
+    if warning is not None:
+        print(f"warning: {warning}", file=sys.stderr)
+    review = _review(args, settings, rules, compare, now, calibration)
     print(summary_text(review))
     if args.out is not None:
         written = write_outputs(review, Path(args.out))
@@ -46,7 +53,35 @@ def _review(
     rules: RuleSet,
     compare: RuleSet | None,
     now: datetime,
+    calibration: Calibration | None,
 ) -> Review:
+    read = read_leads(args, settings, rules, now)
+    return build_review(
+        read.leads,
+        rules,
+        now=now,
+        compare=compare,
+        after_contact=read.after_contact,
+        labels=read.labels,
+        segment_by=read.segment_by,
+        calibration=calibration,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LeadsRead:
+    """The leads of `--csv`/`--map` or of the portal, and what the source says about them."""
+
+    leads: list[ReviewLead]
+    after_contact: frozenset[str]  # properties known only after sales contact
+    labels: dict[str, str]  # property -> the name the admin knows it by
+    segment_by: list[str]  # properties worth segmenting (and, for suggest, proposing) by
+
+
+def read_leads(
+    args: argparse.Namespace, settings: Settings, rules: RuleSet, now: datetime
+) -> LeadsRead:
+    """The leads `review` and `suggest` judge: an export with its mapping, or the portal."""
     if args.csv is not None:
         if args.map is None:
             raise ConfigError("--csv needs --map MAP.yaml (see config/examples/*-mapping.yaml)")
@@ -54,15 +89,7 @@ def _review(
         leads = read_csv_leads(args.csv, mapping)
         after = mapping.after_contact_properties()
         labels = mapping.property_labels()
-        return build_review(
-            leads,
-            rules,
-            now=now,
-            compare=compare,
-            after_contact=after,
-            labels=labels,
-            segment_by=[p for p in labels if p not in after],
-        )
+        return LeadsRead(leads, after, labels, [p for p in labels if p not in after])
     if args.map is not None:
         raise ConfigError("--map is for --csv: give the export with --csv FILE")
     until = _date(args.until, "--until") if args.until else now
@@ -72,7 +99,7 @@ def _review(
     from connector.review.portal_source import SEGMENT_PROPERTIES, read_portal_leads
 
     leads = read_portal_leads(settings, rules, since, until, outcome)
-    return build_review(leads, rules, now=now, compare=compare, segment_by=SEGMENT_PROPERTIES)
+    return LeadsRead(leads, HUBSPOT_AFTER_CONTACT, {}, list(SEGMENT_PROPERTIES))
 
 
 def _date(text: str, flag: str) -> datetime:

@@ -274,7 +274,12 @@ def _sla(review: Review) -> str:
 
 def _calibration(review: Review) -> str:
     series = [(r.name, [(b.predicted, b.observed) for b in r.calibration]) for r in _all(review)]
-    chart = line_chart("Calibration", series, x_label="score / 100 read as a chance")
+    series += [
+        (f"{r.name}: probability", [(b.predicted, b.observed) for b in r.probability_calibration])
+        for r in _all(review)
+        if r.probability_calibration
+    ]
+    chart = line_chart("Calibration", series, x_label="predicted chance")
     tables = "".join(
         _table(
             ["score / 100", "leads", "mean predicted", "observed conversion"],
@@ -285,6 +290,19 @@ def _calibration(review: Review) -> str:
             f"Calibration: {r.name} (ECE {_num(r.ece)})",
         )
         for r in _all(review)
+    )
+    tables += "".join(
+        _table(
+            ["probability", "leads", "mean predicted", "observed conversion"],
+            [
+                [f"{b.low:.1f}–{b.high:.1f}", b.leads, _pct(b.predicted), _pct(b.observed)]
+                for b in r.probability_calibration
+            ],
+            f"Calibrated probability ({r.probabilities.method}): {r.name} "
+            f"(ECE {_num(r.probability_ece)})",
+        )
+        for r in _all(review)
+        if r.probabilities is not None and r.probability_calibration
     )
     return f"<h2>Calibration</h2>{chart}{tables}"
 

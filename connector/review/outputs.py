@@ -15,12 +15,15 @@ SCORES_COLUMNS = ("id", "score", "grade", "label", "outcome", "probability")
 
 def write_scores(review: Review, path: Path) -> None:
     """One row per lead; `probability` stays empty until the rules have a calibration."""
+    found = review.current.probabilities
+    chances = found.values if found is not None else [None] * len(review.current.scored)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(SCORES_COLUMNS)
-        for s in review.current.scored:
+        for s, p in zip(review.current.scored, chances, strict=True):
             d = s.decision
-            writer.writerow([s.lead.lead_id, d.score, d.grade, d.label, int(s.converted), ""])
+            shown = "" if p is None else f"{p:.4f}"
+            writer.writerow([s.lead.lead_id, d.score, d.grade, d.label, int(s.converted), shown])
 
 
 def _rules_summary(r: RulesReview) -> dict[str, Any]:
@@ -48,6 +51,13 @@ def _rules_summary(r: RulesReview) -> dict[str, Any]:
             "segments": [asdict(x) for x in of.segments],
         },
         "calibration": {"bins": [asdict(x) for x in r.calibration], "ece": r.ece},
+        "probability_calibration": None
+        if r.probabilities is None
+        else {
+            "method": r.probabilities.method,
+            "bins": [asdict(x) for x in r.probability_calibration],
+            "ece": r.probability_ece,
+        },
         "data_quality": [asdict(x) for x in r.quality],
         "leaks": [asdict(x) for x in r.leaks],
     }

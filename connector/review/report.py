@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from connector.review.breakdown import (
@@ -16,6 +16,7 @@ from connector.review.breakdown import (
     capacity,
     distribution,
 )
+from connector.review.calibration_store import Calibration, Probabilities
 from connector.review.dataset import ReviewLead
 from connector.review.funnel import Funnel, SlaEffect, funnel, sla_effect
 from connector.review.overfiltering import OverFiltering, over_filtering
@@ -32,8 +33,10 @@ from connector.review.stats import (
     DecileRow,
     auc,
     auc_with_interval,
-    calibration,
     deciles,
+)
+from connector.review.stats import (
+    calibration as calibration_bins,
 )
 from connector.rules import RuleSet
 
@@ -65,6 +68,10 @@ class RulesReview:
     ece: float | None
     quality: list[PropertyQuality]
     leaks: list[LeakWarning]
+    #: the calibrated probability per lead (`scored` order), when a calibration exists
+    probabilities: Probabilities | None = None
+    probability_calibration: list[CalibrationBin] = field(default_factory=list)
+    probability_ece: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +99,9 @@ def build_review(
     after_contact: frozenset[str] = frozenset(),
     labels: Mapping[str, str] | None = None,
     segment_by: Sequence[str] = (),
+    calibration: Calibration | None = None,
+    compare_scored: Sequence[ScoredLead] | None = None,
+    compare_probabilities: Probabilities | None = None,
 ) -> Review:
     """Score the leads with the rules (and a candidate) and measure how well they did.
 
@@ -104,14 +114,29 @@ def build_review(
         labels: property -> the name the admin knows it by (a CSV column), for the report.
         segment_by: extra properties to look for over-filtered segments in (besides those
             the rules read).
+        calibration: the rules' calibration (score → probability), when one exists.
+        compare_scored: the candidate's decisions, already made (`suggest` scores each fold
+            with rules fitted without it), instead of scoring the leads with `compare`.
+        compare_probabilities: the candidate's probabilities per lead, when known.
     """
     names = dict(labels or {})
-    current = _review_rules(leads, rules, now, after_contact, names, segment_by)
-    candidate = (
-        _review_rules(leads, compare, now, after_contact, names, segment_by)
-        if compare is not None
-        else None
+    scored = score_leads(leads, rules, now=now)
+    probabilities = (
+        None
+        if calibration is None
+        else Probabilities(
+            calibration.method, [calibration.probability(s.decision.score) for s in scored]
+        )
     )
+    current = _review_rules(scored, rules, after_contact, names, segment_by, probabilities)
+    candidate = None
+    if compare is not None:
+        other = (
+            compare_scored if compare_scored is not None else score_leads(leads, compare, now=now)
+        )
+        candidate = _review_rules(
+            list(other), compare, after_contact, names, segment_by, compare_probabilities
+        )
     recorded = [
         (lead.recorded.score, lead.converted)
         for lead in leads
@@ -133,14 +158,13 @@ def build_review(
 
 
 def _review_rules(
-    leads: Sequence[ReviewLead],
+    scored: list[ScoredLead],
     rules: RuleSet,
-    now: datetime,
     after_contact: frozenset[str],
     labels: Mapping[str, str],
     segment_by: Sequence[str],
+    probabilities: Probabilities | None,
 ) -> RulesReview:
-    scored = score_leads(leads, rules, now=now)
     scores = [s.decision.score for s in scored]
     converted = [s.converted for s in scored]
     found = auc_with_interval(scores, converted)
@@ -148,7 +172,10 @@ def _review_rules(
     props = properties_read(rules)
     segment_props = list(dict.fromkeys([*props, *segment_by]))
     quality = property_quality(scored, props, labels)
-    bins, ece = calibration([x / 100 for x in scores], converted)
+    bins, ece = calibration_bins([x / 100 for x in scores], converted)
+    p_bins, p_ece = (
+        ([], None) if probabilities is None else calibration_bins(probabilities.values, converted)
+    )
     return RulesReview(
         name=rules.name,
         version=rules.version,
@@ -168,6 +195,9 @@ def _review_rules(
         ece=ece,
         quality=quality,
         leaks=leak_warnings(quality, after_contact),
+        probabilities=probabilities,
+        probability_calibration=p_bins,
+        probability_ece=p_ece,
     )
 
 

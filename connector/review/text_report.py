@@ -52,6 +52,11 @@ def _rules_lines(r: RulesReview, title: str) -> list[str]:
         )
     if r.ece is not None:
         lines.append(f"  Calibration: score/100 read as a chance is off by {r.ece:.3f} on average")
+    if r.probabilities is not None and r.probability_ece is not None:
+        lines.append(
+            f"  Calibrated probability ({r.probabilities.method}): off by "
+            f"{r.probability_ece:.3f} on average"
+        )
     for q in r.quality:
         if abs(q.missing_converters - q.missing_non_converters) >= _MISSING_GAP:
             lines.append(
