@@ -38,6 +38,8 @@ _HANDLERS: dict[str, str] = {
     "sla": "connector.sync.inspect_commands:run_sla",
     "backlog": "connector.sync.backlog_command:run_backlog",
     "review": "connector.review.command:run_review",
+    "suggest": "connector.review.suggest:run_suggest",
+    "calibrate": "connector.review.suggest:run_calibrate",
 }
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -157,6 +159,35 @@ def build_parser() -> argparse.ArgumentParser:
         "review", help="judge the rules against past outcomes (portal or --csv); writes no HubSpot"
     )
     _add_review_arguments(review)
+    suggest = sub.add_parser(
+        "suggest",
+        help="fit the rules' points to past outcomes: a candidate rules file and its calibration "
+        "(portal or --csv); writes no HubSpot",
+    )
+    suggest.add_argument("--rules", help="the rules to start from (default: the settings')")
+    suggest.add_argument(
+        "--write", help="where the candidate goes (default: <rules name>.suggested.yaml here)"
+    )
+    suggest.add_argument(
+        "--propose",
+        action="store_true",
+        help="also propose criteria for known-at-arrival properties the rules do not read",
+    )
+    suggest.add_argument(
+        "--max-criteria", type=int, default=40, help="most criteria (tier bands count one each)"
+    )
+    suggest.add_argument(
+        "--allow-after-contact",
+        action="store_true",
+        help="fit on properties known only after sales contact (the candidate is labelled so)",
+    )
+    _add_leads_arguments(suggest)
+    calibrate = sub.add_parser(
+        "calibrate",
+        help="fit score → probability of the outcome for the rules, next to their file",
+    )
+    calibrate.add_argument("--rules", help="the rules to calibrate (default: the settings')")
+    _add_leads_arguments(calibrate)
     _with_defaults_shown(parser)
     return parser
 
@@ -165,6 +196,11 @@ def _add_review_arguments(parser: argparse.ArgumentParser) -> None:
     """Declared with the command (not imported) so `--help` never loads the review extra."""
     parser.add_argument("--rules", help="rules file to judge (default: the settings')")
     parser.add_argument("--compare", help="a candidate rules file, measured side by side")
+    _add_leads_arguments(parser)
+
+
+def _add_leads_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the leads and their outcomes come from (review, suggest, calibrate)."""
     parser.add_argument("--csv", help="review an export instead of the portal")
     parser.add_argument("--map", help="the CSV's mapping file (with --csv)")
     parser.add_argument("--out", help="write report.html, scores.csv and summary.json here")

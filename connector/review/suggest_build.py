@@ -1,0 +1,178 @@
+"""From the rules in force and leads with outcomes to a candidate rules file (no I/O).
+
+`build_candidate` is the whole learning step: lay the rules' criteria (and proposed ones) out
+as slots, fit their points, keep at most `max_criteria`, write the YAML and compile it with the
+engine's own parser (so what is judged is exactly what an admin would publish).
+`out_of_fold` runs that same step once per fold and scores each fold with the rules fitted
+without it: the candidate's review is then a review of leads the fit never saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from connector.errors import ConfigError
+from connector.review.scoring import ScoredLead, score_leads
+from connector.review.suggest_candidate import Current, Evidence, candidate_text
+from connector.review.suggest_features import Layout, design_matrix, layout_for
+from connector.review.suggest_fit import SEED, FloatArray, fit_points, importance
+from connector.rules import RuleSet, parse_rules
+
+#: Criteria a candidate holds unless told otherwise (each tier band counts as one).
+MAX_CRITERIA = 40
+#: Outer folds for the out-of-fold review.
+OUTER_FOLDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestOptions:
+    propose: Sequence[str] = ()  # properties to propose criteria for (none: fit points only)
+    max_criteria: int = MAX_CRITERIA
+    after_contact_used: Sequence[str] = ()  # after-contact properties allowed in, for the label
+    source: str = "suggested.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    text: str
+    rules: RuleSet
+    criteria: int
+    c: float
+    left_out: list[str] = field(default_factory=list)  # proposals dropped to stay within budget
+
+
+def criteria_count(layout: Layout) -> int:
+    """Criteria as an admin reads them: one per plain criterion or signal, one per tier band."""
+    return sum(max(1, len(c.bands)) for c in layout.criteria) + sum(
+        max(1, len(s.bands)) for s in layout.signals
+    )
+
+
+def build_candidate(
+    rules: RuleSet, current: Sequence[ScoredLead], options: SuggestOptions
+) -> Candidate:
+    """Fit the rules' points (and proposals) to the outcomes of `current`'s leads.
+
+    Raises:
+        ConfigError: too few leads of either outcome to fit anything.
+    """
+    train = [s for s in current if s.decision.disqualified is None]
+    y = np.asarray([s.converted for s in train], dtype=bool)
+    if y.sum() < 2 or (~y).sum() < 2:
+        raise ConfigError(
+            "suggest needs converters and non-converters among the leads that are not "
+            "disqualified — there is nothing to fit points to"
+        )
+    leads = [s.lead for s in train]
+    layout = layout_for(rules, leads, propose=options.propose)
+    x = design_matrix(layout, leads)
+    left_out: list[str] = []
+    while criteria_count(layout) > options.max_criteria and layout.proposed:
+        layout, x, dropped = _drop_weakest(layout, x, y)
+        left_out.append(dropped)
+    count = criteria_count(layout)
+    if count > options.max_criteria:
+        raise ConfigError(
+            f"the rules already hold {count} criteria (tier bands counted one by one), more "
+            f"than --max-criteria {options.max_criteria} — raise it"
+        )
+    fitted = fit_points(x, y)
+    evidence = Evidence(
+        leads=x.sum(axis=0).astype(np.int64),
+        converters=(x[y]).sum(axis=0).astype(np.int64),
+    )
+    now_current = Current(
+        grades=[s.decision.grade for s in train],
+        temperatures=[s.decision.temperature for s in train],
+        scores=[s.decision.score for s in train],
+    )
+    text = candidate_text(
+        rules,
+        layout,
+        fitted.points,
+        fitted.baseline,
+        x,
+        evidence,
+        now_current,
+        header=_header(rules, count, options, fitted.c, len(train), int(y.sum())),
+    )
+    return Candidate(text, parse_rules(text, source=options.source), count, fitted.c, left_out)
+
+
+def _drop_weakest(
+    layout: Layout, x: FloatArray, y: np.typing.NDArray[np.bool_]
+) -> tuple[Layout, FloatArray, str]:
+    """Leave out the proposed criterion that moves the score least (a whole tiered one, or
+    one level of an enumeration)."""
+    fitted = fit_points(x, y)
+    weight = importance(x, fitted.points)
+    columns = layout.columns()
+    by_slot: dict[int, float] = {}
+    for j, (kind, i, _) in enumerate(columns):
+        if kind == "fit" and layout.criteria[i].proposed:
+            by_slot[i] = by_slot.get(i, 0.0) + float(weight[j])
+    weakest = min(by_slot, key=lambda i: by_slot[i])
+    slot = layout.criteria[weakest]
+    keep_cols = [
+        j for j, (kind, i, _) in enumerate(columns) if not (kind == "fit" and i == weakest)
+    ]
+    criteria = [c for i, c in enumerate(layout.criteria) if i != weakest]
+    proposed = []
+    for group in layout.proposed:
+        members = tuple(c for c in group.criteria if c is not slot)
+        if members:
+            proposed.append(type(group)(group.name, group.prop, members))
+    label = slot.spec.label or str(slot.spec.property)
+    return Layout(criteria, list(layout.signals), proposed), x[:, keep_cols], label
+
+
+def _header(
+    rules: RuleSet, count: int, options: SuggestOptions, c: float, leads: int, converters: int
+) -> list[str]:
+    lines = [
+        f"Candidate rules suggested by `connector suggest` from {rules.name} "
+        f"(version {rules.version}).",
+        f"Points fitted to {leads:,} leads ({converters:,} converted) by L2-regularised logistic "
+        f"regression (C = {c:g}, chosen by cross-validation),",
+        "then scaled so that one point is one score point. Each changed number says how many "
+        "leads it applies to,",
+        f"how many of them converted, and what it was. {count} criteria (each tier band "
+        f"counted), at most {options.max_criteria}.",
+        "Review it with `connector review --compare` before publishing: nothing was written "
+        "to HubSpot.",
+    ]
+    if options.after_contact_used:
+        lines += [
+            "",
+            "WARNING: FITTED ON PROPERTIES KNOWN ONLY AFTER SALES CONTACT ("
+            + ", ".join(options.after_contact_used)
+            + ").",
+            "These rules score the sales work, not the lead: do not use them to qualify new leads.",
+        ]
+    return lines
+
+
+def out_of_fold(
+    rules: RuleSet,
+    current: Sequence[ScoredLead],
+    options: SuggestOptions,
+    *,
+    now: datetime,
+    folds: int = OUTER_FOLDS,
+) -> list[ScoredLead]:
+    """Each lead scored by a candidate fitted without its fold, in the input order."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray([s.converted for s in current], dtype=bool)
+    out: list[ScoredLead | None] = [None] * len(current)
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=SEED)
+    for train, test in splitter.split(np.zeros(len(y)), y):
+        fold = build_candidate(rules, [current[i] for i in train], options)
+        scored = score_leads([current[i].lead for i in test], fold.rules, now=now)
+        for i, s in zip(test, scored, strict=True):
+            out[int(i)] = s
+    return [s for s in out if s is not None]

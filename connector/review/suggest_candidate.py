@@ -1,0 +1,344 @@
+"""Turn fitted points into a candidate rules file that keeps the admin's structure and labels.
+
+One fit point is one score point: the fit scale is `100 × fit_weight` and the engagement scale
+`100 × engagement_weight`, with the engagement weight just large enough for the signals' tiers.
+Grade, temperature, lifecycle and handoff bars move so that the same share of leads clears
+each of them as under the current rules (the SDR team's capacity does not change by surprise).
+Every number that changed carries a comment: how many leads it applies to, their conversion
+rate, and the old value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import yaml
+
+from connector.review.suggest_features import Band, CriterionSlot, Layout, SignalSlot
+from connector.rules import RuleSet
+from connector.rules.schema import FitGroupSpec
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Per design-matrix column: leads it applies to and how many of them converted."""
+
+    leads: npt.NDArray[np.int64]
+    converters: npt.NDArray[np.int64]
+
+    def text(self, j: int) -> str:
+        n = int(self.leads[j])
+        rate = f"{100 * self.converters[j] / n:.1f} % converted" if n else "no lead"
+        return f"{n:,} leads, {rate}"
+
+
+@dataclass(frozen=True, slots=True)
+class Current:
+    """What the rules in force decided for the training leads (for the bars' shares)."""
+
+    grades: Sequence[str]
+    temperatures: Sequence[str]
+    scores: Sequence[int]
+
+
+def candidate_text(
+    rules: RuleSet,
+    layout: Layout,
+    points: FloatArray,
+    baseline: float,
+    x: FloatArray,
+    evidence: Evidence,
+    current: Current,
+    *,
+    header: Sequence[str],
+) -> str:
+    """The candidate rules file, as YAML with evidence comments."""
+    pts = np.rint(points)
+    columns = layout.columns()
+    fit_cols = np.asarray([k == "fit" for k, _, _ in columns], dtype=bool)
+    engagement = x[:, ~fit_cols] @ pts[~fit_cols]
+    reach = _engagement_reach(layout, pts, columns)
+    w_e = 0.0 if not layout.signals else min(0.95, max(0.05, math.ceil(reach / 5) * 5 / 100))
+    w_f = round(1.0 - w_e, 2)
+    base = float(np.rint(baseline))
+    fit = base + x[:, fit_cols] @ pts[fit_cols]
+    score = np.clip(
+        np.rint(np.clip(fit, 0, 100 * w_f) + np.clip(engagement, -100 * w_e, 100 * w_e)), 0, 100
+    )
+    spec = rules.spec
+    out: list[str] = [f"# {line}" if line else "#" for line in header]
+    out.append(f"name: {_flow(spec.name)}")
+    out.append("")
+    out.append("score:")
+    out.append(
+        f"  fit_weight: {w_f:g}  # was {spec.score.fit_weight:g}: one fit point is one score point"
+    )
+    out.append(
+        f"  engagement_weight: {w_e:g}  # was {spec.score.engagement_weight:g}: room for the "
+        "signals' tiers, one engagement point is one score point"
+    )
+    if spec.score.disqualified_max_score:
+        out.append(f"  disqualified_max_score: {spec.score.disqualified_max_score}")
+    grades = {g: _bar_for_share(fit, _share(current.grades, _and_above(g))) for g in "ABC"}
+    out.append(
+        f"grades: {_flow(grades)}  # was {_flow(spec.grades.model_dump())}: "
+        "same share of leads per grade"
+    )
+    temps = {
+        "warm": _bar_for_share(engagement, _share(current.temperatures, {"warm", "hot"})),
+        "hot": _bar_for_share(engagement, _share(current.temperatures, {"hot"})),
+    }
+    # the language's temperature bars are not negative (engagement may be, with tiers)
+    temps["warm"] = max(0, temps["warm"])
+    temps["hot"] = max(temps["hot"], temps["warm"])
+    out.append(
+        f"temperature: {_flow(temps)}  # was {_flow(spec.temperature.model_dump())}: "
+        "same share of leads warm and hot"
+    )
+    dumped = spec.model_dump(mode="json", exclude_none=True, exclude_unset=True)
+    for key in ("disqualifiers", "bant"):
+        if key in dumped:
+            out.append(_block({key: dumped[key]}))
+    out.append("")
+    out += _fit_lines(layout, spec.fit.groups, pts, base, w_f, evidence, columns)
+    out.append("")
+    out += _engagement_lines(layout, pts, w_e, evidence, columns, spec.engagement.model_dump())
+    moved = _move_bars(dumped, current.scores, score)
+    rest = {k: v for k, v in dumped.items() if k not in _WRITTEN}
+    if rest:
+        out.append("")
+        if moved:
+            out.append(
+                "# score bars moved so the same share of leads clears each: " + "; ".join(moved)
+            )
+        out.append(_block(rest))
+    return "\n".join(out) + "\n"
+
+
+_WRITTEN = frozenset(
+    {"name", "score", "grades", "temperature", "disqualifiers", "bant", "fit", "engagement"}
+)
+
+
+def _and_above(grade: str) -> set[str]:
+    return set("ABC"[: "ABC".index(grade) + 1])
+
+
+def _engagement_reach(
+    layout: Layout, pts: FloatArray, columns: list[tuple[str, int, int]]
+) -> float:
+    """The most engagement points can add or take away (a signal that does not fire gives 0)."""
+    high = low = 0.0
+    for i in range(len(layout.signals)):
+        values = [float(pts[j]) for j, (k, s, _) in enumerate(columns) if k == "signal" and s == i]
+        high += max(0.0, *values)
+        low += min(0.0, *values)
+    return max(high, -low)
+
+
+def _share(labels: Sequence[str], chosen: set[str]) -> float:
+    return sum(1 for g in labels if g in chosen) / len(labels) if labels else 0.0
+
+
+def _bar_for_share(values: FloatArray, share: float) -> int:
+    """The lowest whole bar that about `share` of the values reach."""
+    if len(values) == 0:
+        return 0
+    ordered = np.sort(values)[::-1]
+    k = round(share * len(ordered))
+    if k <= 0:
+        return math.floor(float(ordered[0])) + 1
+    return math.ceil(float(ordered[min(k, len(ordered)) - 1]))
+
+
+def _move_bars(dumped: dict[str, Any], old: Sequence[int], new: FloatArray) -> list[str]:
+    """Re-set every `min_score` under lifecycle and handoff to keep its share of leads."""
+    old_scores = np.asarray(old, dtype=np.float64)
+    moved: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "min_score" and isinstance(value, (int, float)) and value > 0:
+                    share = float(np.mean(old_scores >= value)) if len(old_scores) else 0.0
+                    bar = max(1, min(100, _bar_for_share(new, share)))
+                    if bar != value:
+                        node[key] = bar
+                        moved.append(f"{path} {value:g} → {bar} ({100 * share:.0f} % of leads)")
+                else:
+                    walk(value, f"{path}.{key}" if path else key)
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{path}[{i}]")
+
+    for section in ("lifecycle", "handoff"):
+        if section in dumped:
+            walk(dumped[section], section)
+    return moved
+
+
+def _fit_lines(
+    layout: Layout,
+    group_specs: Sequence[FitGroupSpec],
+    pts: FloatArray,
+    baseline: float,
+    w_f: float,
+    evidence: Evidence,
+    columns: list[tuple[str, int, int]],
+) -> list[str]:
+    out = [
+        "fit:",
+        f"  max_points: {100 * w_f:g}",
+        f"  baseline: {baseline:g}  # every lead starts here",
+    ]
+    out.append("  groups:")
+    slots_by_group: dict[int, list[tuple[int, CriterionSlot]]] = {}
+    for i, slot in enumerate(layout.criteria):
+        slots_by_group.setdefault(slot.group, []).append((i, slot))
+    groups = layout_groups(layout, group_specs)
+    for g, (name, first_only, note) in enumerate(groups):
+        lines: list[str] = []
+        for i, slot in slots_by_group.get(g, []):
+            lines += _criterion_lines(i, slot, pts, evidence, columns)
+        if not lines:
+            continue  # a proposed group whose every level is worth nothing
+        out.append(f"    - name: {_flow(name)}{'  # ' + note if note else ''}")
+        if first_only:
+            out.append("      mode: first")
+        out += ["      criteria:", *lines]
+    return out
+
+
+def layout_groups(layout: Layout, groups: Sequence[FitGroupSpec]) -> list[tuple[str, bool, str]]:
+    """(name, first only, note) per group index: the rules' groups, then the proposed ones."""
+    out: list[tuple[str, bool, str]] = []
+    for group in groups:
+        dropped = [
+            f"{k} {v:g}" for k, v in (("cap", group.cap), ("floor", group.floor)) if v is not None
+        ]
+        note = f"{' and '.join(dropped)} removed: fitted points add up uncapped" if dropped else ""
+        out.append((group.name, group.mode == "first", note))
+    for proposed in layout.proposed:
+        out.append((proposed.name, True, "proposed: the rules did not read this"))
+    return out
+
+
+def _criterion_lines(
+    i: int,
+    slot: CriterionSlot,
+    pts: FloatArray,
+    evidence: Evidence,
+    columns: list[tuple[str, int, int]],
+) -> list[str]:
+    data = slot.spec.model_dump(mode="json", exclude_none=True, exclude_unset=True)
+    if not slot.bands:
+        j = columns.index(("fit", i, -1))
+        if slot.proposed and pts[j] == 0:
+            return []  # a proposal worth nothing is no proposal
+        data["points"] = float(pts[j])
+        old = "new" if slot.proposed else f"was {slot.spec.points:g}"
+        return [f"        - {_flow(data)}  # {evidence.text(j)}; {old}"]
+    data.pop("op", None)
+    data.pop("tiers", None)
+    lines = _block_lines(data, "        - ", "          ")
+    lines.append("          tiers:")
+    lines += _tier_lines(
+        i, "fit", slot.bands, pts, evidence, columns, slot.proposed, "            "
+    )
+    return lines
+
+
+def _block_lines(data: dict[str, Any], first: str, rest: str) -> list[str]:
+    return [f"{first if n == 0 else rest}{k}: {_flow(v)}" for n, (k, v) in enumerate(data.items())]
+
+
+def _tier_lines(
+    i: int,
+    kind: str,
+    bands: Sequence[Band],
+    pts: FloatArray,
+    evidence: Evidence,
+    columns: list[tuple[str, int, int]],
+    new: bool,
+    indent: str,
+) -> list[str]:
+    out: list[str] = []
+    for b, band in enumerate(bands):
+        j = columns.index((kind, i, b))
+        tier: dict[str, float] = {} if band.below is None else {"below": band.below}
+        tier["points"] = float(pts[j])
+        old = "new" if new or band.old_points is None else f"was {band.old_points:g}"
+        out.append(f"{indent}- {_flow(tier)}  # {evidence.text(j)}; {old}")
+    return out
+
+
+def _engagement_lines(
+    layout: Layout,
+    pts: FloatArray,
+    w_e: float,
+    evidence: Evidence,
+    columns: list[tuple[str, int, int]],
+    old: dict[str, Any],
+) -> list[str]:
+    out = ["engagement:", f"  max_points: {max(1.0, 100 * w_e):g}  # was {old['max_points']:g}"]
+    if not layout.signals:
+        return [*out, "  signals: []"]
+    out.append("  signals:")
+    for i, slot in enumerate(layout.signals):
+        out += _signal_lines(i, slot, pts, evidence, columns)
+    return out
+
+
+def _signal_lines(
+    i: int,
+    slot: SignalSlot,
+    pts: FloatArray,
+    evidence: Evidence,
+    columns: list[tuple[str, int, int]],
+) -> list[str]:
+    data = slot.spec.model_dump(mode="json", exclude_none=True, exclude_unset=True)
+    for key in ("points", "cap", "tiers"):
+        data.pop(key, None)
+    if slot.bands and slot.spec.decay is not None:
+        # a decaying penalty would raise scores with time alone: decaying tiers stay at 0 or more
+        for j, (k, s, _) in enumerate(columns):
+            if k == "signal" and s == i:
+                pts[j] = max(0.0, float(pts[j]))
+    if not slot.bands:
+        j = columns.index(("signal", i, -1))
+        data["points"] = max(1.0, float(pts[j]))
+        note = "" if pts[j] >= 1 else " (the fit found no credit; 1 is the least a signal gives)"
+        return [f"    - {_flow(data)}  # {evidence.text(j)}; was {slot.old_text}{note}"]
+    lines = _block_lines(data, "    - ", "      ")
+    lines.append(f"      tiers:  # was {slot.old_text}")
+    lines += _tier_lines(i, "signal", slot.bands, pts, evidence, columns, False, "        ")
+    return lines
+
+
+def _plain(value: Any) -> Any:
+    """Whole numbers without ".0" (the file reads as the admin wrote it)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _flow(value: Any) -> str:
+    text = yaml.safe_dump(_plain(value), default_flow_style=True, width=1_000_000, sort_keys=False)
+    return text.strip().removesuffix("...").strip()
+
+
+def _block(value: dict[str, Any]) -> str:
+    return yaml.safe_dump(
+        _plain(value), default_flow_style=None, width=100, sort_keys=False
+    ).rstrip()
