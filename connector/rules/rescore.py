@@ -91,30 +91,32 @@ def _solve(terms: list[Term], start: float, target: float) -> float | None:
 
 
 def _thresholds(
-    rules: RuleSet, static: Static, current: Outputs, points_now: float
+    rules: RuleSet, static: Static, current: Outputs, points_now: float, floor: float
 ) -> list[tuple[float, bool]]:
-    """Engagement-point values in (0, points_now] below which an output may change, highest first.
+    """Engagement-point values in (floor, points_now] below which an output may change, highest
+    first. `floor` is the least the points can fall to: 0, or the sum of negative credits
+    (tiers below zero, which never decay).
 
     Each comes with whether confirming it needs the full outputs (policy conditions) or only
     the score and temperature (which change whenever these thresholds are crossed).
     """
     found: list[tuple[float, bool]] = []
     if current.score > 0 and rules.engagement_weight > 0.0:
-        value = _score_boundary(rules, static, current.score)
+        value = _score_boundary(rules, static, current.score, floor)
         if value is not None and value <= points_now:
             found.append((value, False))
     for value in (rules.warm, rules.hot):
-        if 0.0 < value <= points_now:
+        if floor < value <= points_now:
             found.append((value, False))
     for value in rules.condition_thresholds:
-        if 0.0 < value <= points_now:
+        if floor < value <= points_now:
             found.append((value, True))
     if len(found) > 1:
         found.sort(reverse=True)
     return found
 
 
-def _score_boundary(rules: RuleSet, static: Static, score: int) -> float | None:
+def _score_boundary(rules: RuleSet, static: Static, score: int, floor: float) -> float | None:
     """The least engagement points that still give `score` (below them the score drops), or
     None when the score stays with no engagement at all.
 
@@ -128,7 +130,7 @@ def _score_boundary(rules: RuleSet, static: Static, score: int) -> float | None:
 
     weight = rules.engagement_weight
     points = (score - 0.5 - static.fit_part) / (100.0 * weight) * rules.engagement_max
-    if points <= 0.0:
+    if points <= floor:
         return None
     for _ in range(_MAX_ULP_STEPS):
         if score_at(points) >= score:
@@ -139,7 +141,7 @@ def _score_boundary(rules: RuleSet, static: Static, score: int) -> float | None:
         if score_at(below) < score:
             break
         points = below
-    return points if points > 0.0 else None
+    return points if points > floor else None
 
 
 def next_change(
@@ -226,14 +228,21 @@ def _engagement_change(
         return (score, temperature_of(rules, points))
 
     points_now = collected_points(terms)  # the terms were collected at now_s
-    targets = _thresholds(rules, static, current, points_now)
+    # Negative credits (tiers below zero) never decay: they are a constant floor, and the
+    # solver follows the positive, fading credits down to each bar less that floor.
+    floor = 0.0
+    for term in terms:
+        if term.credit < 0.0:
+            floor += term.credit
+    fading = terms if floor == 0.0 else [term for term in terms if term.credit > 0.0]
+    targets = _thresholds(rules, static, current, points_now, floor)
     if not targets:
         return best
     cheap_now = (current.score, current.temperature)  # what `cheap` gives at now_s
     full: tuple[Callable[[float], _Key], _Key] | None = None
     lo = now_s
     for target, needs_full in targets:
-        solved = _solve(terms, lo, target)
+        solved = _solve(fading, lo, target - floor)
         if solved is None:
             break
         t = max(_ceil_ms(solved), _ceil_ms(now_s + _RESOLUTION_S))

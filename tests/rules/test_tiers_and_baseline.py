@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -274,3 +275,41 @@ def test_a_word_where_a_tier_reads_a_number_is_reported_as_unreadable() -> None:
     check = ValueCheck.of(rules)
     assert check.unreadable(lead({"t": "a while", "v": "many"})) == ("t", "v")
     assert check.unreadable(lead({"t": "12.5", "v": "3"})) == ()
+
+
+def test_rescore_follows_a_fading_signal_down_past_zero_onto_a_negative_tier() -> None:
+    # Fit 60 (30 score points) and an undated −4 of 10 engagement points (−20): as a fresh
+    # demo request (+10) fades, the score falls from 60 through 30 down to 10.
+    rules = build_rules(
+        fit=_fit({"property": "a", "op": "present", "points": 60}),
+        engagement={
+            "max_points": 10,
+            "signals": [
+                {"name": "time", "stage": "top", "count": "t", "tiers": WEBSITE_TIERS},
+                {
+                    "name": "demo",
+                    "stage": "bottom",
+                    "at": "d",
+                    "points": 10,
+                    "decay": {"half_life_days": 10},
+                },
+            ],
+        },
+    )
+    contact = lead({"a": "x", "t": "100", "d": _iso(0 * DAY)})
+    now, scores = NOW, []
+    for _ in range(200):
+        decision = evaluate(contact, rules=rules, now=now)
+        scores.append(decision.score)
+        if decision.rescore_at is None:
+            break
+        assert (
+            evaluate(
+                contact, rules=rules, now=decision.rescore_at - timedelta(milliseconds=1)
+            ).score
+            == decision.score
+        )
+        now = decision.rescore_at
+    # Every step down is caught, one point at a time, below zero engagement too; then nothing.
+    assert scores[0] == 60 and scores[-1] == 10 and decision.rescore_at is None
+    assert all(0 <= a - b <= 1 for a, b in itertools.pairwise(scores))
