@@ -270,3 +270,45 @@ def test_a_portal_set_up_before_the_task_key_existed_is_told_to_run_setup_and_re
         assert proof is not None and proof.task_id == task["id"]
     keys = [t[TASK_KEY] for t in tasks.values()]
     assert len(keys) == len(set(keys))
+
+
+def test_a_lead_that_decays_out_of_the_condition_gets_a_note_instead_of_an_escalation(
+    make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = make_sandbox(contacts=800, seed=3)
+    connector = make_connector(sandbox, CONNECTOR_SLA_FILE=str(berlin_sla(tmp_path)))
+    assert connector.run("setup").code == 0
+    monkeypatch.setattr(commands, "_now", sandbox.clock.now)
+    assert connector.run("sync").code == 0
+    tasks = handoff_tasks(sandbox)
+
+    # A month on, engagement has decayed: some leads fall below the handoff bar, every task is
+    # past due. The decay re-scores are this run's work.
+    sandbox.clock.advance(timedelta(days=30))
+    assert connector.run("sync").code == 0
+
+    day = sandbox.clock.now().astimezone(BERLIN).date().isoformat()
+    escalated = {
+        (sandbox.store.get("tasks", t) or {}).get(TASK_KEY) for t in sandbox.store.all_ids("tasks")
+    }
+    store = connector.store()
+    ledger = {t[TASK_KEY]: store.get_handoff("default", t[TASK_KEY]) for t in tasks.values()}
+    store.close()
+    withdrawn = 0
+    for task in tasks.values():
+        now = sandbox.store.get("tasks", task["id"]) or {}
+        if now["hs_task_subject"].startswith(SUBJECT_MARK):
+            withdrawn += 1
+            assert re.search(
+                rf"\n\nNo longer qualified: score now \d+ \([A-D]-\w+\), below the handoff bar "
+                rf"on {day}\.$",
+                now["hs_task_body"],
+            ), now["hs_task_body"]
+            assert f"esc-{task[TASK_KEY]}" not in escalated
+            handoff = ledger[task[TASK_KEY]]
+            assert handoff is not None and handoff.status == "closed"
+            assert handoff.escalated_at is None
+        else:
+            handoff = ledger[task[TASK_KEY]]
+            assert handoff is not None and handoff.escalated_at is not None
+    assert 0 < withdrawn < len(tasks)
