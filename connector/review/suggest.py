@@ -56,6 +56,7 @@ def run_suggest(args: argparse.Namespace, settings: Settings) -> int:
         max_criteria=args.max_criteria,
         after_contact_used=after_used,
         source=str(target),
+        labels=read.labels,
     )
     current = score_leads(read.leads, rules, now=now)
     candidate = build_candidate(rules, current, options)
@@ -78,7 +79,12 @@ def run_suggest(args: argparse.Namespace, settings: Settings) -> int:
         if fit.calibration is not None
         else None,
     )
-    _write_text(target, candidate.text)
+    text = candidate.text
+    verdict = review.candidate.verdict if review.candidate is not None else ""
+    no_signal = review.candidate is not None and not review.candidate.signal
+    if no_signal:
+        text = f"# NO SIGNAL — do not publish: {verdict}\n" + text
+    _write_text(target, text)
     print(summary_text(review))
     print()
     print(f"Candidate rules written to {target}: {candidate.criteria} criteria (each tier band")
@@ -92,6 +98,11 @@ def run_suggest(args: argparse.Namespace, settings: Settings) -> int:
         f"  AUC: current rules {_num(now_auc)}; candidate {_num(new_auc)} on folds the fit "
         "did not see (the candidate column above is scored the same way)."
     )
+    if no_signal:
+        print(
+            "  No signal: on folds the fit did not see, the candidate does no better than "
+            "chance. Its points fit noise; the file says so at the top. Do not publish it."
+        )
     if after_used:
         print(
             "  WARNING: fitted on properties known only after sales contact "
@@ -121,6 +132,11 @@ def _report_calibration(fit: CalibrationFit, path: Path) -> None:
     losses = ", ".join(f"{m} {v:.4f}" for m, v in fit.losses.items())
     if fit.calibration is None:
         print(f"  {fit.verdict}")
+        low, high = min(fit.table), max(fit.table)
+        print(
+            f"  (Fitted anyway, {fit.method} would give {100 * low:.1f} %–{100 * high:.1f} % "
+            f"against a base rate of {100 * fit.base_rate:.1f} %.)"
+        )
         print(f"  No calibration written{'' if not path.exists() else f' ({path} left as is)'}.")
         return
     save_calibration(fit.calibration, path)

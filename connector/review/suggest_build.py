@@ -9,7 +9,7 @@ without it: the candidate's review is then a review of leads the fit never saw.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,6 +34,7 @@ class SuggestOptions:
     max_criteria: int = MAX_CRITERIA
     after_contact_used: Sequence[str] = ()  # after-contact properties allowed in, for the label
     source: str = "suggested.yaml"
+    labels: Mapping[str, str] = field(default_factory=dict)  # property -> the admin's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ def build_candidate(
             "disqualified — there is nothing to fit points to"
         )
     leads = [s.lead for s in train]
-    layout = layout_for(rules, leads, propose=options.propose)
+    layout = layout_for(rules, leads, propose=options.propose, labels=options.labels)
     x = design_matrix(layout, leads)
     left_out: list[str] = []
     while criteria_count(layout) > options.max_criteria and layout.proposed:

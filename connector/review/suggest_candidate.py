@@ -80,10 +80,12 @@ def candidate_text(
     out.append(
         f"  fit_weight: {w_f:g}  # was {spec.score.fit_weight:g}: one fit point is one score point"
     )
-    out.append(
-        f"  engagement_weight: {w_e:g}  # was {spec.score.engagement_weight:g}: room for the "
-        "signals' tiers, one engagement point is one score point"
+    why = (
+        "room for the signals' tiers, one engagement point is one score point"
+        if layout.signals
+        else "no signals"
     )
+    out.append(f"  engagement_weight: {w_e:g}  # was {spec.score.engagement_weight:g}: {why}")
     if spec.score.disqualified_max_score:
         out.append(f"  disqualified_max_score: {spec.score.disqualified_max_score}")
     grades = {g: _bar_for_share(fit, _share(current.grades, _and_above(g))) for g in "ABC"}
@@ -91,17 +93,7 @@ def candidate_text(
         f"grades: {_flow(grades)}  # was {_flow(spec.grades.model_dump())}: "
         "same share of leads per grade"
     )
-    temps = {
-        "warm": _bar_for_share(engagement, _share(current.temperatures, {"warm", "hot"})),
-        "hot": _bar_for_share(engagement, _share(current.temperatures, {"hot"})),
-    }
-    # the language's temperature bars are not negative (engagement may be, with tiers)
-    temps["warm"] = max(0, temps["warm"])
-    temps["hot"] = max(temps["hot"], temps["warm"])
-    out.append(
-        f"temperature: {_flow(temps)}  # was {_flow(spec.temperature.model_dump())}: "
-        "same share of leads warm and hot"
-    )
+    out.append(_temperature_line(spec.temperature.model_dump(), engagement, current, layout))
     dumped = spec.model_dump(mode="json", exclude_none=True, exclude_unset=True)
     for key in ("disqualifiers", "bant"):
         if key in dumped:
@@ -120,6 +112,21 @@ def candidate_text(
             )
         out.append(_block(rest))
     return "\n".join(out) + "\n"
+
+
+def _temperature_line(
+    old: dict[str, Any], engagement: FloatArray, current: Current, layout: Layout
+) -> str:
+    if not layout.signals:
+        return f"temperature: {_flow(old)}"
+    temps = {
+        "warm": _bar_for_share(engagement, _share(current.temperatures, {"warm", "hot"})),
+        "hot": _bar_for_share(engagement, _share(current.temperatures, {"hot"})),
+    }
+    # the language's temperature bars are not negative (engagement may be, with tiers)
+    temps["warm"] = max(0, temps["warm"])
+    temps["hot"] = max(temps["hot"], temps["warm"])
+    return f"temperature: {_flow(temps)}  # was {_flow(old)}: same share of leads warm and hot"
 
 
 _WRITTEN = frozenset(
@@ -334,7 +341,9 @@ def _plain(value: Any) -> Any:
 
 
 def _flow(value: Any) -> str:
-    text = yaml.safe_dump(_plain(value), default_flow_style=True, width=1_000_000, sort_keys=False)
+    text = yaml.safe_dump(
+        _plain(value), default_flow_style=True, width=1_000_000, sort_keys=False, allow_unicode=True
+    )
     return text.strip().removesuffix("...").strip()
 
 

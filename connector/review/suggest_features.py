@@ -105,6 +105,7 @@ def layout_for(
     leads: Sequence[ReviewLead],
     *,
     propose: Sequence[str] = (),
+    labels: Mapping[str, str] | None = None,
 ) -> Layout:
     """The slots of the rules' criteria and signals, and proposed ones for `propose`."""
     layout = Layout()
@@ -117,7 +118,9 @@ def layout_for(
         layout.signals.append(_signal_slot(i, signal, leads))
     next_group = len(rules.spec.fit.groups)
     for prop in propose:
-        group = _proposed_group(prop, next_group, leads)
+        # the schema's limits: group names 80 characters, labels 120
+        name = (labels or {}).get(prop, prop)[:80]
+        group = _proposed_group(prop, name, next_group, leads)
         if group is not None:
             layout.proposed.append(group)
             layout.criteria.extend(group.criteria)
@@ -157,7 +160,9 @@ def _nice(x: float) -> float:
     return float(round(x / step) * step)
 
 
-def _proposed_group(prop: str, group: int, leads: Sequence[ReviewLead]) -> ProposedGroup | None:
+def _proposed_group(
+    prop: str, name: str, group: int, leads: Sequence[ReviewLead]
+) -> ProposedGroup | None:
     values = [value_of(lead, prop) for lead in leads]
     present = [v for v in values if v is not None]
     if not present:
@@ -165,10 +170,10 @@ def _proposed_group(prop: str, group: int, leads: Sequence[ReviewLead]) -> Propo
     numbers = [n for v in present if (n := parse_number(v)) is not None]
     if len(numbers) >= NUMERIC_SHARE * len(present):
         spec = FitCriterionSpec.model_validate(
-            {"label": prop, "property": prop, "tiers": [{"points": 0}]}
+            {"label": name, "property": prop, "tiers": [{"points": 0}]}
         )
         slot = CriterionSlot(group, 0, spec, False, _cut_bands(numbers), proposed=True)
-        return ProposedGroup(prop, prop, (slot,))
+        return ProposedGroup(name, prop, (slot,))
     counts = Counter(v.strip() for v in present)
     least = max(MIN_LEVEL_LEADS, MIN_LEVEL_SHARE * len(leads))
     # a level nearly every lead has says as little as one nearly none has
@@ -191,7 +196,7 @@ def _proposed_group(prop: str, group: int, leads: Sequence[ReviewLead]) -> Propo
         )
         for i, level in enumerate(levels)
     )
-    return ProposedGroup(prop, prop, slots) if slots else None
+    return ProposedGroup(name, prop, slots) if slots else None
 
 
 def design_matrix(layout: Layout, leads: Sequence[ReviewLead]) -> npt.NDArray[np.float64]:
