@@ -9,6 +9,9 @@ repeat (stages, countries, counts, grades) are shared between rows too.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
 
 #: Distinct short values shared between rows; past this many, new values are kept as they are.
 SHARED_VALUES_MAX = 50_000
@@ -26,7 +29,15 @@ class RowLayout:
         self.index = {name: i for i, name in enumerate(self.names)}
         self._shared: dict[str, str] = {}
 
-    def row(self, properties: Mapping[str, str | None]) -> Row:
+    def pack(self, values: Mapping[str, V]) -> Row[V]:
+        """Any values by name (stage dates, say), without sharing; names not laid out dropped."""
+        found = sorted((self.index[n], v) for n, v in values.items() if n in self.index)
+        mask = 0
+        for at, _ in found:
+            mask |= 1 << at
+        return Row(self, mask, tuple(value for _, value in found))
+
+    def row(self, properties: Mapping[str, str | None]) -> Row[str]:
         """The non-blank values of `properties` that this layout names."""
         found: list[tuple[int, str]] = []
         shared = self._shared
@@ -48,12 +59,12 @@ class RowLayout:
         return Row(self, mask, tuple(value for _, value in found))
 
 
-class Row(Mapping[str, str]):
+class Row(Mapping[str, V], Generic[V]):
     """One record's values, read like the dict HubSpot's JSON would give (blanks absent)."""
 
     __slots__ = ("_layout", "_mask", "_values")
 
-    def __init__(self, layout: RowLayout, mask: int, values: tuple[str, ...]) -> None:
+    def __init__(self, layout: RowLayout, mask: int, values: tuple[V, ...]) -> None:
         self._layout = layout
         self._mask = mask  # bit i set: names[i] is present, its value at its rank among set bits
         self._values = values
@@ -64,13 +75,13 @@ class Row(Mapping[str, str]):
             return None
         return (self._mask & ((1 << at) - 1)).bit_count()
 
-    def __getitem__(self, name: str) -> str:
+    def __getitem__(self, name: str) -> V:
         position = self._position(name)
         if position is None:
             raise KeyError(name)
         return self._values[position]
 
-    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+    def get(self, name: str, default: V | None = None) -> V | None:  # type: ignore[override]
         position = self._position(name)
         return default if position is None else self._values[position]
 

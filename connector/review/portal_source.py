@@ -24,6 +24,7 @@ from connector.hubspot_facts import (
     BATCH_MAX_INPUTS,
 )
 from connector.review.dataset import OutcomeSpec, RecordedDecision, ReviewLead
+from connector.review.portal_companies import CompanyReads
 from connector.review.portal_paging import CreatedContacts, ReadPlan, created_at
 from connector.review.portal_progress import ReadProgress
 from connector.review.portal_rows import Row, RowLayout
@@ -46,15 +47,37 @@ SEGMENT_PROPERTIES: tuple[str, ...] = ("hs_analytics_source",)
 
 @dataclass(frozen=True, slots=True)
 class _Read:
-    """A lead as read, before its company is known (companies are read in hundreds after)."""
+    """A lead as read, until its company is (companies are read a hundred at a time)."""
 
     lead_id: str
-    contact: Row
+    contact: Row[str]
     company_id: str
     created_at: datetime | None
     converted: bool
-    stage_dates: dict[str, datetime]
+    stage_dates: Row[datetime]
     recorded: RecordedDecision | None
+
+    def lead(self, company: Mapping[str, str] | None) -> ReviewLead:
+        return ReviewLead(
+            lead_id=self.lead_id,
+            contact=self.contact,
+            company=company,
+            created_at=self.created_at,
+            converted=self.converted,
+            stage_dates=self.stage_dates,
+            recorded=self.recorded,
+        )
+
+
+def _resolve(waiting: list[_Read], companies: CompanyReads, leads: list[ReviewLead]) -> list[_Read]:
+    """Move the waiting leads whose company is now read to `leads`; return the others."""
+    still: list[_Read] = []
+    for read in waiting:
+        if companies.ready(read.company_id):
+            leads.append(read.lead(companies.of(read.company_id)))
+        else:
+            still.append(read)
+    return still
 
 
 def read_portal_leads(
@@ -147,56 +170,37 @@ class PortalReader:
                 set(self._rules.contact_properties) | {"associatedcompanyid", *SEGMENT_PROPERTIES}
             )
         )
-        read: list[_Read] = []
-        company_ids: dict[str, None] = {}
+        stages = RowLayout(catalogue.order())
+        companies = CompanyReads(self._gw, self._rules.company_properties)
+        leads: list[ReviewLead] = []
+        waiting: list[_Read] = []  # contacts whose company is not read yet
         for record in self._pages.read(since, until, properties):
             props = record.properties
             created = created_at(record)
-            company_id = (props.get("associatedcompanyid") or "").strip()
-            if company_id:
-                company_ids[company_id] = None
             entered = catalogue.entered(props)
-            read.append(
-                _Read(
-                    lead_id=record.id,
-                    contact=layout.row(props),
-                    company_id=company_id,
-                    created_at=created,
-                    converted=catalogue.converted(entered, created, outcome),
-                    stage_dates=entered,
-                    recorded=self._recorded(props),
-                )
+            read = _Read(
+                lead_id=record.id,
+                contact=layout.row(props),
+                company_id=(props.get("associatedcompanyid") or "").strip(),
+                created_at=created,
+                converted=catalogue.converted(entered, created, outcome),
+                stage_dates=stages.pack(entered),
+                recorded=self._recorded(props),
             )
+            companies.want(read.company_id)
+            if companies.ready(read.company_id):
+                leads.append(read.lead(companies.of(read.company_id)))
+            else:
+                waiting.append(read)
+            if companies.read_full_batches():
+                waiting = _resolve(waiting, companies, leads)
         self._pages.finish()
-        companies = self._companies(list(company_ids))
-        leads = [
-            ReviewLead(
-                lead_id=r.lead_id,
-                contact=r.contact,
-                company=companies.get(r.company_id),
-                created_at=r.created_at,
-                converted=r.converted,
-                stage_dates=r.stage_dates,
-                recorded=r.recorded,
-            )
-            for r in read
-        ]
-        read.clear()
+        companies.read_all()
+        _resolve(waiting, companies, leads)
+        self.company_calls = companies.calls
         return leads
 
     # -- companies, decisions and handoffs ------------------------------------------------------
-
-    def _companies(self, ids: Sequence[str]) -> dict[str, Mapping[str, str]]:
-        names = sorted(self._rules.company_properties)
-        out: dict[str, Mapping[str, str]] = {}
-        if not names:
-            return out
-        layout = RowLayout(names)
-        for start in range(0, len(ids), BATCH_MAX_INPUTS):
-            self.company_calls += 1
-            for record in self._gw.read_companies(ids[start : start + BATCH_MAX_INPUTS], names):
-                out[record.id] = layout.row(record.properties)
-        return out
 
     def _recorded(self, props: Mapping[str, str | None]) -> RecordedDecision | None:
         names = self._names
