@@ -12,6 +12,7 @@ from connector.review.dataset import OutcomeSpec
 from connector.review.portal_progress import ReadProgress
 from connector.review.portal_rows import RowLayout
 from connector.review.portal_stages import StageCatalogue
+from connector.sandbox.stage_dates import stage_entry_stamps
 
 CUSTOM = "1234567"  # a custom stage's internal value is a number
 
@@ -152,3 +153,29 @@ def test_progress_is_a_bar_on_a_terminal_and_a_counter_elsewhere() -> None:
     lines = log.getvalue().splitlines()
     assert "\r" not in log.getvalue()
     assert len(lines) == 10 and lines[-1] == "Reading contacts: 1,000 of 1,000"
+
+
+def test_the_sandbox_dates_a_stage_entry_and_clears_became_dates_above_a_stage_moved_back() -> None:
+    at = "2026-11-20T12:00:00.000Z"
+    assert stage_entry_stamps({"lifecyclestage": "lead"}, {"lifecyclestage": "lead"}, at) == {}
+    assert stage_entry_stamps({}, {"firstname": "Ada"}, at) == {}
+    forward = stage_entry_stamps(
+        {"lifecyclestage": "lead", "hs_v2_date_entered_lead": "2026-01-01T00:00:00.000Z"},
+        {"lifecyclestage": "marketingqualifiedlead"},
+        at,
+    )
+    assert forward == {
+        "hs_v2_date_entered_marketingqualifiedlead": at,
+        "hs_lifecyclestage_marketingqualifiedlead_date": at,
+    }
+    # Cleared, then set back to lead: the "became" dates above lead go; v2 keeps its record.
+    back = stage_entry_stamps(
+        {
+            "hs_v2_date_entered_opportunity": "2026-02-01T00:00:00.000Z",
+            "hs_lifecyclestage_opportunity_date": "2026-02-01T00:00:00.000Z",
+            "hs_lifecyclestage_lead_date": "2026-01-01T00:00:00.000Z",
+        },
+        {"lifecyclestage": "lead"},
+        at,
+    )
+    assert back == {"hs_v2_date_entered_lead": at, "hs_lifecyclestage_opportunity_date": ""}

@@ -15,6 +15,10 @@ ground truth that scoring tests and benchmarks can check against):
 - `deep`: pricing page and a demo request in the last ten days, many page views, email
   clicks and replies, often a meeting booked.
 
+Each contact also carries what became of it (`outcomes.py`): the dates it entered each
+lifecycle stage, in both of HubSpot's date families, with reaching opportunity drawn from a
+hidden propensity of fit, BANT and engagement (`hidden_propensity`, which tests recompute).
+
 Distributions are shaped after the public lead datasets in scoring-anchors.md §6 (a minority of
 engaged leads, many untouched or one-visit ones); no dataset row is bundled.
 """
