@@ -33,13 +33,11 @@ def run_suggest(args: argparse.Namespace, settings: Settings) -> int:
     rules = load_rules(args.rules or settings.rules_file)
     now = datetime.now(UTC)
     read = read_leads(args, settings, rules, now)
-    leaking = [p for p in properties_read(rules) if p in read.after_contact]
-    if leaking and not args.allow_after_contact:
-        raise ConfigError(
-            f"{rules.source}: the rules read {', '.join(leaking)}, known only after sales "
-            "contact — suggest does not fit on those: remove the criteria that read them, or "
-            "pass --allow-after-contact (the candidate is then labelled as such)"
-        )
+    leaking = [
+        p
+        for p in properties_read(rules)
+        if p in read.after_contact or p.removeprefix("company.") in read.after_contact
+    ]
     propose: list[str] = []
     if args.propose:
         read_now = set(properties_read(rules)) | set(NEVER_PROPOSED)
@@ -49,7 +47,10 @@ def run_suggest(args: argparse.Namespace, settings: Settings) -> int:
             if p not in read_now and (args.allow_after_contact or p not in read.after_contact)
         ]
         propose = list(dict.fromkeys(propose))
-    after_used = sorted({*leaking, *(p for p in propose if p in read.after_contact)})
+    allow = bool(args.allow_after_contact)
+    after_used = (
+        sorted({*leaking, *(p for p in propose if p in read.after_contact)}) if allow else []
+    )
     target = Path(args.write) if args.write else Path(f"{Path(rules.source).stem}.suggested.yaml")
     options = SuggestOptions(
         propose=propose,
@@ -57,9 +58,10 @@ def run_suggest(args: argparse.Namespace, settings: Settings) -> int:
         after_contact_used=after_used,
         source=str(target),
         labels=read.labels,
+        keep=frozenset() if allow else frozenset(read.after_contact),
     )
     current = score_leads(read.leads, rules, now=now)
-    candidate = build_candidate(rules, current, options)
+    candidate = build_candidate(rules, current, options, now=now)
     held_out = out_of_fold(rules, current, options, now=now)
     fit = fit_calibration(
         [s.decision.score for s in held_out],
@@ -89,6 +91,11 @@ def run_suggest(args: argparse.Namespace, settings: Settings) -> int:
     print()
     print(f"Candidate rules written to {target}: {candidate.criteria} criteria (each tier band")
     print(f"  counted; at most {options.max_criteria}), regularisation C = {candidate.c:g}.")
+    if candidate.criteria > options.max_criteria:
+        print(
+            f"  Your rules already hold more than {options.max_criteria} criteria: nothing was "
+            "proposed, and none of yours was dropped (--max-criteria N raises the budget)."
+        )
     if candidate.left_out:
         print(f"  Proposals left out to stay within {options.max_criteria}: ", end="")
         print(", ".join(candidate.left_out))
@@ -98,6 +105,12 @@ def run_suggest(args: argparse.Namespace, settings: Settings) -> int:
         f"  AUC: current rules {_num(now_auc)}; candidate {_num(new_auc)} on folds the fit "
         "did not see (the candidate column above is scored the same way)."
     )
+    if leaking and not allow:
+        print(
+            "  Kept as they were, not fitted: the criteria and signals reading "
+            f"{', '.join(leaking)} (known only after sales contact; --allow-after-contact fits "
+            "them, and labels the candidate so)."
+        )
     if no_signal:
         print(
             "  No signal: on folds the fit did not see, the candidate does no better than "

@@ -26,6 +26,9 @@ from connector.rules import RuleSet, parse_rules
 MAX_CRITERIA = 40
 #: Outer folds for the out-of-fold review.
 OUTER_FOLDS = 5
+#: Leads the engine scores with the draft to set the candidate's bars (a random sample: the
+#: bars are quantiles, and scoring every lead twice was half of suggest's time).
+MEASURE_SAMPLE = 3000
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,9 @@ class SuggestOptions:
     after_contact_used: Sequence[str] = ()  # after-contact properties allowed in, for the label
     source: str = "suggested.yaml"
     labels: Mapping[str, str] = field(default_factory=dict)  # property -> the admin's name
+    #: properties known only after contact that the rules read: their criteria are kept as
+    #: they are, never fitted (unless --allow-after-contact, which leaves this empty)
+    keep: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +60,10 @@ def criteria_count(layout: Layout) -> int:
 
 
 def build_candidate(
-    rules: RuleSet, current: Sequence[ScoredLead], options: SuggestOptions
+    rules: RuleSet, current: Sequence[ScoredLead], options: SuggestOptions, *, now: datetime
 ) -> Candidate:
-    """Fit the rules' points (and proposals) to the outcomes of `current`'s leads.
+    """Fit the rules' points (and proposals) to the outcomes of `current`'s leads (scored at
+    their creation, or `now` when it is unknown, as `score_leads` does).
 
     Raises:
         ConfigError: too few leads of either outcome to fit anything.
@@ -69,18 +76,23 @@ def build_candidate(
             "disqualified — there is nothing to fit points to"
         )
     leads = [s.lead for s in train]
-    layout = layout_for(rules, leads, propose=options.propose, labels=options.labels)
+    layout = layout_for(
+        rules, leads, propose=options.propose, labels=options.labels, keep=options.keep
+    )
     x = design_matrix(layout, leads)
     left_out: list[str] = []
+    own = Layout([c for c in layout.criteria if not c.proposed], list(layout.signals), [])
+    if layout.proposed and criteria_count(own) >= options.max_criteria:
+        # no room for any proposal: leave them all out without fitting each away
+        left_out = [p.name for p in layout.proposed]
+        layout = own
+        x = design_matrix(own, leads)
     while criteria_count(layout) > options.max_criteria and layout.proposed:
         layout, x, dropped = _drop_weakest(layout, x, y)
         left_out.append(dropped)
     count = criteria_count(layout)
-    if count > options.max_criteria:
-        raise ConfigError(
-            f"the rules already hold {count} criteria (tier bands counted one by one), more "
-            f"than --max-criteria {options.max_criteria} — raise it"
-        )
+    # the admin's own criteria are never dropped: past the budget already, the candidate
+    # keeps them all and adds nothing (the summary says so)
     fitted = fit_points(x, y)
     evidence = Evidence(
         leads=x.sum(axis=0).astype(np.int64),
@@ -91,16 +103,46 @@ def build_candidate(
         temperatures=[s.decision.temperature for s in train],
         scores=[s.decision.score for s in train],
     )
-    text = candidate_text(
-        rules,
-        layout,
-        fitted.points,
-        fitted.baseline,
-        x,
-        evidence,
-        now_current,
-        header=_header(rules, count, options, fitted.c, len(train), int(y.sum())),
+    header = _header(rules, count, options, fitted.c, len(train), int(y.sum()))
+    kept = [c.spec.label or str(c.spec.property) for c in layout.criteria if c.kept]
+    kept += [s.spec.label or s.spec.name for s in layout.signals if s.kept]
+    if kept:
+        header += [
+            "Not fitted, kept at their old weight (they read properties known only after sales "
+            "contact):",
+            "  " + "; ".join(kept) + ".",
+        ]
+
+    def write(measured: Current | None) -> str:
+        return candidate_text(
+            rules,
+            layout,
+            fitted.points,
+            fitted.baseline,
+            x,
+            evidence,
+            now_current,
+            header=header,
+            measured=measured,
+        )
+
+    # a first draft sets its bars from the points' sum; the engine then scores the same leads
+    # with it, and the bars are set again from what it really decided (clipping and kept
+    # criteria included). Only the bars change, and they do not feed back into the scores.
+    draft = parse_rules(write(None), source=options.source)
+    sample = leads
+    if len(leads) > MEASURE_SAMPLE:  # quantiles need a sample, not every lead
+        rng = np.random.default_rng(SEED)
+        sample = [leads[i] for i in sorted(rng.choice(len(leads), MEASURE_SAMPLE, replace=False))]
+    decided = [s.decision for s in score_leads(sample, draft, now=now)]
+    measured = Current(
+        grades=[d.grade for d in decided],
+        temperatures=[d.temperature for d in decided],
+        scores=[d.score for d in decided],
+        fit_points=[d.fit_points for d in decided],
+        engagement_points=[d.engagement_points for d in decided],
     )
+    text = write(measured)
     return Candidate(text, parse_rules(text, source=options.source), count, fitted.c, left_out)
 
 
@@ -142,7 +184,7 @@ def _header(
         "then scaled so that one point is one score point. Each changed number says how many "
         "leads it applies to,",
         f"how many of them converted, and what it was. {count} criteria (each tier band "
-        f"counted), at most {options.max_criteria}.",
+        f"counted); the budget is {options.max_criteria}.",
         "Review it with `connector review --compare` before publishing: nothing was written "
         "to HubSpot.",
     ]
@@ -172,7 +214,7 @@ def out_of_fold(
     out: list[ScoredLead | None] = [None] * len(current)
     splitter = StratifiedKFold(folds, shuffle=True, random_state=SEED)
     for train, test in splitter.split(np.zeros(len(y)), y):
-        fold = build_candidate(rules, [current[i] for i in train], options)
+        fold = build_candidate(rules, [current[i] for i in train], options, now=now)
         scored = score_leads([current[i].lead for i in test], fold.rules, now=now)
         for i, s in zip(test, scored, strict=True):
             out[int(i)] = s

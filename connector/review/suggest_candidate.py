@@ -41,11 +41,14 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Current:
-    """What the rules in force decided for the training leads (for the bars' shares)."""
+    """What a rules file decided for the training leads: the current rules' (for the bars'
+    shares), or the candidate's own (to set its bars from)."""
 
     grades: Sequence[str]
     temperatures: Sequence[str]
     scores: Sequence[int]
+    fit_points: Sequence[float] = ()
+    engagement_points: Sequence[float] = ()
 
 
 def candidate_text(
@@ -58,21 +61,30 @@ def candidate_text(
     current: Current,
     *,
     header: Sequence[str],
+    measured: Current | None = None,
 ) -> str:
-    """The candidate rules file, as YAML with evidence comments."""
+    """The candidate rules file, as YAML with evidence comments.
+
+    The bars are set from `measured` (the candidate's own decisions on the same leads, from
+    the engine) when given, else from the fitted points' sum (which leaves out kept criteria
+    and the 0–100 clipping: good enough for a first draft that the engine then measures).
+    """
+    spec = rules.spec
+    fit_factor = 100 * spec.score.fit_weight / spec.fit.max_points
+    engagement_factor = 100 * spec.score.engagement_weight / spec.engagement.max_points
     pts = np.rint(points)
     columns = layout.columns()
     fit_cols = np.asarray([k == "fit" for k, _, _ in columns], dtype=bool)
-    engagement = x[:, ~fit_cols] @ pts[~fit_cols]
-    reach = _engagement_reach(layout, pts, columns)
-    w_e = 0.0 if not layout.signals else min(0.95, max(0.05, math.ceil(reach / 5) * 5 / 100))
-    w_f = round(1.0 - w_e, 2)
     base = float(np.rint(baseline))
-    fit = base + x[:, fit_cols] @ pts[fit_cols]
-    score = np.clip(
-        np.rint(np.clip(fit, 0, 100 * w_f) + np.clip(engagement, -100 * w_e, 100 * w_e)), 0, 100
-    )
-    spec = rules.spec
+    if measured is not None:
+        fit = np.asarray(measured.fit_points, dtype=np.float64)
+        engagement = np.asarray(measured.engagement_points, dtype=np.float64)
+        score = np.asarray(measured.scores, dtype=np.float64)
+    else:
+        fit = base + x[:, fit_cols] @ pts[fit_cols]
+        engagement = x[:, ~fit_cols] @ pts[~fit_cols]
+        score = np.clip(np.rint(np.clip(fit, 0, 100) + engagement), 0, 100)
+    w_f, w_e = _weights(layout, pts[fit_cols], base, fit, engagement, fit_factor)
     out: list[str] = [f"# {line}" if line else "#" for line in header]
     out.append(f"name: {_flow(spec.name)}")
     out.append("")
@@ -99,9 +111,11 @@ def candidate_text(
         if key in dumped:
             out.append(_block({key: dumped[key]}))
     out.append("")
-    out += _fit_lines(layout, spec.fit.groups, pts, base, w_f, evidence, columns)
+    out += _fit_lines(layout, spec.fit.groups, fit_factor, pts, base, w_f, evidence, columns)
     out.append("")
-    out += _engagement_lines(layout, pts, w_e, evidence, columns, spec.engagement.model_dump())
+    out += _engagement_lines(
+        layout, engagement_factor, pts, w_e, evidence, columns, spec.engagement.model_dump()
+    )
     moved = _move_bars(dumped, current.scores, score)
     rest = {k: v for k, v in dumped.items() if k not in _WRITTEN}
     if rest:
@@ -138,16 +152,39 @@ def _and_above(grade: str) -> set[str]:
     return set("ABC"[: "ABC".index(grade) + 1])
 
 
-def _engagement_reach(
-    layout: Layout, pts: FloatArray, columns: list[tuple[str, int, int]]
-) -> float:
-    """The most engagement points can add or take away (a signal that does not fire gives 0)."""
-    high = low = 0.0
-    for i in range(len(layout.signals)):
-        values = [float(pts[j]) for j, (k, s, _) in enumerate(columns) if k == "signal" and s == i]
-        high += max(0.0, *values)
-        low += min(0.0, *values)
-    return max(high, -low)
+def _weights(
+    layout: Layout,
+    fit_points: FloatArray,
+    baseline: float,
+    fit: FloatArray,
+    engagement: FloatArray,
+    fit_factor: float,
+) -> tuple[float, float]:
+    """Fit and engagement weights (in steps of 0.05) such that one point is one score point.
+
+    Each side's scale is `100 × weight`, and the engine clips each side to its scale before
+    adding them: the weights chosen are those that clip the leads' points least (the mean
+    distance to the plain sum of the points), among those whose fit scale holds every
+    criterion and the baseline (the language allows no criterion beyond `max_points`).
+    """
+    if not layout.signals:
+        return 1.0, 0.0
+    kept = [abs(p) * fit_factor for c in layout.criteria if c.kept for p in c.spec.point_values()]
+    must = max([5.0, abs(baseline), *np.abs(fit_points).tolist(), *kept])
+    ideal = np.clip(fit + engagement, 0, 100)
+    best, best_loss = 1.0, math.inf
+    for step in range(1, 20):
+        w_f = step / 20
+        if 100 * w_f < must:
+            continue
+        w_e = 1.0 - w_f
+        got = np.clip(
+            np.clip(fit, 0, 100 * w_f) + np.clip(engagement, -100 * w_e, 100 * w_e), 0, 100
+        )
+        loss = float(np.mean(np.abs(got - ideal))) if len(ideal) else 0.0
+        if loss < best_loss - 1e-9:
+            best, best_loss = w_f, loss
+    return round(best, 2), round(1.0 - best, 2)
 
 
 def _share(labels: Sequence[str], chosen: set[str]) -> float:
@@ -194,6 +231,7 @@ def _move_bars(dumped: dict[str, Any], old: Sequence[int], new: FloatArray) -> l
 def _fit_lines(
     layout: Layout,
     group_specs: Sequence[FitGroupSpec],
+    factor: float,
     pts: FloatArray,
     baseline: float,
     w_f: float,
@@ -213,7 +251,7 @@ def _fit_lines(
     for g, (name, first_only, note) in enumerate(groups):
         lines: list[str] = []
         for i, slot in slots_by_group.get(g, []):
-            lines += _criterion_lines(i, slot, pts, evidence, columns)
+            lines += _criterion_lines(i, slot, pts, evidence, columns, factor)
         if not lines:
             continue  # a proposed group whose every level is worth nothing
         out.append(f"    - name: {_flow(name)}{'  # ' + note if note else ''}")
@@ -243,8 +281,13 @@ def _criterion_lines(
     pts: FloatArray,
     evidence: Evidence,
     columns: list[tuple[str, int, int]],
+    factor: float,
 ) -> list[str]:
     data = slot.spec.model_dump(mode="json", exclude_none=True, exclude_unset=True)
+    if slot.kept:
+        if slot.bands:
+            data.pop("op", None)
+        return [f"        - {_flow(_scaled(data, factor))}  # {_KEPT}"]
     if not slot.bands:
         j = columns.index(("fit", i, -1))
         if slot.proposed and pts[j] == 0:
@@ -288,18 +331,20 @@ def _tier_lines(
 
 def _engagement_lines(
     layout: Layout,
+    factor: float,
     pts: FloatArray,
     w_e: float,
     evidence: Evidence,
     columns: list[tuple[str, int, int]],
     old: dict[str, Any],
 ) -> list[str]:
+    # an engagement weight of 0 leaves the scale unused; it must still be above 0
     out = ["engagement:", f"  max_points: {max(1.0, 100 * w_e):g}  # was {old['max_points']:g}"]
     if not layout.signals:
         return [*out, "  signals: []"]
     out.append("  signals:")
     for i, slot in enumerate(layout.signals):
-        out += _signal_lines(i, slot, pts, evidence, columns)
+        out += _signal_lines(i, slot, pts, evidence, columns, factor)
     return out
 
 
@@ -309,8 +354,11 @@ def _signal_lines(
     pts: FloatArray,
     evidence: Evidence,
     columns: list[tuple[str, int, int]],
+    factor: float,
 ) -> list[str]:
     data = slot.spec.model_dump(mode="json", exclude_none=True, exclude_unset=True)
+    if slot.kept:
+        return [f"    - {_flow(_scaled(data, factor))}  # {_KEPT}"]
     for key in ("points", "cap", "tiers"):
         data.pop(key, None)
     if slot.bands and slot.spec.decay is not None:
@@ -327,6 +375,25 @@ def _signal_lines(
     lines.append(f"      tiers:  # was {slot.old_text}")
     lines += _tier_lines(i, "signal", slot.bands, pts, evidence, columns, False, "        ")
     return lines
+
+
+_KEPT = (
+    "not fitted: it reads a property known only after sales contact; its points are as before, "
+    "in score points"
+)
+
+
+def _scaled(data: dict[str, Any], factor: float) -> dict[str, Any]:
+    """A kept criterion or signal with its points in the candidate's unit (score points)."""
+    out = dict(data)
+    for key in ("points", "cap"):
+        if isinstance(out.get(key), (int, float)):
+            value = round(out[key] * factor, 2)
+            # a signal's points and caps stay above 0 (an old weight of 0 gave it no effect)
+            out[key] = max(0.01, value) if key == "cap" or "stage" in out else value
+    if isinstance(out.get("tiers"), list):
+        out["tiers"] = [{**t, "points": round(t["points"] * factor, 2)} for t in out["tiers"]]
+    return out
 
 
 def _plain(value: Any) -> Any:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +59,7 @@ class CriterionSlot:
     first_only: bool
     bands: tuple[Band, ...] = ()  # non-empty: the criterion scores a number by tiers
     proposed: bool = False
+    kept: bool = False  # reads a property known only after contact: not fitted, kept as is
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class SignalSlot:
     spec: SignalSpec
     bands: tuple[Band, ...]
     old_text: str  # what the signal gave before, for the evidence comment
+    kept: bool = False  # reads a property known only after contact: not fitted, kept as is
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,8 @@ class Layout:
         """(kind, slot index, band index) per column; band -1 for a plain criterion."""
         out: list[tuple[str, int, int]] = []
         for i, c in enumerate(self.criteria):
+            if c.kept:
+                continue
             out += [("fit", i, b) for b in range(len(c.bands))] if c.bands else [("fit", i, -1)]
         for i, s in enumerate(self.signals):
             out += (
@@ -106,16 +110,26 @@ def layout_for(
     *,
     propose: Sequence[str] = (),
     labels: Mapping[str, str] | None = None,
+    keep: frozenset[str] = frozenset(),
 ) -> Layout:
-    """The slots of the rules' criteria and signals, and proposed ones for `propose`."""
+    """The slots of the rules' criteria and signals, and proposed ones for `propose`.
+
+    Criteria and signals that read a property in `keep` (as rules name it) get no column: the
+    fit never sees those properties, and the candidate keeps their points as they were.
+    """
     layout = Layout()
     for g, spec_group in enumerate(rules.spec.fit.groups):
         for c, crit in enumerate(spec_group.criteria):
             bands = tuple(Band(t.below, t.points) for t in crit.tiers) if crit.tiers else ()
             first = spec_group.mode == "first"
-            layout.criteria.append(CriterionSlot(g, c, crit, first, bands))
+            kept = _reads(keep, crit.property)
+            layout.criteria.append(CriterionSlot(g, c, crit, first, bands, kept=kept))
     for i, signal in enumerate(rules.spec.engagement.signals):
-        layout.signals.append(_signal_slot(i, signal, leads))
+        slot = _signal_slot(i, signal, leads)
+        refs = [signal.at, signal.count, signal.when.property if signal.when else None]
+        if any(_reads(keep, r) for r in refs):
+            slot = replace(slot, kept=True)
+        layout.signals.append(slot)
     next_group = len(rules.spec.fit.groups)
     for prop in propose:
         # the schema's limits: group names 80 characters, labels 120
@@ -126,6 +140,16 @@ def layout_for(
             layout.criteria.extend(group.criteria)
             next_group += 1
     return layout
+
+
+def _reads(keep: frozenset[str], refs: str | list[str] | None) -> bool:
+    if refs is None or not keep:
+        return False
+    for ref in [refs] if isinstance(refs, str) else refs:
+        bare = ref.removeprefix("contact.")
+        if ref in keep or bare in keep or bare.removeprefix("company.") in keep:
+            return True
+    return False
 
 
 def _signal_slot(index: int, spec: SignalSpec, leads: Sequence[ReviewLead]) -> SignalSlot:
@@ -216,10 +240,14 @@ def design_matrix(layout: Layout, leads: Sequence[ReviewLead]) -> npt.NDArray[np
             band = _criterion_band(slot, matcher, contact, company)
             if band is None:
                 continue
-            x[row, position[("fit", i, band)]] = 1.0
             if slot.first_only:
                 first_taken[slot.group] = True
+            if slot.kept:
+                continue  # it still takes its group's first match, as in the engine
+            x[row, position[("fit", i, band)]] = 1.0
         for i, reader in enumerate(signals):
+            if layout.signals[i].kept:
+                continue
             band = reader.band(contact, company)
             if band is not None:
                 x[row, position[("signal", i, band)]] = 1.0
