@@ -11,6 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
+import numpy as np
+import numpy.typing as npt
+
 from connector.review.properties import is_numeric
 from connector.review.scoring import ScoredLead, value_of
 from connector.rules.values import parse_number
@@ -85,10 +88,8 @@ def _causes(s: ScoredLead, props: Sequence[str], labels: Mapping[str, str]) -> s
     found: set[tuple[str, str]] = set()
     d = s.decision
     if d.disqualified is not None:
-        found.add((d.disqualified.criterion, "disqualifier"))
-    for r in d.reasons:
-        if r.points < 0 and r.kind in ("fit", "bant"):
-            found.add((r.criterion, "criterion"))
+        found.add((d.disqualified, "disqualifier"))
+    found.update((criterion, "criterion") for criterion in d.penalized)
     if d.engagement_points <= 0:
         found.add(("no engagement points", "engagement"))
     for prop in props:
@@ -129,6 +130,26 @@ def _segment_values(scored: Sequence[ScoredLead], prop: str) -> list[str] | None
     return texts if len(set(texts)) <= _MAX_LEVELS else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """One property's segment values as a code per lead (4 bytes, not a set entry per lead)."""
+
+    levels: list[str]
+    codes: npt.NDArray[np.int32]
+
+    @classmethod
+    def of(cls, values: Sequence[str]) -> _Column:
+        index: dict[str, int] = {}
+        codes = np.fromiter(
+            (index.setdefault(v, len(index)) for v in values), dtype=np.int32, count=len(values)
+        )
+        return cls(list(index), codes)
+
+    def counts(self, weights: npt.NDArray[np.bool_] | None = None) -> list[int]:
+        found = np.bincount(self.codes, weights=weights, minlength=len(self.levels))
+        return [int(x) for x in found]
+
+
 def _tercile_cuts(numbers: Sequence[float | None]) -> tuple[float, float] | None:
     """The values a third and two thirds up the non-zero numbers (zero is its own band)."""
     present = sorted(x for x in numbers if x is not None and x != 0)
@@ -161,31 +182,38 @@ def _segments(
     """
     if not scored:
         return []
-    columns = {p: v for p in props if (v := _segment_values(scored, p)) is not None}
-    base = sum(1 for s in scored if s.converted) / len(scored)
-    members: dict[tuple[str, str], set[int]] = {}
-    for p, values in columns.items():
-        for i, value in enumerate(values):
-            members.setdefault((p, value), set()).add(i)
-    converted = {i for i, s in enumerate(scored) if s.converted}
-    held = {i for i in converted if not scored[i].above_mql_bar}
+    columns = {
+        p: _Column.of(values) for p in props if (values := _segment_values(scored, p)) is not None
+    }
+    converted = np.fromiter((s.converted for s in scored), dtype=np.bool_, count=len(scored))
+    held = converted & np.fromiter(
+        (not s.above_mql_bar for s in scored), dtype=np.bool_, count=len(scored)
+    )
+    base = int(converted.sum()) / len(scored)
     leads: dict[Key, int] = {}
     conv: dict[Key, int] = {}
-    back: Counter[Key] = Counter()
-    for single, idx in members.items():
-        leads[(single,)] = len(idx)
-        conv[(single,)] = len(idx & converted)
-        back[(single,)] = len(idx & held)
+    back: dict[Key, int] = {}
+    for p, column in columns.items():
+        for level, n, c, b in zip(
+            column.levels,
+            column.counts(),
+            column.counts(converted),
+            column.counts(held),
+            strict=True,
+        ):
+            leads[((p, level),)], conv[((p, level),)], back[((p, level),)] = n, c, b
     # pairs: counted among the held-back converters first, then sized only for the likeliest,
     # so the cost grows with the held-back converters, not with every lead times every pair
     pair_back: Counter[Key] = Counter()
-    for i in held:
-        singles = [(p, columns[p][i]) for p in columns]
+    for i in np.flatnonzero(held):
+        singles = [(p, column.levels[column.codes[i]]) for p, column in columns.items()]
         pair_back.update(combinations(singles, 2))
     for pair, count in pair_back.most_common(_PAIR_CANDIDATES):
-        idx = members[pair[0]] & members[pair[1]]
-        leads[pair] = len(idx)
-        conv[pair] = len(idx & converted)
+        (p1, v1), (p2, v2) = pair
+        one, two = columns[p1], columns[p2]
+        both = (one.codes == one.levels.index(v1)) & (two.codes == two.levels.index(v2))
+        leads[pair] = int(both.sum())
+        conv[pair] = int((both & converted).sum())
         back[pair] = count
     rows: list[Segment] = []
     for key, n in leads.items():

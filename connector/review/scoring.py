@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,9 +18,31 @@ _LATER_STATE = ("lifecyclestage", "hs_lead_status")
 
 
 @dataclass(frozen=True, slots=True)
+class DecisionSummary:
+    """What a review reads of one rules `Decision`, under the same names.
+
+    A full decision (every reason with its points, BANT, signal memory) costs ~2.6 kB; a review
+    holds one per lead of the period (100,000 and more), so each is summarised as soon as it is
+    made and dropped. Identical tuples are shared between leads (see `score_leads`).
+    """
+
+    score: int
+    grade: str
+    temperature: str
+    label: str
+    lifecycle_target: str | None
+    handoff_condition: bool
+    fit_points: float
+    engagement_points: float
+    disqualified: str | None  # the criterion of the disqualifier that held, if one did
+    penalized: tuple[str, ...]  # fit and BANT criteria that took points away
+    unreadable: tuple[str, ...]  # properties whose value the rules could not read
+
+
+@dataclass(frozen=True, slots=True)
 class ScoredLead:
     lead: ReviewLead
-    decision: Decision
+    decision: DecisionSummary
     above_mql_bar: bool
     handed_off: bool  # as recorded when the connector's record is known, else as re-scored
 
@@ -29,8 +51,9 @@ class ScoredLead:
         return self.lead.converted
 
 
-def score_leads(leads: Sequence[ReviewLead], rules: RuleSet, *, now: datetime) -> list[ScoredLead]:
+def score_leads(leads: Iterable[ReviewLead], rules: RuleSet, *, now: datetime) -> list[ScoredLead]:
     """Each lead scored at its creation instant (or `now` when unknown), as a new arrival."""
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}
     out: list[ScoredLead] = []
     for lead in leads:
         contact = {k: v for k, v in lead.contact.items() if k not in _LATER_STATE}
@@ -45,15 +68,40 @@ def score_leads(leads: Sequence[ReviewLead], rules: RuleSet, *, now: datetime) -
             if recorded is not None
             else decision.handoff_condition
         )
+        summary = summarise(decision, shared)
         out.append(
             ScoredLead(
                 lead=lead,
-                decision=decision,
-                above_mql_bar=decision.lifecycle_target in QUALIFIED_STAGES,
+                decision=summary,
+                above_mql_bar=summary.lifecycle_target in QUALIFIED_STAGES,
                 handed_off=handed_off,
             )
         )
     return out
+
+
+def summarise(
+    decision: Decision, shared: dict[tuple[str, ...], tuple[str, ...]] | None = None
+) -> DecisionSummary:
+    """The summary of one decision; `shared` holds the tuples already made, to reuse them."""
+    pool = {} if shared is None else shared
+    penalized = tuple(
+        r.criterion for r in decision.reasons if r.points < 0 and r.kind in ("fit", "bant")
+    )
+    disqualified = decision.disqualified
+    return DecisionSummary(
+        score=decision.score,
+        grade=decision.grade,
+        temperature=decision.temperature,
+        label=decision.label,
+        lifecycle_target=decision.lifecycle_target,
+        handoff_condition=decision.handoff_condition,
+        fit_points=decision.fit_points,
+        engagement_points=decision.engagement_points,
+        disqualified=None if disqualified is None else disqualified.criterion,
+        penalized=pool.setdefault(penalized, penalized),
+        unreadable=pool.setdefault(decision.unreadable, decision.unreadable),
+    )
 
 
 def properties_read(rules: RuleSet) -> list[str]:
