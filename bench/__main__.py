@@ -72,6 +72,11 @@ def _benches() -> list[Bench]:
             ),
             ("bench/bench_sync.py", "--write-docs"),
         ),
+        Bench(
+            "review",
+            ("bench/bench_review.py", "--contacts", "10000"),
+            ("bench/bench_review.py", "--write-docs"),
+        ),
     ]
 
 
