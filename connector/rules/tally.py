@@ -115,21 +115,22 @@ def largest_remainder(values: list[float], total: int) -> list[int]:
     """Whole numbers, one per value, that add up to `total`, each within 1 of its value.
 
     Every value is rounded down; the units still missing go to the values with the largest
-    fractions (ties: the larger value, then the earlier one). The values are expected to add
-    up to about `total`; a difference left by float error goes to the largest value.
+    fractions (on a tie, the larger value, then the earlier one: 10.5 and 3.5 show as 11 and
+    3). The values are expected to add up to about `total`; a difference left by float error
+    goes to the largest value.
     """
     shown = list(map(math.floor, values))
     missing = total - sum(shown)
     if missing == 0 or not values:
         return shown
-    # Python's sort is stable: among equal keys the earlier value stays first.
-    fractions = sorted(
-        (i for i, v in enumerate(values) if v > shown[i]),
-        key=lambda i: (shown[i] - values[i], -abs(values[i])),
-    )
-    for i in fractions[: max(0, missing)]:
-        shown[i] += 1
-    left = missing - min(max(0, missing), len(fractions))
+    left = missing
+    if missing > 0:
+        # What rounding down took away, largest first (a stable sort: then in line order).
+        by_loss = sorted(range(len(values)), key=lambda i: (shown[i] - values[i], -abs(values[i])))
+        for i in by_loss[:missing]:
+            if values[i] > shown[i]:
+                shown[i] += 1
+                left -= 1
     if left:
         largest = max(range(len(values)), key=lambda i: (abs(values[i]), -i))
         shown[largest] += left
