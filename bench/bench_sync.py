@@ -4,9 +4,10 @@ Runs `connector setup` and `connector sync` as child processes (so their peak me
 own) against an in-process sandbox at HubSpot's Professional limits, then compares:
 
 - API calls with the minimum the API allows for the same reads and writes: searches of 200
-  contacts, company reads and contact updates of 100, task creates of 100;
-- wall time with the lower bound those limits impose (search 5/s on its own budget, everything
-  else 190 per 10 s, the two budgets in parallel);
+  contacts, list pages, company reads, contact updates and task creates of 100 (the fresh
+  reads of people-owned fields are reported beside it);
+- wall time with the lower bound those limits impose with both budgets reading side by side
+  (issue 12: (N + 100 · (write calls + company-read calls)) / 2,900 s at Professional);
 - peak memory of the sync process at several portal sizes (unlimited tier, same code path);
 - the naive script a user would write instead (the SDK's `get_all`, then one update per
   contact), measured on a slice and extrapolated linearly (its cost is per contact).
@@ -34,7 +35,6 @@ sys.path.insert(0, str(REPO))
 
 from connector.sandbox import Sandbox, SandboxConfig  # noqa: E402
 from connector.state import StateStore  # noqa: E402
-from connector.sync.demo import rate_limit_floor  # noqa: E402
 
 PRO_BURST_PER_S = 19.0
 PRO_SEARCH_PER_S = 5.0
@@ -118,16 +118,45 @@ def measure_sync(contacts: int, tier: str, workdir: Path) -> SyncMeasure:
         sandbox.stop()
 
 
+def _count(summary: dict[str, object], key: str) -> int:
+    value = summary.get(key, 0)
+    return int(value) if isinstance(value, int | float | str) else 0
+
+
 def minimum_calls(m: SyncMeasure) -> tuple[int, int]:
-    """(search calls, other calls) the API requires for the same reads and writes."""
+    """(search calls, other calls) the API requires for the same reads and writes.
+
+    Contacts read through the list endpoint (the backfill's list half) count at its page of
+    100 on the 10-second budget, those read through search at 200; the company reads, contact
+    updates and task creates at batches of 100. The fresh reads of people-owned fields
+    (`fresh_reads`) are left out: they are reported next to this minimum, not inside it.
+    """
     s = m.summary
-    search = math.ceil(int(s["pulled"]) / 200)  # type: ignore[call-overload]
+    listed = _count(s, "backfill_list_pulled")
+    search = math.ceil((_count(s, "pulled") - listed) / 200)
     other = (
-        math.ceil(int(s["companies_read"]) / 100)  # type: ignore[call-overload]
-        + math.ceil(int(s["written"]) / 100)  # type: ignore[call-overload]
-        + math.ceil(int(s.get("handoffs_created", 0)) / 100)  # type: ignore[call-overload]
+        math.ceil(listed / 100)
+        + math.ceil(_count(s, "companies_read") / 100)
+        + math.ceil(_count(s, "written") / 100)
+        + math.ceil(_count(s, "handoffs_created") / 100)
     )
     return search, other
+
+
+def combined_bound(m: SyncMeasure) -> float:
+    """Issue 12's wall-time bound with both budgets reading: (N + 100 · (write calls +
+    company-read calls)) / 2,900 s at Professional (5 × 200 searched + 19 × 100 listed per s)."""
+    s = m.summary
+    writes = math.ceil(_count(s, "written") / 100) + math.ceil(_count(s, "handoffs_created") / 100)
+    companies = math.ceil(_count(s, "companies_read") / 100)
+    rate = PRO_SEARCH_PER_S * 200 + PRO_BURST_PER_S * 100
+    return (_count(s, "pulled") + 100 * (writes + companies)) / rate
+
+
+def fresh_read_calls(calls: Counter[str]) -> int:
+    """Batch reads of contacts by id: the fresh reads before people-owned writes (and the
+    decay re-scores, none on a first run)."""
+    return sum(n for k, n in calls.items() if k.endswith("/contacts/batch/read"))
 
 
 def split(calls: Counter[str]) -> tuple[int, int]:
@@ -195,22 +224,36 @@ def main() -> None:
         main_run = measure_sync(args.contacts, "professional", work)
         search, other = split(main_run.calls)
         min_search, min_other = minimum_calls(main_run)
-        bound = rate_limit_floor(min_search, min_other)
-        ratio_calls = (search + other) / (min_search + min_other)
+        minimum = min_search + min_other
+        fresh = fresh_read_calls(main_run.calls)
+        bound = combined_bound(main_run)
+        ratio_calls = (search + other) / minimum
         ratio_time = main_run.wall_s / bound
         summary = main_run.summary
+        listed = _count(summary, "backfill_list_pulled")
         lines += [
             f"Portal: {args.contacts:,} contacts (seed 42), sandbox at Professional limits "
             "(190 per 10 s, search 5/s), first run (backfill), `connector sync` as a child "
-            "process.",
+            f"process; load average at the start {os.getloadavg()[0]:.2f} "
+            f"({os.cpu_count()} cores).",
             "",
             "| measure | connector | bound | ratio | target |",
             "| --- | ---: | ---: | ---: | --- |",
             f"| API calls | {search + other:,} ({search:,} search + {other:,} other) | "
-            f"{min_search + min_other:,} ({min_search:,} + {min_other:,}) | "
-            f"{ratio_calls:.3f}× | ≤ 1.1× |",
-            f"| wall time | {main_run.wall_s:.1f} s | {bound:.1f} s | {ratio_time:.3f}× | ≤ 1.2× |",
-            f"| peak memory (RSS) | {main_run.peak_rss_mb:.0f} MB | | | ≤ 200 MB |",
+            f"{minimum:,} ({min_search:,} + {min_other:,}) | "
+            f"{ratio_calls:.3f}× | ≤ 1.05× |",
+            f"| API calls, fresh reads counted in the minimum | {search + other:,} | "
+            f"{minimum + fresh:,} | {(search + other) / (minimum + fresh):.3f}× | |",
+            f"| wall time (combined bound) | {main_run.wall_s:.1f} s | {bound:.1f} s | "
+            f"{ratio_time:.3f}× | ≤ 1.1× |",
+            f"| peak memory (RSS) | {main_run.peak_rss_mb:.0f} MB | | | ≤ 150 MB |",
+            "",
+            f"Backfill: {listed:,} contacts through the list endpoint "
+            f"({_count(summary, 'list_calls'):,} calls), "
+            f"{_count(summary, 'backfill_search_pulled'):,} through search; "
+            f"{_count(summary, 'backfill_overlap'):,} read by both halves where they met. "
+            f"Fresh reads of people-owned fields: {fresh:,} calls "
+            f"({fresh / (search + other):.1%} of the run), outside the minimum.",
             "",
             "Calls by endpoint: "
             + ", ".join(f"`{k}` {v:,}" for k, v in sorted(main_run.calls.items())),
