@@ -36,10 +36,9 @@ def run_review(args: argparse.Namespace, settings: Settings) -> int:
     rules = load_rules(args.rules or settings.rules_file)
     compare = load_rules(args.compare) if args.compare else None
     now = datetime.now(UTC)
-    calibration, warning = load_calibration(calibration_path(rules.source), rules.version)
-    if warning is not None:
-        print(f"warning: {warning}", file=sys.stderr)
-    review = _review(args, settings, rules, compare, now, calibration)
+    calibration = _calibration(rules)
+    compare_calibration = _calibration(compare) if compare is not None else None
+    review = _review(args, settings, rules, compare, now, calibration, compare_calibration)
     print(summary_text(review))
     if args.out is not None:
         written = write_outputs(review, Path(args.out))
@@ -54,6 +53,7 @@ def _review(
     compare: RuleSet | None,
     now: datetime,
     calibration: Calibration | None,
+    compare_calibration: Calibration | None,
 ) -> Review:
     read = read_leads(args, settings, rules, now)
     return build_review(
@@ -65,7 +65,16 @@ def _review(
         labels=read.labels,
         segment_by=read.segment_by,
         calibration=calibration,
+        compare_calibration=compare_calibration,
     )
+
+
+def _calibration(rules: RuleSet) -> Calibration | None:
+    """The rules' calibration (`rules.calibration.json` beside them) when it is for them."""
+    found, warning = load_calibration(calibration_path(rules.source), rules.version)
+    if warning is not None:
+        print(f"warning: {warning}", file=sys.stderr)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,6 +102,7 @@ def build_review(
     calibration: Calibration | None = None,
     compare_scored: Sequence[ScoredLead] | None = None,
     compare_probabilities: Probabilities | None = None,
+    compare_calibration: Calibration | None = None,
 ) -> Review:
     """Score the leads with the rules (and a candidate) and measure how well they did.
 
@@ -118,22 +119,20 @@ def build_review(
         compare_scored: the candidate's decisions, already made (`suggest` scores each fold
             with rules fitted without it), instead of scoring the leads with `compare`.
         compare_probabilities: the candidate's probabilities per lead, when known.
+        compare_calibration: the candidate's calibration, when it has one (and no
+            `compare_probabilities` are given).
     """
     names = dict(labels or {})
     scored = score_leads(leads, rules, now=now)
-    probabilities = (
-        None
-        if calibration is None
-        else Probabilities(
-            calibration.method, [calibration.probability(s.decision.score) for s in scored]
-        )
-    )
+    probabilities = None if calibration is None else _probabilities(calibration, scored)
     current = _review_rules(scored, rules, after_contact, names, segment_by, probabilities)
     candidate = None
     if compare is not None:
         other = (
             compare_scored if compare_scored is not None else score_leads(leads, compare, now=now)
         )
+        if compare_probabilities is None and compare_calibration is not None:
+            compare_probabilities = _probabilities(compare_calibration, other)
         candidate = _review_rules(
             list(other), compare, after_contact, names, segment_by, compare_probabilities
         )
@@ -154,6 +153,12 @@ def build_review(
         funnel=funnel(leads),
         sla=sla_effect(leads),
         recorded_auc=recorded_auc,
+    )
+
+
+def _probabilities(calibration: Calibration, scored: Sequence[ScoredLead]) -> Probabilities:
+    return Probabilities(
+        calibration.method, [calibration.probability(s.decision.score) for s in scored]
     )
 
 

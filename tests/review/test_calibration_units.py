@@ -150,6 +150,23 @@ def test_calibrate_then_review_fills_the_probability(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
     assert summary["current"]["probability_calibration"]["ece"] < 0.05
     assert "probability" in (tmp_path / "out" / "report.html").read_text("utf-8")
+    # as a candidate next to other rules, the calibrated rules show their probability too
+    other = tmp_path / "other.yaml"
+    other.write_text(RULES.replace("points: 30", "points: 25"), encoding="utf-8")
+    code, out, err = _cli(
+        "review",
+        *source[:4],
+        "--rules",
+        str(other),
+        "--compare",
+        str(rules),
+        "--out",
+        str(tmp_path / "cmp"),
+    )
+    assert code == 0, err
+    compared = json.loads((tmp_path / "cmp" / "summary.json").read_text("utf-8"))
+    assert compared["current"]["probability_calibration"] is None
+    assert compared["candidate"]["probability_calibration"]["method"] == stored["method"]
     # the rules change: the calibration no longer applies, and the review says so
     rules.write_text(RULES.replace("points: 30", "points: 25"), encoding="utf-8")
     code, out, err = _cli("review", *source, "--out", str(tmp_path / "out2"))
