@@ -231,11 +231,18 @@ NOTES = [
     "of the points, plain Newton steps after an overshoot, then a look back from the solved "
     "millisecond; the first interpreted solver halved a five-year bracket about 40 times "
     "whenever a lifespan decay was running and bisected back to now a third of the time); the "
-    "policies about a twelfth; ordering the reasons and the compact text under a tenth.",
+    "policies about a twelfth; ordering the reasons and the compact text under a tenth; "
+    "turning the reasons into score points that add up to the score (`tally.py`, issue 15) "
+    "about a tenth.",
     "",
-    "Against the 10,000/s target: met, with about 20 % to spare. Six runs of the command "
-    "above back to back on a quiet VM (2026-12-05, pyenv's CPython 3.11.7): best rounds "
-    "12,108–12,452 contacts/s, round medians 11,954–12,326; about 81 µs per decision.",
+    "Against the 10,000/s target: met before issue 15, with about 20 % to spare (six runs on "
+    "a quiet VM, 2026-12-05: best rounds 12,108–12,452 contacts/s, about 81 µs per "
+    "decision). Issue 15 (reasons in score points, tiers, baseline, undated signals) costs "
+    "about 15 % of that: timed back to back against the engine before it, in CPU time on the "
+    "same core of a busy VM, 0.85–0.87 of its throughput (about 100 µs against 85 µs per "
+    "decision), which puts a quiet core at about 10,500 contacts/s. Of the 15 µs, the "
+    "reasons' arithmetic is about 9 and `rescore_at` about 4; `Reason` became a named tuple "
+    "because a frozen dataclass spent another 4 µs setting its fields.",
     "",
     "History: a code generator with memos on the rule set reached 55,000–58,000 contacts/s; "
     "it was replaced by this interpreted engine (issue 11) because no user sees the "
