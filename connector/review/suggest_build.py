@@ -88,8 +88,9 @@ def build_candidate(
         layout = own
         x = design_matrix(own, leads)
     while criteria_count(layout) > options.max_criteria and layout.proposed:
-        layout, x, dropped = _drop_weakest(layout, x, y)
-        left_out.append(dropped)
+        excess = criteria_count(layout) - options.max_criteria
+        layout, x, dropped = _drop_weakest(layout, x, y, excess)
+        left_out += dropped
     count = criteria_count(layout)
     # the admin's own criteria are never dropped: past the budget already, the candidate
     # keeps them all and adds nothing (the summary says so)
@@ -147,10 +148,11 @@ def build_candidate(
 
 
 def _drop_weakest(
-    layout: Layout, x: FloatArray, y: np.typing.NDArray[np.bool_]
-) -> tuple[Layout, FloatArray, str]:
-    """Leave out the proposed criterion that moves the score least (a whole tiered one, or
-    one level of an enumeration)."""
+    layout: Layout, x: FloatArray, y: np.typing.NDArray[np.bool_], excess: int
+) -> tuple[Layout, FloatArray, list[str]]:
+    """Leave out the proposed criteria that move the score least (a whole tiered one, or one
+    level of an enumeration): enough to cover `excess`, but at most a quarter of the proposals
+    per fit, so that what is left is judged again by a fit without the weakest."""
     fitted = fit_points(x, y)
     weight = importance(x, fitted.points)
     columns = layout.columns()
@@ -158,19 +160,29 @@ def _drop_weakest(
     for j, (kind, i, _) in enumerate(columns):
         if kind == "fit" and layout.criteria[i].proposed:
             by_slot[i] = by_slot.get(i, 0.0) + float(weight[j])
-    weakest = min(by_slot, key=lambda i: by_slot[i])
-    slot = layout.criteria[weakest]
+    most = max(1, len(by_slot) // 4)
+    dropped: set[int] = set()
+    freed = 0
+    for i in sorted(by_slot, key=lambda i: by_slot[i]):
+        if freed >= excess or len(dropped) >= most:
+            break
+        dropped.add(i)
+        freed += max(1, len(layout.criteria[i].bands))
     keep_cols = [
-        j for j, (kind, i, _) in enumerate(columns) if not (kind == "fit" and i == weakest)
+        j for j, (kind, i, _) in enumerate(columns) if not (kind == "fit" and i in dropped)
     ]
-    criteria = [c for i, c in enumerate(layout.criteria) if i != weakest]
+    gone = {id(layout.criteria[i]) for i in dropped}
+    criteria = [c for i, c in enumerate(layout.criteria) if i not in dropped]
     proposed = []
     for group in layout.proposed:
-        members = tuple(c for c in group.criteria if c is not slot)
+        members = tuple(c for c in group.criteria if id(c) not in gone)
         if members:
             proposed.append(type(group)(group.name, group.prop, members))
-    label = slot.spec.label or str(slot.spec.property)
-    return Layout(criteria, list(layout.signals), proposed), x[:, keep_cols], label
+    labels = [
+        layout.criteria[i].spec.label or str(layout.criteria[i].spec.property)
+        for i in sorted(dropped, key=lambda i: by_slot[i])
+    ]
+    return Layout(criteria, list(layout.signals), proposed), x[:, keep_cols], labels
 
 
 def _header(

@@ -247,8 +247,7 @@ def _fit_lines(
     slots_by_group: dict[int, list[tuple[int, CriterionSlot]]] = {}
     for i, slot in enumerate(layout.criteria):
         slots_by_group.setdefault(slot.group, []).append((i, slot))
-    groups = layout_groups(layout, group_specs)
-    for g, (name, first_only, note) in enumerate(groups):
+    for g, (name, first_only, note) in layout_groups(layout, group_specs):
         lines: list[str] = []
         for i, slot in slots_by_group.get(g, []):
             lines += _criterion_lines(i, slot, pts, evidence, columns, factor)
@@ -261,17 +260,21 @@ def _fit_lines(
     return out
 
 
-def layout_groups(layout: Layout, groups: Sequence[FitGroupSpec]) -> list[tuple[str, bool, str]]:
-    """(name, first only, note) per group index: the rules' groups, then the proposed ones."""
-    out: list[tuple[str, bool, str]] = []
-    for group in groups:
+def layout_groups(
+    layout: Layout, groups: Sequence[FitGroupSpec]
+) -> list[tuple[int, tuple[str, bool, str]]]:
+    """(group index, (name, first only, note)): the rules' groups, then the proposed ones
+    that are left (a proposed group keeps the index it was laid out with)."""
+    out: list[tuple[int, tuple[str, bool, str]]] = []
+    for g, group in enumerate(groups):
         dropped = [
             f"{k} {v:g}" for k, v in (("cap", group.cap), ("floor", group.floor)) if v is not None
         ]
         note = f"{' and '.join(dropped)} removed: fitted points add up uncapped" if dropped else ""
-        out.append((group.name, group.mode == "first", note))
+        out.append((g, (group.name, group.mode == "first", note)))
     for proposed in layout.proposed:
-        out.append((proposed.name, True, "proposed: the rules did not read this"))
+        note = "proposed: the rules did not read this"
+        out.append((proposed.criteria[0].group, (proposed.name, True, note)))
     return out
 
 

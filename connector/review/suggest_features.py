@@ -208,7 +208,7 @@ def _proposed_group(
             i,
             FitCriterionSpec.model_validate(
                 {
-                    "label": f"{prop} is {level}",
+                    "label": f"{name} is {level}"[:120],
                     "property": prop,
                     "op": "eq",
                     "value": level,
