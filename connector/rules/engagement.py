@@ -2,7 +2,9 @@
 
 A signal fires from HubSpot's engagement properties (a form's name, a last URL, a count of page
 views, the date a meeting was booked) and is dated by a timestamp property. Its credit fades
-with age, in one of the shapes of `decay.py`. Credit never grows without new data, so
+with age, in one of the shapes of `decay.py`. An undated signal (no `at`) scores a number as it
+stands and never fades; tiers give points by the band a count falls in, and only tiers that
+never decay may be negative. Credit never grows without new data, so
 engagement points are non-increasing in time; `rescore.py` relies on that.
 
 HubSpot overwrites "recent" properties (a newsletter form after a demo request replaces

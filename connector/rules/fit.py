@@ -28,7 +28,9 @@ class FitCriterion:
         if number is None:
             return False, 0.0, self.matcher.label, None
         tier = tier_of(self.tiers, number)
-        return True, tier.points, f"{self.matcher.label} {tier.text}", f"{number:g}"
+        # The number is shown as read, unless the property is one whose values are never shown.
+        observed = f"{number:g}" if self.matcher.observe == "raw" else None
+        return True, tier.points, f"{self.matcher.label} {tier.text}", observed
 
 
 def _criterion(spec: FitCriterionSpec) -> FitCriterion:

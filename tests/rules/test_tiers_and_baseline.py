@@ -313,3 +313,10 @@ def test_rescore_follows_a_fading_signal_down_past_zero_onto_a_negative_tier() -
     # Every step down is caught, one point at a time, below zero engagement too; then nothing.
     assert scores[0] == 60 and scores[-1] == 10 and decision.rescore_at is None
     assert all(0 <= a - b <= 1 for a, b in itertools.pairwise(scores))
+
+
+def test_a_tier_on_a_phone_number_never_shows_the_number() -> None:
+    rules = build_rules(fit=_fit({"property": "phone", "tiers": WEBSITE_TIERS}))
+    decision = evaluate(lead({"phone": "4915112345"}), rules=rules, now=NOW)
+    assert decision.reasons[0].raw == 12 and decision.reasons[0].observed is None
+    assert "4915112345" not in decision.full_reasons + decision.compact_reasons
