@@ -16,7 +16,7 @@ Invariants (see docs/rules.md):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
@@ -24,6 +24,7 @@ from connector.hubspot_facts import LIFECYCLE_ORDER
 from connector.rules.conditions import ALWAYS, Condition, Facts, compile_condition
 from connector.rules.model import PriorState, Reason, SlaTier
 from connector.rules.schema import RulesFile
+from connector.rules.schema_policy import ConditionSpec
 from connector.rules.values import bounded
 
 LEAD, MQL, SQL = "lead", "marketingqualifiedlead", "salesqualifiedlead"
@@ -97,10 +98,20 @@ class LeadStatusPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class HandoffCapacity:
+    """`handoff.capacity`: the bar is derived from recent scores (`capacity_bar.py`)."""
+
+    per_week: int
+    start_bar: float
+
+
+@dataclass(frozen=True, slots=True)
 class Handoff:
     when: Condition
     margin: float
     tiers: tuple[tuple[SlaTier, Condition], ...]
+    #: Set when the score bar comes from capacity: `when` then tests the bar in force.
+    capacity: HandoffCapacity | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +153,24 @@ def compile_policies(spec: RulesFile) -> tuple[Lifecycle, LeadStatusPolicy, Hand
         )
         for t in spec.handoff.sla_tiers
     )
-    handoff = Handoff(compile_condition(spec.handoff.when), spec.handoff.hysteresis_margin, tiers)
+    handoff = Handoff(_handoff_when(spec), spec.handoff.hysteresis_margin, tiers, _capacity(spec))
     return lifecycle, status, handoff
+
+
+def _capacity(spec: RulesFile) -> HandoffCapacity | None:
+    cap = spec.handoff.capacity
+    return None if cap is None else HandoffCapacity(cap.per_week, cap.start_bar)
+
+
+def _handoff_when(spec: RulesFile) -> Condition:
+    """The handoff condition; with `capacity`, its other tests and the start bar until the
+    sync passes a derived one (`capacity_bar.with_handoff_bar`)."""
+    when = spec.handoff.when
+    cap = spec.handoff.capacity
+    if cap is None:
+        assert when is not None  # the schema requires one of the two
+        return compile_condition(when)
+    return replace(compile_condition(when or ConditionSpec()), min_score=cap.start_bar)
 
 
 def decide_lifecycle(

@@ -35,7 +35,7 @@ _VERSION_CHARS = 12
 #: that adding them did not re-version (and re-score) every existing file. A signal's `at` is
 #: unset only on undated signals, which did not exist before. (Not `points`: BANT dimensions
 #: have always written an unset `points`.)
-_LATER_FIELDS = frozenset({"stages", "not_stages", "baseline", "tiers", "at"})
+_LATER_FIELDS = frozenset({"stages", "not_stages", "baseline", "tiers", "at", "capacity"})
 
 
 @dataclass(frozen=True, slots=True)

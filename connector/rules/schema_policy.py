@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from connector.rules.schema_base import SpecModel
 
@@ -89,10 +89,34 @@ class SlaTierSpec(SpecModel):
     priority: Literal["LOW", "MEDIUM", "HIGH"] = "MEDIUM"
 
 
+class CapacitySpec(SpecModel):
+    """Hand off the top leads that fit the SDR pool's weekly capacity (see docs/rules.md)."""
+
+    per_week: int = Field(ge=1, le=100_000)
+    #: The score bar until the connector has a day of scores to derive one from.
+    start_bar: float = Field(default=70, ge=0, le=100)
+
+
 class HandoffSpec(SpecModel):
-    when: ConditionSpec
+    #: Required unless `capacity` is given; with `capacity` it holds the other tests.
+    when: ConditionSpec | None = None
+    capacity: CapacitySpec | None = None
     hysteresis_margin: float = Field(default=5, ge=0, le=100)
     sla_tiers: Annotated[list[SlaTierSpec], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _bar(self) -> HandoffSpec:
+        if self.when is None and self.capacity is None:
+            raise ValueError(
+                "the handoff needs a condition — give `when` (e.g. min_score: 60) or "
+                "`capacity` (e.g. per_week: 60, the handoffs your SDRs can take a week)"
+            )
+        if self.capacity is not None and self.when is not None and self.when.min_score is not None:
+            raise ValueError(
+                "`capacity` sets the handoff's score bar — remove `min_score` from "
+                "`handoff.when`, or remove `capacity` to keep a fixed bar"
+            )
+        return self
 
     @field_validator("sla_tiers")
     @classmethod
