@@ -67,11 +67,35 @@ def load_calibration(path: Path, rules_version: str) -> tuple[Calibration | None
     """The calibration in `path` if it is for `rules_version`; otherwise None and, when a file
     was there but could not be used, a one-line warning saying why."""
     try:
+        found = read_calibration(path)
+    except DamagedCalibration as exc:
+        return None, f"{path}: {exc.what} calibration ignored ({exc.why})"
+    if found is None:
+        return None, None
+    if found.rules_version != rules_version:
+        return None, version_warning(path, found, rules_version)
+    return found, None
+
+
+class DamagedCalibration(ConfigError):
+    """A calibration file that is there but cannot be read as one."""
+
+    def __init__(self, path: Path, what: str, why: str) -> None:
+        super().__init__(
+            f"{path}: {what} calibration ({why}); run `connector calibrate` again or remove it"
+        )
+        self.what, self.why = what, why
+
+
+def read_calibration(path: Path) -> Calibration | None:
+    """The calibration in `path` whatever its rules version, None when there is no file;
+    raises DamagedCalibration when the file is there but unusable."""
+    try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return None, None
+        return None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        return None, f"{path}: unreadable calibration ignored ({exc})"
+        raise DamagedCalibration(path, "unreadable", str(exc)) from None
     try:
         table = tuple(float(p) for p in data["probability_by_score"])
         found = Calibration(
@@ -84,13 +108,15 @@ def load_calibration(path: Path, rules_version: str) -> tuple[Calibration | None
             heldout_ece=None if data.get("heldout_ece") is None else float(data["heldout_ece"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        return None, f"{path}: damaged calibration ignored (missing or bad {exc})"
+        raise DamagedCalibration(path, "damaged", f"missing or bad {exc}") from None
     if len(table) != SCORES or not all(0.0 <= p <= 1.0 for p in table):
-        return None, f"{path}: damaged calibration ignored (needs {SCORES} probabilities)"
-    if found.rules_version != rules_version:
-        return None, (
-            f"{path}: calibration ignored — it was fitted for rules version "
-            f"{found.rules_version}, these rules are version {rules_version}; run "
-            "`connector calibrate` again"
-        )
-    return found, None
+        raise DamagedCalibration(path, "damaged", f"needs {SCORES} probabilities")
+    return found
+
+
+def version_warning(path: Path, found: Calibration, rules_version: str) -> str:
+    return (
+        f"{path}: calibration ignored — it was fitted for rules version "
+        f"{found.rules_version}, these rules are version {rules_version}; run "
+        "`connector calibrate` again"
+    )

@@ -34,6 +34,9 @@ class Desired:
     lifecycle_target: str | None
     lifecycle_clear_first: bool
     lead_status_target: str | None
+    #: the calibrated probability in percent ("37.5"); "" clears a value left from a
+    #: calibration no longer in force
+    probability: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,16 @@ def _same_number(current: str | None, wanted: int) -> bool:
     except ValueError:
         return False
     return math.isfinite(value) and round(value) == wanted
+
+
+def _same_percent(current: str | None, wanted: str) -> bool:
+    """HubSpot may give a number back in another spelling ("37.50", "37"): compare values."""
+    if not wanted or not current:
+        return (current or "") == wanted
+    try:
+        return abs(float(current) - float(wanted)) < 0.05
+    except ValueError:
+        return False
 
 
 def lifecycle_change(
@@ -103,6 +116,9 @@ def plan_write(
     if changes:
         # Only stamped alongside a real change, so an unchanged contact stays a no-op.
         changes[names.scored_at] = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    # After the stamp: a recalibration alone changes no score, so it leaves scored_at be.
+    if not _same_percent(current.get(names.probability), desired.probability):
+        changes[names.probability] = desired.probability
     stage, clear_first = lifecycle_change(
         current.get("lifecyclestage"),
         desired.lifecycle_target,

@@ -13,8 +13,10 @@ from connector.hubspot_facts import BATCH_MAX_INPUTS
 from connector.rules import Decision, LeadInput, evaluate, load_rules
 from connector.settings import Settings
 from connector.sync.backlog_command import capacity_lines, last_capacity, waiting_counts
+from connector.sync.calibration_in_force import calibration_in_force, probability_lines
 from connector.sync.output import table
 from connector.sync.owner_labels import owner_labels
+from connector.sync.properties import ScoreProperties
 from connector.sync.services import Services
 
 
@@ -26,6 +28,9 @@ def run_explain(args: argparse.Namespace, settings: Settings) -> int:
     from connector.hubspot import HubSpotGateway
 
     rules = load_rules(settings.rules_file)
+    names = ScoreProperties.with_prefix(
+        settings.property_prefix, calibration=calibration_in_force(settings.rules_file, rules)
+    )
     settings.require_token()
     gateway = HubSpotGateway.from_settings(settings)
     properties = sorted(rules.contact_properties)
@@ -57,7 +62,9 @@ def run_explain(args: argparse.Namespace, settings: Settings) -> int:
         prior=None,
     )
     if args.json:
-        print(json.dumps(explanation(decision), indent=2))
+        percent = names.probability_percent(decision.score)
+        probability = {"probability_percent": None if percent is None else float(percent)}
+        print(json.dumps({**explanation(decision), **probability}, indent=2))
         return EXIT_OK
     header = (
         f"contact {contact.id}: {decision.score}/100 {decision.label} "
@@ -66,7 +73,8 @@ def run_explain(args: argparse.Namespace, settings: Settings) -> int:
     if decision.disqualified is not None:
         header += f", disqualified: {decision.disqualified.criterion}"
     # full_reasons opens with the engine's own header line: this command prints one header.
-    print("\n".join([header, *decision.full_reasons.splitlines()[1:]]))
+    reasons = decision.full_reasons.splitlines()[1:]
+    print("\n".join([header, *probability_lines(names, decision.score), *reasons]))
     return EXIT_OK
 
 

@@ -61,7 +61,7 @@ def plan_writes(
             plan_write(
                 item.record.id,
                 item.record.properties,
-                _desired(item.decision),
+                _desired(item.decision, names),
                 names,
                 now=now,
                 order=order,
@@ -71,7 +71,7 @@ def plan_writes(
     ]
 
 
-def _desired(decision: Decision) -> Desired:
+def _desired(decision: Decision, names: ScoreProperties) -> Desired:
     return Desired(
         score=decision.score,
         grade=decision.grade,
@@ -81,4 +81,5 @@ def _desired(decision: Decision) -> Desired:
         lifecycle_target=decision.lifecycle_target,
         lifecycle_clear_first=decision.lifecycle_clear_first,
         lead_status_target=decision.lead_status_target,
+        probability=names.probability_percent(decision.score) or "",
     )

@@ -4,6 +4,11 @@ As few as possible, because small HubSpot tiers cap custom properties per object
 only the connector reads, the handoff proof on contacts and the handoff key on tasks, are
 created `hidden`: HubSpot keeps them out of the record sidebar and the property lists, where a
 rep could trip over them or edit them, while the API still reads and writes them.
+
+The probability property exists only while the rules in force have a calibration
+(`connector calibrate`): without one, setup does not create it, preflight does not ask for it
+and the sync writes none (it still reads it, to clear a value left from a calibration that is
+no longer in force).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from connector.hubspot.models import NewProperty, PropertyOption
+from connector.review.calibration_store import Calibration
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +33,13 @@ class ScoreProperties:
     #: On tasks, not contacts: the handoff key a task was created for (hidden), which recovery
     #: matches, so that the key never shows in a task's text.
     task_key: str
+    #: The calibrated probability's name; written only while `calibration` is set.
+    probability: str = "qualification_probability"
+    #: The calibration of the rules in force (None: no probability is created or written).
+    calibration: Calibration | None = None
 
     @classmethod
-    def with_prefix(cls, prefix: str) -> ScoreProperties:
+    def with_prefix(cls, prefix: str, *, calibration: Calibration | None = None) -> ScoreProperties:
         return cls(
             score=f"{prefix}score",
             grade=f"{prefix}grade",
@@ -39,10 +49,14 @@ class ScoreProperties:
             scored_at=f"{prefix}scored_at",
             handoff=f"{prefix}handoff",
             task_key=f"{prefix}handoff_key",
+            probability=f"{prefix}probability",
+            calibration=calibration,
         )
 
     def all(self) -> tuple[str, ...]:
-        return (
+        """The contact properties the connector owns now: setup creates them, preflight needs
+        them."""
+        base = (
             self.score,
             self.grade,
             self.temperature,
@@ -51,9 +65,25 @@ class ScoreProperties:
             self.scored_at,
             self.handoff,
         )
+        return base if self.calibration is None else (*base, self.probability)
+
+    def read(self) -> tuple[str, ...]:
+        """What a run reads of each contact: its own properties, and the probability even
+        without a calibration, so that a value left from one no longer in force is cleared
+        (HubSpot returns nothing for a property the portal does not have)."""
+        return self.all() if self.calibration is not None else (*self.all(), self.probability)
+
+    def probability_percent(self, score: int) -> str | None:
+        """The calibrated chance for `score` as a percentage with one decimal ("37.5"), or None
+        without a calibration. One decimal: finer than a rep reads, coarse enough that a
+        recalibration moving a value by a hair costs no write."""
+        if self.calibration is None:
+            return None
+        return f"{self.calibration.probability(score) * 100:.1f}"
 
     def definitions(self, group: str) -> list[NewProperty]:
         """The contact properties `connector setup` creates, with labels a rep understands."""
+        probability = [] if self.calibration is None else [self._probability_definition(group)]
         return [
             NewProperty(
                 name=name,
@@ -69,9 +99,23 @@ class ScoreProperties:
                 hidden=name == self.handoff,
             )
             for name, (label, kind, field_type, options, description) in zip(
-                self.all(), _DEFINITIONS, strict=True
+                self.all()[: len(_DEFINITIONS)], _DEFINITIONS, strict=True
             )
-        ]
+        ] + probability
+
+    def _probability_definition(self, group: str) -> NewProperty:
+        return NewProperty(
+            name=self.probability,
+            label="Qualification probability (%)",
+            type="number",
+            field_type="number",
+            group_name=group,
+            description=(
+                "The chance (0–100 %) that this lead reaches the outcome stage within the "
+                "horizon the calibration was fitted on, from past leads' outcomes (`connector "
+                "calibrate`). Empty while the rules in force have no calibration."
+            ),
+        )
 
     def task_definitions(self, group: str) -> list[NewProperty]:
         """The task property `connector setup` creates: the handoff key, hidden."""
