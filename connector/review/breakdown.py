@@ -9,9 +9,10 @@ from connector.review.scoring import ScoredLead
 
 _GRADE_ORDER = ("A", "B", "C", "D")
 _TEMPERATURE_ORDER = ("hot", "warm", "cold")
-#: Score bands of the distributions and thresholds of the capacity table.
+#: Score bands of the distributions.
 BAND_WIDTH = 10
-CAPACITY_THRESHOLDS = tuple(range(10, 100, 10))
+#: Bars of the capacity table (the rules' own bar is added when it is not one of them).
+CAPACITY_THRESHOLDS = tuple(range(5, 100, 5))
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +37,13 @@ class BandRow:
 
 @dataclass(frozen=True, slots=True)
 class CapacityRow:
-    threshold: int
-    handoffs: int  # leads scoring at least the threshold
+    threshold: float
+    handoffs: int  # leads the handoff condition holds for, with its score bar at `threshold`
     per_week: float | None  # None when the leads' creation dates span less than a week
     converters_caught: int
     caught_share: float  # of all converters
     precision: float  # converters among the handoffs
+    in_force: bool = False  # the rules' own bar
 
 
 def by_key(scored: Sequence[ScoredLead], key: Callable[[ScoredLead], str]) -> list[GroupRow]:
@@ -85,16 +87,25 @@ def distribution(scored: Sequence[ScoredLead]) -> list[BandRow]:
     return [BandRow(b, pos[b], neg[b], pos[b] / total_pos, neg[b] / total_neg) for b in bands]
 
 
-def capacity(scored: Sequence[ScoredLead]) -> list[CapacityRow]:
+def capacity(scored: Sequence[ScoredLead], bar: float | None = None) -> list[CapacityRow]:
+    """What the rules' handoff condition would hand off with its score bar at each threshold.
+
+    The condition's other tests (grades, disqualifiers, BANT…) stay as written, so the row at
+    the rules' own `bar` counts the handoffs the rules decide (and over-filtering counts).
+    """
     created = [s.lead.created_at for s in scored if s.lead.created_at is not None]
     weeks: float | None = None
     if created:
         span_days = (max(created) - min(created)).total_seconds() / 86400
         weeks = span_days / 7 if span_days >= 7 else None
     total_conv = sum(1 for s in scored if s.converted) or 1
+    eligible = [s for s in scored if s.decision.handoff_at_any_bar]
+    thresholds: list[float] = list(CAPACITY_THRESHOLDS)
+    if bar is not None and bar not in thresholds:
+        thresholds = sorted([*thresholds, int(bar) if float(bar).is_integer() else bar])
     rows: list[CapacityRow] = []
-    for t in CAPACITY_THRESHOLDS:
-        picked = [s for s in scored if s.decision.score >= t]
+    for t in thresholds:
+        picked = [s for s in eligible if s.decision.score >= t]
         caught = sum(1 for s in picked if s.converted)
         rows.append(
             CapacityRow(
@@ -104,6 +115,7 @@ def capacity(scored: Sequence[ScoredLead]) -> list[CapacityRow]:
                 converters_caught=caught,
                 caught_share=caught / total_conv,
                 precision=caught / len(picked) if picked else 0.0,
+                in_force=t == bar,
             )
         )
     return rows

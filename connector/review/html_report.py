@@ -210,7 +210,7 @@ def _over_filtering(review: Review) -> str:
                 ],
                 [
                     [
-                        c.threshold,
+                        f"{c.threshold} (the rules' bar)" if c.in_force else c.threshold,
                         c.handoffs,
                         _num(c.per_week, 1),
                         c.converters_caught,

@@ -194,7 +194,7 @@ def _review_rules(
         by_temperature=by_temperature(scored),
         by_label=by_label(scored),
         distribution=distribution(scored),
-        capacity=capacity(scored),
+        capacity=capacity(scored, rules.handoff.when.min_score),
         over_filtering=over_filtering(scored, props, segment_props, labels),
         calibration=bins,
         ece=ece,

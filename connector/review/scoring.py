@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from connector.review.dataset import ReviewLead
 from connector.rules import Decision, LeadInput, RuleSet, evaluate
+from connector.rules.conditions import Condition, Facts
 from connector.rules.ruleset import ALWAYS_READ
 
 #: Lifecycle targets at or above the MQL bar.
@@ -32,6 +33,9 @@ class DecisionSummary:
     label: str
     lifecycle_target: str | None
     handoff_condition: bool
+    #: the handoff condition's other tests hold, whatever its score bar (the capacity table
+    #: varies the bar alone, so that it counts what the rules would hand off at each)
+    handoff_at_any_bar: bool
     fit_points: float
     engagement_points: float
     disqualified: str | None  # the criterion of the disqualifier that held, if one did
@@ -54,6 +58,7 @@ class ScoredLead:
 def score_leads(leads: Iterable[ReviewLead], rules: RuleSet, *, now: datetime) -> list[ScoredLead]:
     """Each lead scored at its creation instant (or `now` when unknown), as a new arrival."""
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+    unbarred = replace(rules.handoff.when, min_score=None)
     out: list[ScoredLead] = []
     for lead in leads:
         contact = {k: v for k, v in lead.contact.items() if k not in _LATER_STATE}
@@ -68,7 +73,7 @@ def score_leads(leads: Iterable[ReviewLead], rules: RuleSet, *, now: datetime) -
             if recorded is not None
             else decision.handoff_condition
         )
-        summary = summarise(decision, shared)
+        summary = summarise(decision, shared, unbarred)
         out.append(
             ScoredLead(
                 lead=lead,
@@ -81,9 +86,12 @@ def score_leads(leads: Iterable[ReviewLead], rules: RuleSet, *, now: datetime) -
 
 
 def summarise(
-    decision: Decision, shared: dict[tuple[str, ...], tuple[str, ...]] | None = None
+    decision: Decision,
+    shared: dict[tuple[str, ...], tuple[str, ...]] | None = None,
+    unbarred: Condition | None = None,
 ) -> DecisionSummary:
-    """The summary of one decision; `shared` holds the tuples already made, to reuse them."""
+    """The summary of one decision; `shared` holds the tuples already made, to reuse them;
+    `unbarred` is the handoff condition without its score bar (None: the decision's own)."""
     pool = {} if shared is None else shared
     penalized = tuple(
         r.criterion for r in decision.reasons if r.points < 0 and r.kind in ("fit", "bant")
@@ -96,11 +104,28 @@ def summarise(
         label=decision.label,
         lifecycle_target=decision.lifecycle_target,
         handoff_condition=decision.handoff_condition,
+        handoff_at_any_bar=decision.handoff_condition
+        if unbarred is None
+        else unbarred.holds(_facts(decision)),
         fit_points=decision.fit_points,
         engagement_points=decision.engagement_points,
         disqualified=None if disqualified is None else disqualified.criterion,
         penalized=pool.setdefault(penalized, penalized),
         unreadable=pool.setdefault(decision.unreadable, decision.unreadable),
+    )
+
+
+def _facts(decision: Decision) -> Facts:
+    # the stage is left out of a review's leads (`_LATER_STATE`): each is judged as it arrived
+    return Facts(
+        score=decision.score,
+        fit_points=decision.fit_points,
+        engagement_points=decision.engagement_points,
+        grade=decision.grade,
+        temperature=decision.temperature,
+        bant_met_count=decision.bant.met_count,
+        bant_met=decision.bant.met,
+        disqualified=decision.disqualified is not None,
     )
 
 
