@@ -30,6 +30,9 @@ FOLDS = 5
 SEED = 16
 #: Probabilities are kept off 0 and 1: a few leads at a score are no proof of certainty.
 FLOOR = 0.001
+#: Isotonic's first and last steps hold at least this many leads: its last step is otherwise
+#: often a handful of leads that all converted, read as 99.9 % up to 100, scores nobody reached.
+EDGE_LEADS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +124,27 @@ def _table(method: str, s: npt.NDArray[np.int64], y: npt.NDArray[np.bool_]) -> F
     else:
         iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip", increasing=True)
         iso.fit(s.astype(np.float64), y.astype(np.float64))
-        table = np.asarray(iso.predict(grid), dtype=np.float64)
+        table = _edges(np.asarray(iso.predict(grid), dtype=np.float64), s, y)
     clipped: FloatArray = np.clip(table, FLOOR, 1.0 - FLOOR)
     return clipped
+
+
+def _edges(table: FloatArray, s: npt.NDArray[np.int64], y: npt.NDArray[np.bool_]) -> FloatArray:
+    """Isotonic's ends as the observed rate of the `EDGE_LEADS` highest (lowest) scored leads,
+    taken by whole scores; scores beyond the range seen keep that rate (never more certain)."""
+    out = table.copy()
+    order = np.argsort(s, kind="stable")
+    if len(order) < 2 * EDGE_LEADS:
+        return out
+    top = int(s[order[-EDGE_LEADS]])  # every lead at this score or above
+    bottom = int(s[order[EDGE_LEADS - 1]])
+    if bottom >= top:  # the leads crowd a few scores: their steps are wide already
+        return out
+    high = s >= top
+    out[top:] = max(float(y[high].mean()), float(out[top - 1]))
+    low = s <= bottom
+    out[: bottom + 1] = min(float(y[low].mean()), float(out[bottom + 1]))
+    return out
 
 
 def _log_loss(p: FloatArray, y: npt.NDArray[np.bool_]) -> float:

@@ -299,7 +299,8 @@ def _calibration(review: Review) -> str:
                 for b in r.probability_calibration
             ],
             f"Calibrated probability ({r.probabilities.method}): {r.name} "
-            f"(ECE {_num(r.probability_ece)})",
+            f"(ECE {_num(r.probability_ece)}"
+            + (", fitted on these leads: not a test)" if r.probability_in_sample else ")"),
         )
         for r in _all(review)
         if r.probabilities is not None and r.probability_calibration

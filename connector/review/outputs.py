@@ -57,6 +57,8 @@ def _rules_summary(r: RulesReview) -> dict[str, Any]:
             "method": r.probabilities.method,
             "bins": [asdict(x) for x in r.probability_calibration],
             "ece": r.probability_ece,
+            "fitted_on_these_leads": r.probability_in_sample,
+            "heldout_ece": r.probability_heldout_ece,
         },
         "data_quality": [asdict(x) for x in r.quality],
         "leaks": [asdict(x) for x in r.leaks],

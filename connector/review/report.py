@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from connector.review.breakdown import (
@@ -72,6 +72,10 @@ class RulesReview:
     probabilities: Probabilities | None = None
     probability_calibration: list[CalibrationBin] = field(default_factory=list)
     probability_ece: float | None = None
+    #: the calibration was fitted on the leads under review (same count of leads and
+    #: converters): its ECE here is in-sample, not a test; `probability_heldout_ece` is
+    probability_in_sample: bool = False
+    probability_heldout_ece: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,16 +130,23 @@ def build_review(
     scored = score_leads(leads, rules, now=now)
     probabilities = None if calibration is None else _probabilities(calibration, scored)
     current = _review_rules(scored, rules, after_contact, names, segment_by, probabilities)
+    if calibration is not None:
+        current = _with_calibration_origin(current, calibration)
     candidate = None
     if compare is not None:
         other = (
             compare_scored if compare_scored is not None else score_leads(leads, compare, now=now)
         )
-        if compare_probabilities is None and compare_calibration is not None:
-            compare_probabilities = _probabilities(compare_calibration, other)
+        # probabilities given ready-made (suggest's held-out folds) are a test; a stored
+        # calibration applied here may have been fitted on these very leads
+        applied = compare_calibration if compare_probabilities is None else None
+        if applied is not None:
+            compare_probabilities = _probabilities(applied, other)
         candidate = _review_rules(
             list(other), compare, after_contact, names, segment_by, compare_probabilities
         )
+        if applied is not None:
+            candidate = _with_calibration_origin(candidate, applied)
     recorded = [
         (lead.recorded.score, lead.converted)
         for lead in leads
@@ -153,6 +164,16 @@ def build_review(
         funnel=funnel(leads),
         sla=sla_effect(leads),
         recorded_auc=recorded_auc,
+    )
+
+
+def _with_calibration_origin(review: RulesReview, calibration: Calibration) -> RulesReview:
+    leads = len(review.scored)
+    converters = sum(1 for s in review.scored if s.converted)
+    return replace(
+        review,
+        probability_in_sample=(calibration.leads, calibration.converters) == (leads, converters),
+        probability_heldout_ece=calibration.heldout_ece,
     )
 
 

@@ -55,7 +55,7 @@ def _rules_lines(r: RulesReview, title: str) -> list[str]:
     if r.probabilities is not None and r.probability_ece is not None:
         lines.append(
             f"  Calibrated probability ({r.probabilities.method}): off by "
-            f"{r.probability_ece:.3f} on average"
+            f"{r.probability_ece:.3f} on average" + _in_sample(r)
         )
     for q in r.quality:
         if abs(q.missing_converters - q.missing_non_converters) >= _MISSING_GAP:
@@ -66,6 +66,14 @@ def _rules_lines(r: RulesReview, title: str) -> list[str]:
     for leak in r.leaks:
         lines.append(f"  WARNING leak: {leak.label}: {leak.why}")
     return lines
+
+
+def _in_sample(r: RulesReview) -> str:
+    if not r.probability_in_sample:
+        return ""
+    held = r.probability_heldout_ece
+    tested = "" if held is None else f"; on folds it did not see: {held:.3f}"
+    return f" — fitted on these leads: not a test{tested}"
 
 
 def summary_text(review: Review) -> str:

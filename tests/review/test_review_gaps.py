@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pytest
+
+from connector.errors import EXIT_CONFIG
+from connector.review.calibration import _table
 from connector.review.dataset import ReviewLead
 from connector.review.report import build_review
 from connector.rules import RuleSet, rules_from_mapping
 from tests.review.conftest import ReviewRun
+from tests.review.test_calibration_units import _cli, _export
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -95,3 +103,68 @@ def test_x_education_capacity_at_the_rules_bar_is_what_over_filtering_hands_off(
     of = current["over_filtering"]
     assert mine["converters_caught"] == of["converters"] - of["never_handed_off"]
     assert (mine["threshold"], mine["handoffs"], mine["converters_caught"]) == (50, 2850, 1924)
+
+
+def test_isotonic_does_not_claim_certainty_beyond_the_scores_seen() -> None:
+    # the 5 best leads (score 90) all converted; nobody scored above 90
+    scores = [20] * 300 + [50] * 300 + [80] * 100 + [90] * 5
+    converted = [i % 10 == 0 for i in range(300)] + [i % 2 == 0 for i in range(300)]
+    converted += [i % 5 != 0 for i in range(100)] + [True] * 5
+    table = _table("isotonic", np.asarray(scores), np.asarray(converted))
+    top = [c for s, c in zip(scores, converted, strict=True) if s >= 80]
+    assert table[100] == pytest.approx(sum(top) / len(top))  # the top 30+ leads' own rate
+    assert table[95] == table[90] == table[80]
+    assert list(table) == sorted(table)
+
+
+def test_a_review_of_the_leads_the_calibration_was_fitted_on_says_it_is_no_test(
+    tmp_path: Path,
+) -> None:
+    data, mapping, rules = _export(tmp_path)
+    source = ["--csv", str(data), "--map", str(mapping), "--rules", str(rules)]
+    code, _, err = _cli("calibrate", *source)
+    assert code == 0, err
+    held = json.loads((tmp_path / "rules.calibration.json").read_text("utf-8"))["heldout_ece"]
+    code, out, err = _cli("review", *source, "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    assert f"fitted on these leads: not a test; on folds it did not see: {held:.3f}" in out
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
+    assert summary["current"]["probability_calibration"]["fitted_on_these_leads"] is True
+    # other leads (here: half of them) are a test of the calibration: no caveat
+    lines = data.read_text("utf-8").splitlines()
+    half = tmp_path / "half.csv"
+    half.write_text("\n".join(lines[: len(lines) // 2]) + "\n", encoding="utf-8")
+    code, out, err = _cli("review", "--csv", str(half), *source[2:])
+    assert code == 0, err
+    assert "Calibrated probability" in out and "not a test" not in out
+
+
+def test_csv_names_the_properties_the_rules_read_that_the_mapping_does_not_give(
+    tmp_path: Path,
+) -> None:
+    data, mapping, rules = _export(tmp_path)
+    mapping.write_text(
+        mapping.read_text("utf-8").replace("  source: {property: source}\n", ""), "utf-8"
+    )
+    code, _, err = _cli("review", "--csv", str(data), "--map", str(mapping), "--rules", str(rules))
+    assert code == 0, err
+    assert (
+        f"warning: {mapping} maps no column to 1 property the rules read, so they count as "
+        "missing for every lead: source"
+    ) in err
+    assert "createdate" not in err  # given by the mapping's creation date
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [["--since", "2026-01-01"], ["--outcome", "customer"], ["--horizon-days", "30"]],
+)
+def test_csv_refuses_the_portal_only_flags_instead_of_ignoring_them(
+    tmp_path: Path, flags: list[str]
+) -> None:
+    data, mapping, rules = _export(tmp_path)
+    source = ["--csv", str(data), "--map", str(mapping), "--rules", str(rules)]
+    code, out, err = _cli("review", *source, *flags)
+    assert code == EXIT_CONFIG
+    assert f"{flags[0]} applies to a portal review" in err
+    assert out == ""
