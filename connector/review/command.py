@@ -17,12 +17,13 @@ from pathlib import Path
 from connector.errors import ConfigError
 from connector.review.calibration_store import Calibration, calibration_path, load_calibration
 from connector.review.csv_mapping import load_mapping
-from connector.review.csv_source import read_csv_leads
+from connector.review.csv_source import CREATED_PROPERTY, read_csv_leads
 from connector.review.dataset import OutcomeSpec, ReviewLead
 from connector.review.html_report import html_report
 from connector.review.outputs import write_scores, write_summary
 from connector.review.properties import HUBSPOT_AFTER_CONTACT
 from connector.review.report import Review, build_review
+from connector.review.scoring import properties_read
 from connector.review.text_report import summary_text
 from connector.rules import RuleSet, load_rules
 from connector.settings import Settings
@@ -94,10 +95,22 @@ def read_leads(
     if args.csv is not None:
         if args.map is None:
             raise ConfigError("--csv needs --map MAP.yaml (see config/examples/*-mapping.yaml)")
+        _portal_only(args)
         mapping = load_mapping(args.map)
         leads = read_csv_leads(args.csv, mapping)
         after = mapping.after_contact_properties()
         labels = mapping.property_labels()
+        given = set(labels)
+        if mapping.created_at.column or mapping.created_at.assume:
+            given.add(CREATED_PROPERTY)  # the reader sets it from the creation date
+        unmapped = [p for p in properties_read(rules) if p not in given]
+        if unmapped:
+            print(
+                f"warning: {args.map} maps no column to {len(unmapped)} "
+                f"propert{'y' if len(unmapped) == 1 else 'ies'} the rules read, so they count "
+                f"as missing for every lead: {', '.join(unmapped)}",
+                file=sys.stderr,
+            )
         return LeadsRead(leads, after, labels, [p for p in labels if p not in after])
     if args.map is not None:
         raise ConfigError("--map is for --csv: give the export with --csv FILE")
@@ -109,6 +122,26 @@ def read_leads(
 
     leads = read_portal_leads(settings, rules, since, until, outcome)
     return LeadsRead(leads, HUBSPOT_AFTER_CONTACT, {}, list(SEGMENT_PROPERTIES))
+
+
+def _portal_only(args: argparse.Namespace) -> None:
+    """The period and outcome flags choose portal contacts; an export's rows and outcome come
+    from the file and its mapping, so with --csv they would be silently ignored."""
+    given = [
+        flag
+        for flag, value in (
+            ("--since", args.since),
+            ("--until", args.until),
+            ("--outcome", None if args.outcome == OutcomeSpec().stage else args.outcome),
+            ("--horizon-days", args.horizon_days),
+        )
+        if value is not None
+    ]
+    if given:
+        raise ConfigError(
+            f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to a portal review: "
+            "with --csv every row is a lead and the mapping's outcome column says which converted"
+        )
 
 
 def _date(text: str, flag: str) -> datetime:
