@@ -36,6 +36,10 @@ class FunnelStep:
 class FunnelMonth:
     month: str  # "2026-03", by creation
     reached: tuple[int, ...]  # per stage, in FUNNEL_STAGES order
+    #: per stage after the first: the share of the previous stage's leads that reached it, and
+    #: the median days between the two dates (None: no lead to measure)
+    rates: tuple[float | None, ...] = ()
+    median_days: tuple[float | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +84,27 @@ def funnel(leads: Sequence[ReviewLead]) -> Funnel | None:
     if not any(lead.stage_dates for lead in leads):
         return None
     reached = [_reached(lead) for lead in leads]
+    steps = _steps(leads, reached)
+    per_month: dict[str, list[int]] = {}
+    for i, lead in enumerate(leads):
+        if lead.created_at is not None:
+            per_month.setdefault(lead.created_at.strftime("%Y-%m"), []).append(i)
+    months: list[FunnelMonth] = []
+    for month in sorted(per_month):
+        picked = per_month[month]
+        got = _steps([leads[i] for i in picked], [reached[i] for i in picked])
+        months.append(
+            FunnelMonth(
+                month,
+                tuple(s.reached for s in got),
+                tuple(s.rate_from_previous for s in got[1:]),
+                tuple(s.median_days_from_previous for s in got[1:]),
+            )
+        )
+    return Funnel(steps, months)
+
+
+def _steps(leads: Sequence[ReviewLead], reached: Sequence[list[bool]]) -> list[FunnelStep]:
     steps: list[FunnelStep] = []
     for i, stage in enumerate(FUNNEL_STAGES):
         count = sum(1 for r in reached if r[i])
@@ -94,15 +119,7 @@ def funnel(leads: Sequence[ReviewLead]) -> Funnel | None:
             if stage in lead.stage_dates and FUNNEL_STAGES[i - 1] in lead.stage_dates
         ]
         steps.append(FunnelStep(stage, count, count / before if before else None, median(days)))
-    per_month: dict[str, list[int]] = {}
-    for lead, r in zip(leads, reached, strict=True):
-        if lead.created_at is None:
-            continue
-        row = per_month.setdefault(lead.created_at.strftime("%Y-%m"), [0] * len(FUNNEL_STAGES))
-        for i, hit in enumerate(r):
-            row[i] += int(hit)
-    months = [FunnelMonth(m, tuple(per_month[m])) for m in sorted(per_month)]
-    return Funnel(steps, months)
+    return steps
 
 
 def sla_effect(leads: Sequence[ReviewLead]) -> SlaEffect | None:

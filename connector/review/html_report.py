@@ -246,8 +246,25 @@ def _funnel(review: Review) -> str:
         "Funnel",
     )
     months = _table(
-        ["created", *(STAGE_NAMES[s] for s in FUNNEL_STAGES)],
-        [[m.month, *m.reached] for m in f.months],
+        [
+            "created",
+            STAGE_NAMES[FUNNEL_STAGES[0]],
+            *(
+                f"{STAGE_NAMES[s]}: reached · from previous · median days"
+                for s in FUNNEL_STAGES[1:]
+            ),
+        ],
+        [
+            [
+                m.month,
+                m.reached[0],
+                *(
+                    f"{n} · {_pct(rate)} · {_num(days, 1)}"
+                    for n, rate, days in zip(m.reached[1:], m.rates, m.median_days, strict=True)
+                ),
+            ]
+            for m in f.months
+        ],
         "Funnel by month of creation",
     )
     return f"<h2>Funnel</h2>{chart}{steps}{months}"

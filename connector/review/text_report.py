@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from connector.review.funnel import STAGE_NAMES
+from connector.review.funnel import FUNNEL_STAGES, STAGE_NAMES, Funnel
 from connector.review.report import Review, RulesReview
 
 #: A property missing this much more often in one group than the other is worth a line.
 _MISSING_GAP = 0.15
+#: Months of the funnel shown in the terminal (all are in report.html and summary.json).
+_MONTHS_SHOWN = 6
 
 
 def _pct(x: float | None) -> str:
@@ -76,6 +78,21 @@ def _in_sample(r: RulesReview) -> str:
     return f" — fitted on these leads: not a test{tested}"
 
 
+def _funnel_months(funnel: Funnel) -> list[str]:
+    """One line a month, the latest `_MONTHS_SHOWN`: leads, then each step's rate and days."""
+    shown = funnel.months[-_MONTHS_SHOWN:]
+    lines = []
+    if len(funnel.months) > len(shown):
+        lines.append(f"  ({len(funnel.months) - len(shown)} earlier months in report.html)")
+    for m in shown:
+        steps = " → ".join(
+            f"{STAGE_NAMES[stage]} {_pct(rate)}" + ("" if days is None else f" in {days:.0f} d")
+            for stage, rate, days in zip(FUNNEL_STAGES[1:], m.rates, m.median_days, strict=True)
+        )
+        lines.append(f"  {m.month}: {m.reached[0]:,} leads → {steps}")
+    return lines
+
+
 def summary_text(review: Review) -> str:
     lines = [
         f"Review of {review.leads:,} leads, {review.converters:,} converted "
@@ -100,6 +117,7 @@ def summary_text(review: Review) -> str:
             for s in review.funnel.steps
         )
         lines.append(f"Funnel: {steps}")
+        lines += _funnel_months(review.funnel)
     if review.sla is not None:
         sla = review.sla
         lines.append(

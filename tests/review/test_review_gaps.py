@@ -13,7 +13,10 @@ import pytest
 from connector.errors import EXIT_CONFIG
 from connector.review.calibration import _table
 from connector.review.dataset import ReviewLead
+from connector.review.html_report import html_report
+from connector.review.outputs import summary_dict
 from connector.review.report import build_review
+from connector.review.text_report import summary_text
 from connector.rules import RuleSet, rules_from_mapping
 from tests.review.conftest import ReviewRun
 from tests.review.test_calibration_units import _cli, _export
@@ -168,3 +171,33 @@ def test_csv_refuses_the_portal_only_flags_instead_of_ignoring_them(
     assert code == EXIT_CONFIG
     assert f"{flags[0]} applies to a portal review" in err
     assert out == ""
+
+
+def test_the_funnel_by_month_has_rates_and_median_days_everywhere() -> None:
+    day = timedelta(days=1)
+    leads = []
+    for i in range(60):
+        created = NOW if i < 40 else NOW + 31 * day  # 40 in June, 20 in July
+        stages = {"lead": created}
+        if i % 2 == 0:  # half become MQLs, June after 2 days, July after 4
+            stages["marketingqualifiedlead"] = created + (2 if i < 40 else 4) * day
+        if i % 4 == 0:
+            stages["opportunity"] = created + 10 * day
+        leads.append(ReviewLead(str(i), {"size": "50"}, None, created, i % 4 == 0, stages))
+    review = build_review(leads, _rules({"min_score": 40}), now=NOW)
+    assert review.funnel is not None
+    june, july = review.funnel.months
+    assert (june.month, june.reached[:2], july.reached[:2]) == ("2026-06", (40, 20), (20, 10))
+    assert june.rates[0] == pytest.approx(0.5)
+    assert (june.median_days[0], july.median_days[0]) == (pytest.approx(2.0), pytest.approx(4.0))
+    # SQL skipped: reached through the opportunity, with no date to measure days by
+    assert june.rates[1] == pytest.approx(0.5) and june.median_days[1] is None
+    assert june.rates[2] == 1.0
+    text = summary_text(review)
+    assert (
+        "  2026-07: 20 leads → MQL 50.0 % in 4 d → SQL 50.0 % → opportunity 100.0 % "
+        "→ customer 0.0 %" in text
+    )
+    assert "<td>10 · 50.0 % · 4.0</td>" in html_report(review)
+    month = summary_dict(review)["funnel"]["months"][1]
+    assert month["rates"][0] == pytest.approx(0.5) and month["median_days"][0] == 4.0
