@@ -94,7 +94,7 @@ def fit_calibration(
 
 def _too_few(pos: int, neg: int) -> str:
     return (
-        f"No probability: too few outcomes to calibrate ({pos} converted, {neg} did not; at "
+        f"No probability: too few outcomes to calibrate ({pos:,} converted, {neg:,} did not; at "
         f"least {MIN_OUTCOMES} of each are needed)."
     )
 

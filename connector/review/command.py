@@ -35,7 +35,7 @@ DEFAULT_PERIOD_DAYS = 90
 def run_review(args: argparse.Namespace, settings: Settings) -> int:
     # the arguments are declared in connector/cli.py, so `--help` never imports this module
     rules = load_rules(args.rules or settings.rules_file)
-    compare = load_rules(args.compare) if args.compare else None
+    compare = _compare_rules(args.compare) if args.compare else None
     now = datetime.now(UTC)
     calibration = _calibration(rules)
     compare_calibration = _calibration(compare) if compare is not None else None
@@ -45,6 +45,14 @@ def run_review(args: argparse.Namespace, settings: Settings) -> int:
         written = write_outputs(review, Path(args.out))
         print(f"Wrote {', '.join(str(p) for p in written)}")
     return 0
+
+
+def _compare_rules(path: str) -> RuleSet:
+    # a candidate is a file the admin names, not their rules in force: `connector init` (what
+    # a missing rules file suggests) would not write it
+    if not Path(path).is_file():
+        raise ConfigError(f"--compare {path}: file not found — give the candidate rules file")
+    return load_rules(path)
 
 
 def _review(
@@ -120,8 +128,12 @@ def read_leads(
     # the portal path (read-only), imported here so the CSV path never loads the gateway
     from connector.review.portal_source import SEGMENT_PROPERTIES, read_portal_leads
 
-    leads = read_portal_leads(settings, rules, since, until, outcome)
-    return LeadsRead(leads, HUBSPOT_AFTER_CONTACT, {}, list(SEGMENT_PROPERTIES))
+    portal_labels: dict[str, str] = {}
+    leads = read_portal_leads(settings, rules, since, until, outcome, labels=portal_labels)
+    # only what the review reads: suggest proposes from the labelled properties
+    wanted = {*properties_read(rules), *SEGMENT_PROPERTIES}
+    shown = {p: label for p, label in portal_labels.items() if p in wanted}
+    return LeadsRead(leads, HUBSPOT_AFTER_CONTACT, shown, list(SEGMENT_PROPERTIES))
 
 
 def _portal_only(args: argparse.Namespace) -> None:

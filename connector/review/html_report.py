@@ -259,7 +259,7 @@ def _funnel(review: Review) -> str:
                 m.month,
                 m.reached[0],
                 *(
-                    f"{n} · {_pct(rate)} · {_num(days, 1)}"
+                    f"{n:,} · {_pct(rate)} · {_num(days, 1)}"
                     for n, rate, days in zip(m.reached[1:], m.rates, m.median_days, strict=True)
                 ),
             ]

@@ -29,8 +29,13 @@ def print_demo_review(settings: Settings, rules: RuleSet) -> None:
         return
     now = datetime.now(UTC)
     period = (now - DEMO_PERIOD, now)
-    leads = portal_source.read_portal_leads(settings, rules, *period, OutcomeSpec(), now=now)
-    review = build_review(leads, rules, now=now, segment_by=portal_source.SEGMENT_PROPERTIES)
+    labels: dict[str, str] = {}  # HubSpot's labels, as the admin knows the properties
+    leads = portal_source.read_portal_leads(
+        settings, rules, *period, OutcomeSpec(), now=now, labels=labels
+    )
+    review = build_review(
+        leads, rules, now=now, segment_by=portal_source.SEGMENT_PROPERTIES, labels=labels
+    )
     print(
         "\nReview of the demo portal: how well the rules find the leads that became "
         "opportunities (`connector review`; it writes nothing to HubSpot):"

@@ -91,6 +91,7 @@ def read_portal_leads(
     store: StateStore | None = None,
     now: datetime | None = None,
     stream: TextIO | None = None,
+    labels: dict[str, str] | None = None,
 ) -> list[ReviewLead]:
     """The contacts created in [since, until] as review leads (read-only: writes nothing).
 
@@ -104,10 +105,13 @@ def read_portal_leads(
         store: the state store holding the handoff ledger, else `settings.state_url` is opened.
         now: the instant SLA deadlines are judged at (defaults to the wall clock).
         stream: where progress goes (stderr by default).
+        labels: filled with each contact property's label (name → label), for the report.
     """
     gw = gateway or HubSpotGateway.from_settings(settings)
     reader = PortalReader(gw, settings, rules, stream=stream)
     leads = reader.read(since, until, outcome)
+    if labels is not None:
+        labels.update(reader.labels)
     handoffs = _ledger(settings, store, since)
     return reader.attach_handoffs(leads, handoffs, now=now or datetime.now(UTC))
 
@@ -150,13 +154,17 @@ class PortalReader:
         )
         self.company_calls = 0
         self.task_calls = 0
+        #: contact property name → its label in HubSpot, from the definitions `read` reads
+        self.labels: dict[str, str] = {}
 
     @property
     def plan(self) -> ReadPlan | None:
         return self._pages.plan
 
     def read(self, since: datetime, until: datetime, outcome: OutcomeSpec) -> list[ReviewLead]:
-        catalogue = StageCatalogue.from_definitions(self._gw.read_property_definitions("contacts"))
+        definitions = self._gw.read_property_definitions("contacts")
+        self.labels = {d.name: d.label for d in definitions if d.label}
+        catalogue = StageCatalogue.from_definitions(definitions)
         names = self._names
         own = (names.score, names.grade, names.temperature, names.scored_at, names.handoff)
         properties = sorted(

@@ -233,7 +233,7 @@ def _verdict(found: Auc, converted: Sequence[bool]) -> tuple[bool, str]:
     neg = len(converted) - pos
     if found.value is None or pos < MIN_OUTCOMES or neg < MIN_OUTCOMES:
         return False, (
-            f"No reliable signal: too few outcomes to judge ({pos} converted, {neg} did not; "
+            f"No reliable signal: too few outcomes to judge ({pos:,} converted, {neg:,} did not; "
             f"at least {MIN_OUTCOMES} of each are needed)."
         )
     assert found.low is not None and found.high is not None

@@ -21,7 +21,7 @@ import yaml
 
 from connector.review.suggest_features import Band, CriterionSlot, Layout, SignalSlot
 from connector.rules import RuleSet
-from connector.rules.schema import FitGroupSpec
+from connector.rules.schema import FitGroupSpec, FitSpec
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -111,7 +111,7 @@ def candidate_text(
         if key in dumped:
             out.append(_block({key: dumped[key]}))
     out.append("")
-    out += _fit_lines(layout, spec.fit.groups, fit_factor, pts, base, w_f, evidence, columns)
+    out += _fit_lines(layout, spec.fit, fit_factor, pts, base, w_f, evidence, columns)
     out.append("")
     out += _engagement_lines(
         layout, engagement_factor, pts, w_e, evidence, columns, spec.engagement.model_dump()
@@ -230,7 +230,7 @@ def _move_bars(dumped: dict[str, Any], old: Sequence[int], new: FloatArray) -> l
 
 def _fit_lines(
     layout: Layout,
-    group_specs: Sequence[FitGroupSpec],
+    old: FitSpec,
     factor: float,
     pts: FloatArray,
     baseline: float,
@@ -238,16 +238,18 @@ def _fit_lines(
     evidence: Evidence,
     columns: list[tuple[str, int, int]],
 ) -> list[str]:
+    was = "none" if old.baseline is None else f"{old.baseline:g}"
+    why = "100 × fit_weight: one fit point is one score point"
     out = [
         "fit:",
-        f"  max_points: {100 * w_f:g}",
-        f"  baseline: {baseline:g}  # every lead starts here",
+        f"  max_points: {100 * w_f:g}  # was {old.max_points:g}: {why}",
+        f"  baseline: {baseline:g}  # was {was}: every lead starts here",
     ]
     out.append("  groups:")
     slots_by_group: dict[int, list[tuple[int, CriterionSlot]]] = {}
     for i, slot in enumerate(layout.criteria):
         slots_by_group.setdefault(slot.group, []).append((i, slot))
-    for g, (name, first_only, note) in layout_groups(layout, group_specs):
+    for g, (name, first_only, note) in layout_groups(layout, old.groups):
         lines: list[str] = []
         for i, slot in slots_by_group.get(g, []):
             lines += _criterion_lines(i, slot, pts, evidence, columns, factor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,15 +12,21 @@ import numpy as np
 import pytest
 
 from connector.errors import EXIT_CONFIG
-from connector.review.calibration import _table
-from connector.review.dataset import ReviewLead
+from connector.review.calibration import _table, fit_calibration
+from connector.review.dataset import OutcomeSpec, ReviewLead
 from connector.review.html_report import html_report
 from connector.review.outputs import summary_dict
+from connector.review.portal_source import read_portal_leads
 from connector.review.report import build_review
 from connector.review.text_report import summary_text
-from connector.rules import RuleSet, rules_from_mapping
+from connector.rules import RuleSet, load_rules, rules_from_mapping
+from tests.conftest import MakeSandbox
 from tests.review.conftest import ReviewRun
 from tests.review.test_calibration_units import _cli, _export
+from tests.review.test_portal_source import ALL_TIME
+from tests.review.test_portal_source import _settings as portal_settings
+from tests.review.test_suggest_units import _export as suggest_export
+from tests.sync.conftest import REPO
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -189,7 +196,7 @@ def test_the_funnel_by_month_has_rates_and_median_days_everywhere() -> None:
     june, july = review.funnel.months
     assert (june.month, june.reached[:2], july.reached[:2]) == ("2026-06", (40, 20), (20, 10))
     assert june.rates[0] == pytest.approx(0.5)
-    assert (june.median_days[0], july.median_days[0]) == (pytest.approx(2.0), pytest.approx(4.0))
+    assert (june.median_days[0], july.median_days[0]) == (2.0, 4.0)
     # SQL skipped: reached through the opportunity, with no date to measure days by
     assert june.rates[1] == pytest.approx(0.5) and june.median_days[1] is None
     assert june.rates[2] == 1.0
@@ -201,3 +208,58 @@ def test_the_funnel_by_month_has_rates_and_median_days_everywhere() -> None:
     assert "<td>10 · 50.0 % · 4.0</td>" in html_report(review)
     month = summary_dict(review)["funnel"]["months"][1]
     assert month["rates"][0] == pytest.approx(0.5) and month["median_days"][0] == 4.0
+
+
+def test_a_missing_compare_file_is_said_to_be_missing_without_suggesting_init(
+    tmp_path: Path,
+) -> None:
+    data, mapping, rules = _export(tmp_path)
+    source = ["--csv", str(data), "--map", str(mapping), "--rules", str(rules)]
+    code, _, err = _cli("review", *source, "--compare", str(tmp_path / "nope.yaml"))
+    assert code == EXIT_CONFIG
+    assert f"--compare {tmp_path / 'nope.yaml'}: file not found" in err
+    assert "connector init" not in err
+
+
+def test_too_few_outcomes_are_counted_with_thousands_separators() -> None:
+    leads = [ReviewLead(str(i), {"size": "50"}, None, NOW, i < 3) for i in range(9240)]
+    review = build_review(leads, _rules({"min_score": 40}), now=NOW)
+    assert "(3 converted, 9,237 did not;" in review.current.verdict
+    fit = fit_calibration([50] * 9240, [i < 3 for i in range(9240)], rules=_rules({}))
+    assert "(3 converted, 9,237 did not;" in fit.verdict
+
+
+def test_the_candidate_says_what_fit_max_points_and_baseline_were(tmp_path: Path) -> None:
+    data, mapping, rules = suggest_export(tmp_path)
+    target = tmp_path / "candidate.yaml"
+    code, _, err = _cli(
+        "suggest",
+        "--csv",
+        str(data),
+        "--map",
+        str(mapping),
+        "--rules",
+        str(rules),
+        "--write",
+        str(target),
+    )
+    assert code == 0, err
+    text = target.read_text("utf-8")
+    assert "# was 100: 100 × fit_weight: one fit point is one score point" in text
+    assert "# was none: every lead starts here" in text
+
+
+def test_a_portal_review_names_properties_by_their_hubspot_labels(
+    make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = make_sandbox(contacts=300, seed=4)
+    settings = portal_settings(sandbox, tmp_path, monkeypatch)
+    rules = load_rules(REPO / "config" / "rules.yaml")
+    labels: dict[str, str] = {}
+    leads = read_portal_leads(
+        settings, rules, *ALL_TIME, OutcomeSpec(), labels=labels, stream=io.StringIO()
+    )
+    assert labels["jobtitle"] == "Job Title"  # the sandbox's definition, as HubSpot's
+    review = build_review(leads, rules, now=NOW, labels=labels)
+    shown = [q.label for q in review.current.quality]
+    assert "Job Title" in shown and "jobtitle" not in shown
