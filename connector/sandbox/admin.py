@@ -1,4 +1,5 @@
-"""Loopback-only admin endpoints under `/_sandbox/`: counts, reset, seed, faults and clock.
+"""Loopback-only admin endpoints under `/_sandbox/`: counts, reset, seed, faults, clock and the
+SDRs' work on the handoff tasks (`sdr-work`).
 
 They need no token and never count against rate limits (see docs/hubspot-behavior.md).
 """
@@ -14,6 +15,7 @@ from connector.sandbox.config import FaultConfig
 from connector.sandbox.loader import load_portal
 from connector.sandbox.portal import Portal
 from connector.sandbox.routing import Reply
+from connector.sandbox.sdr_work import work_open_tasks
 from connector.sandbox.wire import bad_request, not_found
 
 ADMIN_PREFIX = "/_sandbox/"
@@ -45,6 +47,10 @@ def handle_admin(portal: Portal, method: str, path: str, body: Any) -> Reply:
         return _faults(portal, method, payload)
     if name == "clock":
         return _clock(portal, method, payload)
+    if name == "sdr-work" and method == "POST":
+        # the SDRs work the open handoff tasks on the sandbox clock (connector/sandbox/sdr_work.py)
+        work = work_open_tasks(portal.store, int(payload.get("seed", portal.config.seed)))
+        return Reply(200, {**dataclasses.asdict(work), "now": iso_ms(portal.clock.now_ms())})
     raise not_found(f"No admin endpoint {method} {path}")
 
 

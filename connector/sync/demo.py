@@ -26,6 +26,7 @@ from connector.errors import EXIT_FAILED, EXIT_OK
 from connector.init_config import with_packaged_defaults
 from connector.logging import configure_logging
 from connector.sandbox import Sandbox, SandboxConfig
+from connector.sandbox.sdr_work import work_open_tasks
 from connector.settings import Settings
 from connector.state import HandoffRecord
 from connector.sync.output import table
@@ -115,6 +116,7 @@ def _run(
         _print_summary(summary)
         from connector.review.portal_demo import print_demo_review  # the review extra: only here
 
+        _work_tasks(sandbox, args.seed)
         print_demo_review(settings, services.rules)
         print(
             "\nNext: `connector demo --serve` keeps this portal up to explore with `connector "
@@ -125,6 +127,19 @@ def _run(
         say(f"\nServing the sandbox on {sandbox.base_url} (token {DEMO_TOKEN}); Ctrl-C stops.")
         sandbox.serve_forever()
     return EXIT_OK
+
+
+def _work_tasks(sandbox: Sandbox, seed: int) -> None:
+    """The sandbox's SDRs work the handoff tasks, so that the review has an SLA to judge."""
+    work = work_open_tasks(sandbox.store, seed)
+    tasks = work.in_time + work.late
+    if tasks:
+        print(
+            f"\nThe sandbox's SDRs then worked the {tasks:,} handoff tasks on its "
+            f"clock (now {sandbox.clock.now():%Y-%m-%d}): {work.in_time:,} within the SLA, "
+            f"{work.late:,} late; the timely touches won {work.converted_by_touch:,} more "
+            "opportunities."
+        )
 
 
 def _snapshot(sandbox: Sandbox) -> dict[str, dict[str, str]]:

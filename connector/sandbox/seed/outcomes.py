@@ -18,6 +18,12 @@ the present `lifecyclestage` stays as the generator drew it. Consequences, each 
 
 Everything is a pure function of (seed, contact id, the contact's and its company's properties),
 so tests can recompute the propensity and draw of any contact.
+
+The seed cannot know which contacts the connector will hand off, nor when an SDR will touch the
+task. `converts_when_touched_in_time` says what a touch within the SLA adds, and the sandbox's
+SDR work (`connector/sandbox/sdr_work.py`) applies it once the tasks exist: the same draw as the
+seed's, against a propensity raised by `IN_TIME_LOGIT`, so a contact that converted anyway still
+converts and the lift goes only to contacts touched in time.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ _MEAN_STEP_DAYS = 12.0
 _BASE_LOGIT = -4.1
 #: Spread (standard deviation, in logits) of the quality no property shows.
 _LATENT_SD = 0.8
+#: What a handoff touched within its SLA adds to the propensity, in logits (speed to lead).
+IN_TIME_LOGIT = 1.0
 
 _BUDGET = {"<10k": -0.4, "10k-50k": 0.2, "50k-100k": 0.5, "100k-250k": 0.7, "250k+": 0.8}
 _TIMELINE = {
@@ -95,6 +103,22 @@ def hidden_propensity(
         + _LATENT_SD * latent_quality(seed, contact["hs_object_id"])
     )
     return 1.0 / (1.0 + math.exp(-logit))
+
+
+def converts_when_touched_in_time(
+    seed: int, contact: Mapping[str, str], company: Mapping[str, str] | None
+) -> bool:
+    """Whether the contact reaches opportunity when its handoff is touched within the SLA.
+
+    The seed's own draw (`add_outcomes`), compared with the propensity a timely touch gives:
+    True for every contact the seed converted, and for some more.
+    """
+    p = hidden_propensity(seed, contact, company)
+    if p >= 1.0:
+        return True
+    p = max(p, 1e-12)
+    lifted = 1.0 / (1.0 + math.exp(-(math.log(p / (1.0 - p)) + IN_TIME_LOGIT)))
+    return _rng(seed, contact["hs_object_id"], "history").random() < lifted
 
 
 def _fit(contact: Mapping[str, str], company: Mapping[str, str] | None) -> float:
