@@ -31,6 +31,9 @@ from connector.sync.ports import SyncState
 from connector.sync.properties import ScoreProperties
 from connector.sync.scoring import Scored
 
+#: Why a contact the capacity bar came down to waits in the backlog (`_bar_came_down`).
+BAR_CAME_DOWN = "the capacity bar came down to it (it did not cross the bar)"
+
 
 @dataclass(frozen=True, slots=True)
 class Reservation:
@@ -153,11 +156,24 @@ class HandoffDetector:
         ):
             reason = f"no activity in the last {days:g} days" if days is not None else ""
             return self._entry(record, decision, WaitKind.BACKLOG, reason, now)
+        stock = entry is None or (entry.kind is WaitKind.BACKLOG and entry.reason == BAR_CAME_DOWN)
+        if stock and self._bar_came_down(prior):
+            return self._entry(record, decision, WaitKind.BACKLOG, BAR_CAME_DOWN, now)
         cap = handoff.max_new_per_run
         if cap is not None and self.new_this_run >= cap:
             reason = f"run cap of {cap} new handoffs reached"
             return self._entry(record, decision, WaitKind.QUEUED, reason, now)
         return None
+
+    def _bar_came_down(self, prior: ContactMemory | None) -> bool:
+        """With `handoff.capacity`: the contact was already at the bar in force when last
+        scored, yet not handed off, so the bar moved down to it. That stock goes to the backlog
+        (`connector backlog`) instead of on top of the week's capacity."""
+        handoff = self._rules.handoff
+        bar = handoff.when.min_score
+        if handoff.capacity is None or bar is None or prior is None or prior.score is None:
+            return False
+        return prior.score >= bar
 
     @staticmethod
     def _entry(
