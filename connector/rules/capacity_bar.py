@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from connector.rules.conditions import Facts
 from connector.rules.model import Decision
@@ -105,6 +105,30 @@ def next_bar(state: BarState, history: History, today: date, per_week: int) -> B
     ):
         return replace(state, expected_per_week=current)
     return BarState(float(best), today, direction, expected_per_week(counts, span, best))
+
+
+def bar_at(moves: Sequence[tuple[datetime, float]], instant: datetime) -> float | None:
+    """The bar in force at `instant`, from the moves (when, new bar) in time order; None before
+    the first (the contact was judged without a capacity bar, or the history is lost)."""
+    found: float | None = None
+    for at, bar in moves:
+        if at > instant:
+            break
+        found = bar
+    return found
+
+
+def bar_came_down(
+    score: int | None, bar: float, moves: Sequence[tuple[datetime, float]], scored_at: datetime
+) -> bool:
+    """Whether a contact not handed off, last scored at `scored_at` with `score`, now meets
+    `bar` only because the bar came down to it (it did not cross it). With no known bar then,
+    it did: the capacity bar was not there to judge it.
+    """
+    if score is None or score < bar:
+        return False
+    then = bar_at(moves, scored_at)
+    return then is None or score < then
 
 
 def with_handoff_bar(rules: RuleSet, bar: float) -> RuleSet:

@@ -30,6 +30,9 @@ from connector.rules.capacity_bar import (
 from connector.sync.ports import SyncState
 from connector.sync.scoring import Scored
 
+#: A bar's moves: when, and the bar from then on (oldest first).
+Moves = tuple[tuple[datetime, float], ...]
+
 #: The state-store blob's name.
 CAPACITY_BAR_BLOB = "handoff_capacity_bar"
 
@@ -56,6 +59,7 @@ class CapacityBar:
         self._now = now
         self._capacity = rules.handoff.capacity
         self._history: dict[date, dict[int, int]] = {}
+        self._moves: Moves = ()
         self._dirty = False
         self.state: BarState | None = None
         self.rules = rules
@@ -63,10 +67,16 @@ class CapacityBar:
             return
         stored = store.get_blob(portal, CAPACITY_BAR_BLOB) or {}
         self._history = _history_from(stored)
+        self._moves = moves_from(stored)
         before = _state_from(stored, self._capacity.start_bar)
         self.state = next_bar(before, self._history, now.date(), self._capacity.per_week)
-        if self.state != before:
+        if not self._moves or self.state.bar != before.bar:
+            self._moves = (*self._moves, (now, self.state.bar))
+        if self.state != before or not stored:
+            # Saved at once: the handoff step reads the moves to tell a crossing from a bar
+            # that came down (`bar_came_down`).
             self._dirty = True
+            self.save()
             if self.state.bar != before.bar:
                 log.info(
                     "handoff_capacity_bar_moved",
@@ -99,10 +109,11 @@ class CapacityBar:
             return
         first = self._now.date() - timedelta(days=WINDOW_DAYS)
         self._history = {d: c for d, c in self._history.items() if d >= first}
+        self._moves = _recent_moves(self._moves, self._now - timedelta(days=2 * WINDOW_DAYS))
         self._store.save_blob(
             self._portal,
             CAPACITY_BAR_BLOB,
-            _blob(self._capacity.per_week, self.state, self._history),
+            _blob(self._capacity.per_week, self.state, self._history, self._moves),
         )
         self._dirty = False
 
@@ -159,8 +170,24 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _blob(per_week: int, state: BarState, history: History) -> dict[str, Any]:
+def moves_from(stored: Mapping[str, Any] | None) -> Moves:
+    """The bar's moves kept in the blob (empty without one)."""
+    raw = (stored or {}).get("moves")
+    if not isinstance(raw, list):
+        return ()
+    return tuple((datetime.fromisoformat(at), float(bar)) for at, bar in raw)
+
+
+def _recent_moves(moves: Moves, since: datetime) -> Moves:
+    """The moves since `since`, and the one in force then (contacts scored before it)."""
+    kept = [m for m in moves if m[0] >= since]
+    before = [m for m in moves if m[0] < since]
+    return tuple(before[-1:] + kept)
+
+
+def _blob(per_week: int, state: BarState, history: History, moves: Moves) -> dict[str, Any]:
     return {
+        "moves": [[at.isoformat(), bar] for at, bar in moves],
         "per_week": per_week,
         "bar": state.bar,
         "moved_on": state.moved_on.isoformat() if state.moved_on else None,

@@ -12,6 +12,8 @@ from connector.errors import ConfigError
 from connector.rules import PriorState, evaluate
 from connector.rules.capacity_bar import (
     BarState,
+    bar_at,
+    bar_came_down,
     best_bar,
     eligible_score,
     expected_per_week,
@@ -163,3 +165,18 @@ def test_no_history_keeps_the_start_bar() -> None:
     start = BarState(70.0)
     assert next_bar(start, {}, TODAY, 60) == start
     assert next_bar(start, {TODAY: {80: 5}}, TODAY, 60) == start
+
+
+def test_a_bar_that_came_down_is_told_from_a_crossing_by_the_bar_when_last_scored() -> None:
+    t0 = NOW - timedelta(days=3)
+    moves = [(t0, 70.0), (NOW - timedelta(days=1), 40.0)]
+    before_move = NOW - timedelta(days=2)
+    # 55 under the bar of 70 then, at the bar of 40 now: the bar came down to it.
+    assert bar_came_down(55, 40.0, moves, before_move)
+    # Already over the bar then too: something else kept it out (its grade): a real crossing.
+    assert not bar_came_down(75, 40.0, moves, before_move)
+    # Scored under today's bar and below it: it crossed.
+    assert not bar_came_down(35, 40.0, moves, NOW)
+    # Judged before any capacity bar (a fixed-bar file, a lost history): stock, not news.
+    assert bar_came_down(55, 40.0, moves, t0 - timedelta(days=1))
+    assert bar_at(moves, NOW) == 40.0 and bar_at(moves, before_move) == 70.0

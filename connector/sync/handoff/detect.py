@@ -20,10 +20,12 @@ from datetime import UTC, datetime
 from connector.hubspot.models import CrmRecord
 from connector.rules import Decision, RuleSet
 from connector.rules.business_time import BusinessCalendar
+from connector.rules.capacity_bar import bar_came_down
 from connector.rules.recent_activity import activity_properties, has_recent_activity
 from connector.rules.routing import choose_owner, handoff_key
 from connector.rules.sla_config import SlaConfig
 from connector.state import ContactMemory, HandoffRecord
+from connector.sync.capacity_bar import CAPACITY_BAR_BLOB, Moves, moves_from
 from connector.sync.handoff.backlog import Waiting, WaitingList, WaitKind
 from connector.sync.handoff.ledger import RunLedger
 from connector.sync.handoff.proof import Proof
@@ -92,6 +94,8 @@ class HandoffDetector:
         self._activity = activity_properties(rules)
         #: New handoffs reserved by this run, against `handoff.max_new_per_run`.
         self.new_this_run = 0
+        #: The capacity bar's moves, read once a run when first needed.
+        self._bar_moves: Moves | None = None
 
     def detect(self, scored: Sequence[Scored], now: datetime) -> Detected:
         found = Detected()
@@ -148,6 +152,12 @@ class HandoffDetector:
         handoff = self._sla.handoff
         days = handoff.recent_activity_days
         entry = self._waiting.get(record.id)
+        # Stock the bar came down to stays in the backlog until released (`backlog release`).
+        stock = (
+            entry is not None and entry.kind is WaitKind.BACKLOG and entry.reason == BAR_CAME_DOWN
+        )
+        if stock or (entry is None and self._bar_came_down(prior)):
+            return self._entry(record, decision, WaitKind.BACKLOG, BAR_CAME_DOWN, now)
         recent = has_recent_activity(record.properties, self._activity, now=now, days=days)
         # A first scoring, or a re-score after a rules change, finds old qualifiers too.
         historic = prior is None or prior.rules_version != self._rules.version
@@ -156,9 +166,6 @@ class HandoffDetector:
         ):
             reason = f"no activity in the last {days:g} days" if days is not None else ""
             return self._entry(record, decision, WaitKind.BACKLOG, reason, now)
-        stock = entry is None or (entry.kind is WaitKind.BACKLOG and entry.reason == BAR_CAME_DOWN)
-        if stock and self._bar_came_down(prior):
-            return self._entry(record, decision, WaitKind.BACKLOG, BAR_CAME_DOWN, now)
         cap = handoff.max_new_per_run
         if cap is not None and self.new_this_run >= cap:
             reason = f"run cap of {cap} new handoffs reached"
@@ -166,14 +173,17 @@ class HandoffDetector:
         return None
 
     def _bar_came_down(self, prior: ContactMemory | None) -> bool:
-        """With `handoff.capacity`: the contact was already at the bar in force when last
-        scored, yet not handed off, so the bar moved down to it. That stock goes to the backlog
-        (`connector backlog`) instead of on top of the week's capacity."""
+        """With `handoff.capacity`: the contact already had a score at the bar in force when
+        last scored, yet was below the bar of that time, so the bar moved down to it. That
+        stock goes to the backlog (`connector backlog`) instead of on top of the week's
+        capacity."""
         handoff = self._rules.handoff
         bar = handoff.when.min_score
-        if handoff.capacity is None or bar is None or prior is None or prior.score is None:
+        if handoff.capacity is None or bar is None or prior is None:
             return False
-        return prior.score >= bar
+        if self._bar_moves is None:
+            self._bar_moves = moves_from(self._store.get_blob(self._portal, CAPACITY_BAR_BLOB))
+        return bar_came_down(prior.score, bar, self._bar_moves, prior.scored_at)
 
     @staticmethod
     def _entry(
