@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from connector.review.scoring import ScoredLead
+from connector.rules.capacity_bar import best_bar, expected_per_week, histogram
+from connector.rules.policy import HandoffCapacity
 
 _GRADE_ORDER = ("A", "B", "C", "D")
 _TEMPERATURE_ORDER = ("hot", "warm", "cold")
@@ -119,3 +121,31 @@ def capacity(scored: Sequence[ScoredLead], bar: float | None = None) -> list[Cap
             )
         )
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class ImpliedBar:
+    """The score bar `handoff.capacity` implies on the reviewed leads."""
+
+    per_week: int
+    bar: int
+    expected_per_week: float
+
+
+def implied_bar(
+    scored: Sequence[ScoredLead], capacity: HandoffCapacity | None
+) -> ImpliedBar | None:
+    """The bar the sync would derive for `capacity.per_week` from these leads' arrivals (the
+    same maths as `connector/rules/capacity_bar.py`); None without `handoff.capacity` or when
+    the leads' creation dates span less than a week."""
+    if capacity is None:
+        return None
+    created = [s.lead.created_at for s in scored if s.lead.created_at is not None]
+    if not created:
+        return None
+    span_days = (max(created) - min(created)).total_seconds() / 86400
+    if span_days < 7:
+        return None
+    counts = histogram(s.decision.score for s in scored if s.decision.handoff_at_any_bar)
+    bar = best_bar(counts, span_days, capacity.per_week)
+    return ImpliedBar(capacity.per_week, bar, expected_per_week(counts, span_days, bar))

@@ -10,11 +10,13 @@ from connector.review.breakdown import (
     BandRow,
     CapacityRow,
     GroupRow,
+    ImpliedBar,
     by_grade,
     by_label,
     by_temperature,
     capacity,
     distribution,
+    implied_bar,
 )
 from connector.review.calibration_store import Calibration, Probabilities
 from connector.review.dataset import ReviewLead
@@ -76,6 +78,8 @@ class RulesReview:
     #: converters): its ECE here is in-sample, not a test; `probability_heldout_ece` is
     probability_in_sample: bool = False
     probability_heldout_ece: float | None = None
+    #: the bar `handoff.capacity` implies on these leads (None with a fixed bar)
+    capacity_bar: ImpliedBar | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +197,7 @@ def _review_rules(
 ) -> RulesReview:
     scores = [s.decision.score for s in scored]
     converted = [s.converted for s in scored]
+    bar = implied_bar(scored, rules.handoff.capacity)
     found = auc_with_interval(scores, converted)
     signal, verdict = _verdict(found, converted)
     props = properties_read(rules)
@@ -215,7 +220,8 @@ def _review_rules(
         by_temperature=by_temperature(scored),
         by_label=by_label(scored),
         distribution=distribution(scored),
-        capacity=capacity(scored, rules.handoff.when.min_score),
+        capacity=capacity(scored, bar.bar if bar is not None else rules.handoff.when.min_score),
+        capacity_bar=bar,
         over_filtering=over_filtering(scored, props, segment_props, labels),
         calibration=bins,
         ece=ece,

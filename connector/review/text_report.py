@@ -24,6 +24,13 @@ def _auc(r: RulesReview) -> str:
 
 def _rules_lines(r: RulesReview, title: str) -> list[str]:
     lines = [f"{title}: {r.name} (version {r.version}, {r.source})", f"  {r.verdict}"]
+    # Counts, not a finding from outcomes: shown with or without a signal.
+    if r.capacity_bar is not None:
+        cb = r.capacity_bar
+        lines.append(
+            f"  Capacity: {cb.per_week:,} handoffs a week means a score bar of {cb.bar} on these "
+            f"leads ({cb.expected_per_week:,.1f} a week at it)"
+        )
     if not r.signal:
         # noise is never shown as a finding: only the counts that say why
         lines.append(f"  AUC {_auc(r)}; the tables in report.html are not findings.")
