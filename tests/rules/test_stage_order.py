@@ -176,9 +176,9 @@ def _version_without(data: Any) -> str:
     import hashlib
     import json
 
-    # Fields added later, left out while unset: stages, and the fitting's baseline, tiers and
-    # undated signals.
-    later = ("stages", "not_stages", "baseline", "tiers", "at")
+    # Fields added later, left out while unset: stages, the fitting's baseline, tiers and
+    # undated signals, and the handoff's capacity.
+    later = ("stages", "not_stages", "baseline", "tiers", "at", "capacity")
 
     def drop(value: Any) -> Any:
         if isinstance(value, dict):
