@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from string import Formatter
 from typing import Annotated, Any
@@ -32,26 +33,35 @@ from connector.rules.sla_calendar import AbsenceSettings, CalendarSettings, Stri
 from connector.rules.yaml_errors import field_path, load_yaml, plain_message, problem_lines, where
 
 #: Placeholders every task template may use; the shell fills them (missing ones render empty).
+#: The contact's name, title and company are read from HubSpot when the task is created and go
+#: into the task only. No internal key is a placeholder: it rides in a hidden task property.
 HANDOFF_PLACEHOLDERS = frozenset(
     {
-        *("contact_id", "owner_id", "handoff_key", "routing_reason", "tier", "response_hours"),
+        *("contact_id", "owner_id", "routing_reason", "tier", "response_hours"),
         *("score", "label", "grade", "temperature", "reasons", "bant_summary", "due_local"),
+        *("action", "contact", "contact_name", "company", "job_title", "who", "why_now"),
+        *("bant", "sla"),
     }
 )
+#: Placeholders of earlier versions that are gone, with what to do instead.
+_RETIRED_PLACEHOLDERS = {
+    "handoff_key": "the handoff key is no longer shown to reps (it is kept in a hidden task "
+    "property); remove {handoff_key} from the template",
+}
 #: Escalation templates may also say whose task was breached and by how much.
-ESCALATION_PLACEHOLDERS = HANDOFF_PLACEHOLDERS | {"breached_owner_id", "task_id", "overdue_hours"}
+ESCALATION_PLACEHOLDERS = HANDOFF_PLACEHOLDERS | {
+    *("breached_owner", "breached_owner_id", "task_id", "overdue_hours"),
+}
 
-_DEFAULT_HANDOFF_SUBJECT = "Follow up: {label} lead (score {score}) — due {due_local}"
+_DEFAULT_HANDOFF_SUBJECT = "{action} {contact} — {label} lead, {score}"
 _DEFAULT_HANDOFF_BODY = (
-    "Why now: {reasons}\nBANT: {bant_summary}\nSLA: {tier}, {response_hours} business hours, "
-    "due {due_local}.\nAssigned: {routing_reason}.\nHandoff key: {handoff_key}"
+    "Who: {who}\nWhy now: {why_now}\nBANT: {bant}\nResponse SLA: {sla}.\nDue: {due_local}\n"
+    "Assigned: {routing_reason}."
 )
-_DEFAULT_ESCALATION_SUBJECT = (
-    "SLA breached: handoff for contact {contact_id} is {overdue_hours} h overdue"
-)
+_DEFAULT_ESCALATION_SUBJECT = "SLA breached: {contact} — handoff {overdue_hours} h overdue"
 _DEFAULT_ESCALATION_BODY = (
-    "The handoff task {task_id} owned by {breached_owner_id} passed its due time ({due_local}).\n"
-    "Why the lead qualified: {reasons}\nHandoff key: {handoff_key}"
+    "The handoff task for {who}, owned by {breached_owner}, passed its due time ({due_local}).\n"
+    "Why the lead qualified: {reasons}"
 )
 
 
@@ -110,8 +120,26 @@ class EscalationSettings(Strict):
         return self.by_tier.get(tier, self.policy) if tier else self.policy
 
 
+class WithdrawAction(StrEnum):
+    """What becomes of an open handoff task when its contact no longer qualifies."""
+
+    #: a note saying why is appended to the body, and the subject is marked
+    UPDATE = "update"
+    #: the same, and the task is completed
+    CLOSE = "close"
+
+
 class HandoffSettings(Strict):
     cooldown_hours: float = Field(default=168.0, ge=0, le=24 * 366)
+    #: when a handed-off contact is disqualified or stops qualifying before its task is done
+    when_no_longer_qualified: WithdrawAction = WithdrawAction.UPDATE
+    #: A contact's first scoring (a backfill) hands off only a crossing backed by activity in
+    #: this many days; the rest wait in the backlog. None: every crossing is handed off.
+    recent_activity_days: float | None = Field(default=14.0, gt=0, le=3660)
+    #: New handoff tasks per run; the rest wait in the queue. None: no cap.
+    max_new_per_run: int | None = Field(default=200, ge=1)
+    #: New handoff tasks per owner per local day (any owner, the contact's own too). None: no cap.
+    max_new_per_sdr_per_day: int | None = Field(default=40, ge=1)
 
     @property
     def cooldown(self) -> timedelta:
@@ -158,6 +186,8 @@ def _check_placeholders(template: str, allowed: frozenset[str]) -> str:
     for _, name, spec, conversion in parts:
         if name is None:
             continue
+        if name in _RETIRED_PLACEHOLDERS:
+            raise ValueError(_RETIRED_PLACEHOLDERS[name])
         if name not in allowed:
             raise ValueError(f"unknown placeholder {{{name}}}; known: {', '.join(sorted(allowed))}")
         if spec or conversion:
@@ -224,6 +254,10 @@ _HINTS: dict[str, str] = {
     "policy": "use manager_task, reassign or both",
     "by_tier": "map an SLA tier name to manager_task, reassign or both",
     "cooldown_hours": "hours (wall clock) after the contact left the handoff condition",
+    "when_no_longer_qualified": "use update (note and marked subject) or close (also completed)",
+    "recent_activity_days": "days of recent activity a first-scored contact needs, e.g. 14",
+    "max_new_per_run": "a whole number of new handoff tasks per run, e.g. 200, or null",
+    "max_new_per_sdr_per_day": "a whole number of new handoff tasks per owner per day, or null",
     "response_hours": "business hours until the manager's task is due, e.g. 2",
     "priority": "use LOW, MEDIUM or HIGH",
     "task_type": "use CALL, EMAIL or TODO",
@@ -284,7 +318,7 @@ def load_sla_config(path: Path) -> SlaConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(
-            f"{path}: cannot read the SLA file ({exc.strerror}) — hint: set CONNECTOR_SLA_FILE "
-            "or copy config/sla.yaml"
+            f"{path}: cannot read the SLA file ({exc.strerror}) — hint: run `connector init` to "
+            "write a starting configuration, or set CONNECTOR_SLA_FILE"
         ) from None
     return parse_sla_config(text, source=str(path))

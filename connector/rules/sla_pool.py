@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 
 from connector.errors import ConfigError
@@ -29,6 +30,16 @@ def _team_members(owners: Sequence[Owner], team: str) -> list[Owner]:
     """Active owners in `team` (by name or id), in a stable order: numeric id order."""
     found = [o for o in owners if not o.archived and team in o.teams]
     return sorted(found, key=lambda o: (len(o.id), o.id))
+
+
+def _empty_team(owners: Sequence[Owner], team: str, where: str) -> str:
+    """Why `team` gives no owner: it does not exist (with the nearest name), or has none active."""
+    known = sorted({t for o in owners for t in o.teams})
+    if team in known:
+        return f"{team!r} has no active owners ({where})"
+    close = difflib.get_close_matches(team, known, n=1)
+    hint = f" — did you mean {close[0]!r}?" if close else ""
+    return f"{team!r} is not a team in HubSpot ({where}){hint}"
 
 
 def resolve_pool(config: SlaConfig, owners: Sequence[Owner]) -> ResolvedPool:
@@ -83,7 +94,7 @@ def resolve_pool(config: SlaConfig, owners: Sequence[Owner]) -> ResolvedPool:
     for team in pool.teams:
         in_team = _team_members(owners, team)
         if not in_team:
-            empty_teams.append(f"{team!r} (sdr_pool.teams)")
+            empty_teams.append(_empty_team(owners, team, "sdr_pool.teams"))
         members.extend(
             SdrMember(owner_id=o.id, max_open_handoffs=pool.max_open_handoffs)
             for o in in_team
@@ -93,7 +104,11 @@ def resolve_pool(config: SlaConfig, owners: Sequence[Owner]) -> ResolvedPool:
     if default_manager is None and config.managers.team:
         leads = [o for o in _team_members(owners, config.managers.team) if o.id not in listed]
         if not leads:
-            empty_teams.append(f"{config.managers.team!r} (managers.team: no active non-SDR)")
+            empty_teams.append(
+                _empty_team(owners, config.managers.team, "managers.team: no active non-SDR")
+                if not _team_members(owners, config.managers.team)
+                else f"{config.managers.team!r} (managers.team): every active owner is an SDR"
+            )
         default_manager = leads[0].id if leads else None
     problems = []
     if unknown:
@@ -101,7 +116,7 @@ def resolve_pool(config: SlaConfig, owners: Sequence[Owner]) -> ResolvedPool:
     if archived:
         problems.append(f"archived owner(s) {'; '.join(archived)}")
     if empty_teams:
-        problems.append(f"team(s) without active owners {'; '.join(empty_teams)}")
+        problems.append("; ".join(empty_teams))
     if problems:
         raise ConfigError(
             f"{config.source}: {' and '.join(problems)} — hint: use active owners' emails or ids "

@@ -64,7 +64,7 @@ def property_json(definition: PropertyDef, order: int) -> JsonDict:
         "calculated": spec.read_only,
         "externalOptions": spec.external_options,
         "hasUniqueValue": False,
-        "hidden": False,
+        "hidden": spec.hidden,
         "hubspotDefined": spec.hubspot_defined,
         "archived": definition.archived,
         "modificationMetadata": {
@@ -132,6 +132,7 @@ def _spec_from_input(store: Store, object_type: str, raw: Any) -> PropertySpec:
         options=options,
         hubspot_defined=False,
         description=str(raw.get("description", "")),
+        hidden=raw.get("hidden") is True,
     )
 
 
@@ -208,6 +209,8 @@ def update_property(portal: Portal, req: Request) -> Reply:
         ):
             if key in body:
                 changes[attr] = str(body[key])
+        if "hidden" in body:
+            changes["hidden"] = body["hidden"] is True
         if "options" in body:
             changes["options"] = tuple(
                 (str(o["value"]), str(o.get("label", o["value"]))) for o in body["options"] or []

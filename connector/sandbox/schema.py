@@ -83,6 +83,8 @@ class PropertySpec:
     read_only: bool = False
     description: str = ""
     external_options: bool = False
+    #: HubSpot keeps a hidden property out of its UI; the API still reads and writes it.
+    hidden: bool = False
 
     @property
     def option_values(self) -> frozenset[str]:
@@ -564,6 +566,29 @@ _CONTACT_BANT: tuple[PropertySpec, ...] = (
     ),
 )
 
+# When each contact entered each default lifecycle stage, in HubSpot's two families
+# (hubspot-api.md, "Updates checked in 2026-12"); the seed fills them from its outcomes.
+_CONTACT_STAGE_DATES: tuple[PropertySpec, ...] = tuple(
+    spec
+    for value, label in LIFECYCLE_OPTIONS
+    for spec in (
+        _spec(
+            f"hs_v2_date_entered_{value}",
+            f"Date entered '{label} (Lifecycle Stage Pipeline)'",
+            "datetime",
+            _CONTACT_INFO,
+            read_only=True,
+        ),
+        _spec(
+            f"hs_lifecyclestage_{value}_date",
+            f"Became a {label} Date",
+            "datetime",
+            _CONTACT_INFO,
+            read_only=True,
+        ),
+    )
+)
+
 # ---------------------------------------------------------------------------------------------
 # Companies, tasks and engagements
 # ---------------------------------------------------------------------------------------------
@@ -668,6 +693,7 @@ DEFAULT_PROPERTIES: Mapping[str, tuple[PropertySpec, ...]] = MappingProxyType(
             + _CONTACT_EMAIL
             + _CONTACT_ACTIVITY
             + _CONTACT_BANT
+            + _CONTACT_STAGE_DATES
         ),
         "companies": _COMPANY,
         "tasks": _TASK,

@@ -142,13 +142,19 @@ def test_teams_add_their_active_owners_and_explicit_entries_override() -> None:
         pytest.param(
             "[Nope]",
             "Leads",
-            "team(s) without active owners 'Nope' (sdr_pool.teams)",
+            "'Nope' is not a team in HubSpot (sdr_pool.teams)",
             id="unknown-team",
+        ),
+        pytest.param(
+            "[SDRs]",
+            "Leads",
+            "'SDRs' is not a team in HubSpot (sdr_pool.teams) — did you mean 'SDR'?",
+            id="team-typo",
         ),
         pytest.param(
             "[SDR, Leads]",
             "Leads",
-            "'Leads' (managers.team: no active non-SDR)",
+            "'Leads' (managers.team): every active owner is an SDR",
             id="manager-team-all-sdrs",
         ),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,22 +18,27 @@ from connector.hubspot_facts import BATCH_MAX_INPUTS as BATCH
 from connector.sandbox import Sandbox
 from connector.sync.handoff import Proof
 from connector.sync.handoff.create import RECOVERY_MIN_AGE
+from connector.sync.handoff.withdraw import SUBJECT_MARK
 from connector.sync.services import build_run
 from tests.conftest import MakeSandbox
 from tests.sync.conftest import REPO, ready_services, sandbox_env
 
 HANDOFF = "qualification_handoff"
+#: The hidden task property that carries a task's handoff key (never its text).
+TASK_KEY = "qualification_handoff_key"
+
+
+def task_keys(sandbox: Sandbox) -> list[str]:
+    """The key property of every task (handoff tasks `hq-…`, escalations `esc-hq-…`)."""
+    return [
+        (sandbox.store.get("tasks", task_id) or {}).get(TASK_KEY) or ""
+        for task_id in sandbox.store.all_ids("tasks")
+    ]
 
 
 def handoff_tasks(sandbox: Sandbox) -> Counter[str]:
     """Handoff key → number of tasks carrying it."""
-    keys: Counter[str] = Counter()
-    for task_id in sandbox.store.all_ids("tasks"):
-        body = (sandbox.store.get("tasks", task_id) or {}).get("hs_task_body") or ""
-        for word in body.replace("\n", " ").split():
-            if word.startswith("hq-"):
-                keys[word] += 1
-    return keys
+    return Counter(key for key in task_keys(sandbox) if key.startswith("hq-"))
 
 
 def proofs(sandbox: Sandbox) -> dict[str, Proof]:
@@ -148,14 +154,16 @@ def test_tasks_are_created_as_batches_fill_not_all_at_the_end(
     monkeypatch.setenv("CONNECTOR_SEARCH_PER_SECOND", "50")
     services = ready_services(sandbox, tmp_path / "state.sqlite3", monkeypatch)
     tasks_before_each_page: list[int] = []
-    search = services.gateway.search_contacts_modified
+    # The first run is a backfill: its pages come from search by id (and the list endpoint,
+    # which this fast limiter leaves unused: search always has a free slot).
+    search = services.gateway.search_contacts_by_id
 
     def counting_search(**kwargs: Any) -> Any:
         # A page is scored right after it is pulled: count the tasks as each page is asked for.
         tasks_before_each_page.append(len(sandbox.store.all_ids("tasks")))
         return search(**kwargs)
 
-    monkeypatch.setattr(services.gateway, "search_contacts_modified", counting_search)
+    monkeypatch.setattr(services.gateway, "search_contacts_by_id", counting_search)
     now = datetime.now(UTC)
     result = build_run(services, dry_run=False, clock=lambda: now).execute()
     created = result.summary["handoffs_created"]
@@ -165,7 +173,7 @@ def test_tasks_are_created_as_batches_fill_not_all_at_the_end(
     create_calls = sum(
         n
         for (method, path, _), n in sandbox.request_counts().items()
-        if method == "POST" and path.endswith("/tasks/batch/create")
+        if method == "POST" and path.endswith("/objects/tasks/batch/create")
     )
     assert create_calls == -(-created // BATCH)  # full batches, then the rest once
     services.close()
@@ -193,14 +201,20 @@ def test_each_breached_task_is_escalated_exactly_once_across_restarts(
         escalated_total += result.summary["handoffs_escalated"]
         services.close()
 
-    assert escalated_total == len(ledger) - 1  # every open breached task once, the done one never
-    bodies: list[str] = [
-        (sandbox.store.get("tasks", t) or {}).get("hs_task_body") or ""
-        for t in sandbox.store.all_ids("tasks")
-    ]
-    escalation_keys = Counter(
-        word for body in bodies for word in body.split() if word.startswith("esc-hq-")
-    )
+    # A month on, decay takes some contacts out of the handoff condition: their open tasks are
+    # withdrawn (marked "no longer qualified") instead of escalated. Every other open breached
+    # task is escalated once, the done one never.
+    withdrawn = {
+        h.key
+        for h in ledger
+        if h.key != done.key
+        and (sandbox.store.get("tasks", h.task_id or "") or {})
+        .get("hs_task_subject", "")
+        .startswith(SUBJECT_MARK)
+    }
+    assert escalated_total == len(ledger) - 1 - len(withdrawn)
+    assert not {f"esc-{key}" for key in withdrawn} & set(task_keys(sandbox))
+    escalation_keys = Counter(key for key in task_keys(sandbox) if key.startswith("esc-hq-"))
     assert max(escalation_keys.values(), default=0) <= 1
     assert f"esc-{done.key}" not in escalation_keys
 
@@ -219,9 +233,8 @@ def test_sla_report_counts_handoffs_per_owner(
 
     monkeypatch.chdir(tmp_path)
     assert main(["sla", "--days", "1"]) == 0
-    out = capsys.readouterr().out
-    assert f"SDR handoffs in the last 1 days: {created}" in out
-    table_rows = out.split("breached", 1)[1].splitlines()[2:]
-    rows = [line.split() for line in table_rows if line[:1].isdigit()]
-    assert sum(int(r[1]) for r in rows) == created
-    assert sum(int(r[2]) for r in rows) == 1  # one touched
+    assert f"SDR handoffs in the last 1 days: {created}" in capsys.readouterr().out
+    assert main(["sla", "--days", "1", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["owners"]
+    assert sum(r["handoffs"] for r in rows) == created
+    assert sum(r["touched"] for r in rows) == 1  # one touched

@@ -183,6 +183,7 @@ def test_a_contact_disqualified_after_its_handoff_gets_its_task_updated_once(
     assert untouched["hs_task_subject"] == tasks[kept]["hs_task_subject"]
     assert untouched["hs_task_body"] == tasks[kept]["hs_task_body"]
     store = connector.store()
+    assert store.recent_runs("default", 1)[0].summary["handoffs_withdrawn"] == 1
     assert gone not in {h.contact_id for h in store.open_handoffs("default")}
     assert kept in {h.contact_id for h in store.open_handoffs("default")}
     store.close()
@@ -238,7 +239,7 @@ def test_when_configured_to_close_the_task_is_completed_with_its_note(
     assert all(t["hs_task_status"] != "COMPLETED" for t in others)
 
 
-def test_a_portal_set_up_before_the_task_key_existed_is_told_to_run_setup_and_recovers_once(
+def test_a_portal_set_up_before_the_task_key_existed_is_stopped_before_any_write(
     make_sandbox: MakeSandbox, make_connector: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox = make_sandbox(contacts=800, seed=3)
@@ -251,16 +252,16 @@ def test_a_portal_set_up_before_the_task_key_existed_is_told_to_run_setup_and_re
     assert check.code == 2
     assert f"missing the connector's own task properties: {TASK_KEY}" in check.out
     assert "run `connector setup` (without --check)" in check.err
+    seq = sandbox.store.write_seq
 
     failed = connector.run("sync")
 
+    # The run's preflight finds it before the first contact is written, not at the first task.
     assert failed.code == 2
-    assert f"no task property {TASK_KEY}" in failed.err and "connector setup" in failed.err
+    assert f"no task properties {TASK_KEY}" in failed.err and "connector setup" in failed.err
+    assert sandbox.store.write_seq == seq
     assert not handoff_tasks(sandbox)
     assert connector.run("setup").code == 0
-    # The failed creates went out: recovery waits out a lost answer's minimum age, then makes
-    # each task once.
-    sandbox.clock.advance(timedelta(minutes=11))
     assert connector.run("sync").code == 0
     assert connector.run("sync").code == 0
     tasks = handoff_tasks(sandbox)

@@ -73,14 +73,11 @@ class Escalator:
                 [h.task_id for h in overdue if h.task_id], TASK_PROPERTIES
             )
         }
-        # Read by id, not from a search page: a rep may have just moved the contact to a deal.
-        stages = {
-            c.id: c.get("lifecyclestage")
-            for c in self._port.read_contacts([h.contact_id for h in overdue], ["lifecyclestage"])
-        }
+        # Who the lead is, for the manager's task (put into the task only), and its stage, read
+        # by id, not from a search page: a rep may have just moved the contact to a deal.
+        cards = read_cards(self._port, self._names, overdue, also=["lifecyclestage"])
+        stages = {cid: scored.get("lifecyclestage") for cid, (_, scored) in cards.items()}
         open_counts = Counter(h.owner_id for h in self._store.open_handoffs(self._portal))
-        # Who the lead is, for the manager's task: read now, put into the task only.
-        cards = read_cards(self._port, self._names, overdue)
         escalated = 0
         for handoff in overdue:
             task = tasks.get(handoff.task_id or "")

@@ -173,9 +173,16 @@ def task_values(
 
 
 def read_cards(
-    port: HubSpotPort, names: ScoreProperties, batch: Sequence[HandoffRecord]
+    port: HubSpotPort,
+    names: ScoreProperties,
+    batch: Sequence[HandoffRecord],
+    *,
+    also: Sequence[str] = (),
 ) -> dict[str, tuple[ContactCard, dict[str, str | None]]]:
     """Each contact's card and score properties ("score", "grade", …), read by id now.
+
+    `also` names more contact properties the same read brings back, under their own names
+    (escalation reads the lifecycle stage with the card rather than in a call of its own).
 
     One read per batch, plus one for the company names of contacts whose own company field is
     empty but that have a primary company. The cards go into the tasks' text only: never
@@ -186,6 +193,7 @@ def read_cards(
         "grade": names.grade,
         "temperature": names.temperature,
         "reasons": names.reasons,
+        **{name: name for name in also},
     }
     read = {
         r.id: r
