@@ -7,6 +7,7 @@ carries only a command's output (a dry run's CSV stays clean).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
@@ -17,6 +18,7 @@ from connector import __version__
 from connector.errors import (
     EXIT_CONFIG,
     EXIT_INTERRUPTED,
+    EXIT_OK,
     ConfigError,
     ConnectorError,
     exit_code,
@@ -119,13 +121,19 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (("sync", "one sync run"), ("run", "sync on a schedule until stopped")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--dry-run", action="store_true", help="compute and show, write nothing")
-        p.add_argument("--format", choices=["table", "csv"], default="table", help="dry-run output")
+        p.add_argument(
+            "--format",
+            choices=["table", "csv", "json"],
+            default="table",
+            help="output: csv and json put only the report on stdout (the summary and logs go "
+            "to stderr with csv); json holds the run's summary and, for a dry run, every change",
+        )
         p.add_argument("--limit", type=int, default=50, help="dry-run rows to show (table)")
 
     status = sub.add_parser(
         "status",
-        help="last runs, cursor and lag, dead letters; exits 1 when the last run failed or was "
-        "interrupted",
+        help="last runs, cursor and lag, dead letters; exits 1 when the last real run failed or "
+        "was left unfinished (a crash, a kill), not when it was stopped on request",
     )
     status.add_argument("--runs", type=int, default=5, help="runs to show")
     status.add_argument(
@@ -234,3 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("connector: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `connector status | head`: the reader has what it wanted; no traceback.
+        # Python flushes stdout again at exit: point it at /dev/null so that flush is quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK

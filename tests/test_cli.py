@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from importlib import import_module
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +80,27 @@ def test_python_dash_m_connector_matches_the_console_script() -> None:
     )
     assert out.returncode == 0
     assert out.stdout.startswith("connector ")
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`connector status | head -1`: the pipe closes before the output is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write: every write fails
+    try:
+        child = subprocess.run(
+            [sys.executable, "-m", "connector", "status"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+            env={
+                **os.environ,
+                "CONNECTOR_STATE_URL": f"sqlite:///{tmp_path / 'state.sqlite3'}",
+                "CONNECTOR_LOG_LEVEL": "WARNING",
+            },
+        )
+    finally:
+        os.close(write_end)
+    assert child.returncode == 0
+    assert "Traceback" not in child.stderr and "BrokenPipe" not in child.stderr

@@ -31,6 +31,7 @@ from connector.hubspot._search import (
     search_page,
 )
 from connector.hubspot._stats import CallAccounting
+from connector.hubspot._task_search import handoff_tasks_body
 from connector.hubspot._transport import CallRunner, RawResponse, RetryPolicy
 from connector.hubspot.models import (
     BatchOutcome,
@@ -144,6 +145,7 @@ class HubSpotGateway:
         self._contacts_search_fn = crm.contacts.search_api.do_search_with_http_info
         self._companies_batch = crm.companies.batch_api
         self._tasks_batch = crm.objects.tasks.batch_api
+        self._tasks_search_fn = crm.objects.tasks.search_api.do_search_with_http_info
         self._owners = crm.owners.owners_api
         self._associations_batch = crm.associations.v4.batch_api
         self._properties = PropertiesClient(
@@ -210,7 +212,6 @@ class HubSpotGateway:
         properties: Sequence[str],
         after: str | None = None,
         limit: int = SEARCH_PAGE_MAX,
-        above_id: str | None = None,
     ) -> SearchPage:
         """Contacts with since <= lastmodifieddate <= until, sorted by lastmodifieddate ASC.
 
@@ -220,8 +221,6 @@ class HubSpotGateway:
             properties: contact properties to return.
             after: the page token from the previous page, exactly as HubSpot sent it.
             limit: page size, 1..200.
-            above_id: only contacts with a greater hs_object_id (a backfill's list reader
-                has the ones up to it).
 
         Returns:
             One page, with `next_after` None on the last page.
@@ -230,9 +229,29 @@ class HubSpotGateway:
             search_filter("lastmodifieddate", "GTE", str(_parse.to_epoch_ms(since))),
             search_filter("lastmodifieddate", "LTE", str(_parse.to_epoch_ms(until))),
         ]
+        body = search_body(filters, "lastmodifieddate", properties, after, limit)
+        return search_page(self._call, "contacts.search", self._contacts_search_fn, body)
+
+    def search_contacts_by_id(
+        self,
+        *,
+        above_id: str | None,
+        below_id: str | None,
+        properties: Sequence[str],
+        after: str | None = None,
+        limit: int = SEARCH_PAGE_MAX,
+    ) -> SearchPage:
+        """Contacts with above_id < hs_object_id < below_id (None: unbounded), highest id first.
+
+        The backfill's search half walks the portal down from the top while the list endpoint
+        walks it up from the bottom (connector/sync/backfill.py).
+        """
+        filters = []
         if above_id is not None:
             filters.append(search_filter("hs_object_id", "GT", above_id))
-        body = search_body(filters, "lastmodifieddate", properties, after, limit)
+        if below_id is not None:
+            filters.append(search_filter("hs_object_id", "LT", below_id))
+        body = search_body(filters, "hs_object_id", properties, after, limit, descending=True)
         return search_page(self._call, "contacts.search", self._contacts_search_fn, body)
 
     def search_contacts_modified_at(
@@ -316,6 +335,17 @@ class HubSpotGateway:
         """Contacts by id (missing ids are absent), in the order asked, duplicates once."""
         return _records.batch_read(self._call, "contacts", self._contacts_batch, ids, properties)
 
+    def find_contact_by_email(self, email: str, properties: Sequence[str]) -> CrmRecord | None:
+        """The contact with this e-mail address (HubSpot compares it case-insensitively), or None.
+
+        One search, so a contact created in the last moments may not be found yet. The address
+        travels in the request body only: no log line or error carries it.
+        """
+        filters = [search_filter("email", "EQ", email.strip())]
+        body = search_body(filters, "hs_object_id", properties, None, 1)
+        page = search_page(self._call, "contacts.search", self._contacts_search_fn, body)
+        return page.results[0] if page.results else None
+
     def read_companies(self, ids: Sequence[str], properties: Sequence[str]) -> list[CrmRecord]:
         """Companies by id (missing ids are absent), in the order asked, duplicates once."""
         return _records.batch_read(self._call, "companies", self._companies_batch, ids, properties)
@@ -333,6 +363,16 @@ class HubSpotGateway:
         limit and transient errors that outlived the time cap are raised.
         """
         return _records.batch_update(self._call, "contacts", self._contacts_batch, updates)
+
+    def search_handoff_tasks(
+        self, *, key_property: str, created_since: datetime, after: str | None = None
+    ) -> SearchPage:
+        """One page (≤200, id order) of the connector's tasks (those carrying `key_property`)
+        that are open, or were created at or after `created_since`: the SDRs' load."""
+        body = handoff_tasks_body(
+            key_property=key_property, created_since=created_since, after=after
+        )
+        return search_page(self._call, "tasks.search", self._tasks_search_fn, body)
 
     def update_tasks(self, updates: Sequence[RecordUpdate]) -> BatchOutcome:
         """Write properties on tasks, as `update_contacts` does."""

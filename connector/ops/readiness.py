@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 from connector.errors import ConnectorError
 from connector.state import StateStore
-from connector.sync.status import _unhealthy as run_alerts  # the rule `connector status` exits 1 on
+from connector.sync.status import HEALTH_LOOKBACK, newest_real_run
+from connector.sync.status import needs_attention as run_alerts
 
 #: How long a HubSpot reachability answer is reused: probes every few seconds cost one
 #: connection a half-minute.
@@ -97,9 +98,10 @@ class Readiness:
         return [*self._store_and_last_run(), self._hubspot.check()]
 
     def _store_and_last_run(self) -> list[Check]:
-        # One small query answers both: the store is up, and what its newest run did.
+        # One small query answers both: the store is up, and what its newest real run did (an
+        # admin's failed dry run must not take the worker out of service).
         try:
-            runs = self._store.recent_runs(self._portal, 1)
+            runs = self._store.recent_runs(self._portal, HEALTH_LOOKBACK)
         except ConnectorError:
             # The message names the URL (without password); the type is enough for a probe.
             return [
@@ -107,12 +109,12 @@ class Readiness:
                 Check("last_run", False, "unknown: the state store did not answer"),
             ]
         store = Check("state_store", True, "answers")
-        if runs and run_alerts(runs[0]):
-            last = runs[0]
+        last = newest_real_run(runs)
+        if last is not None and run_alerts(last):
             why = last.summary.get("error") or last.summary.get("reason") or "no reason recorded"
             return [store, Check("last_run", False, f"run {last.id} {last.status}: {why}")]
         if self._last_outcome() == "failed":
             # A run that raised before it could record its end: only this process knows.
             return [store, Check("last_run", False, "failed in this process (see the log)")]
-        detail = f"run {runs[0].id} {runs[0].status}" if runs else "no run yet"
+        detail = f"run {last.id} {last.status}" if last is not None else "no run yet"
         return [store, Check("last_run", True, detail)]

@@ -27,7 +27,8 @@ def load_rules(path: str | Path) -> RuleSet:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"{file}: rules file not found — set CONNECTOR_RULES_FILE or copy config/rules.yaml"
+            f"{file}: rules file not found — run `connector init` to write a starting "
+            "configuration, or set CONNECTOR_RULES_FILE"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read the rules file ({exc}) — check the path") from None

@@ -11,6 +11,7 @@ from connector.sandbox.associations import BY_ID
 from connector.sandbox.clock import iso_ms
 from connector.sandbox.config import canonical_object_type
 from connector.sandbox.faults import FaultKind
+from connector.sandbox.id_search import find_by_id
 from connector.sandbox.indexed_search import SearchHits, find_indexed
 from connector.sandbox.portal import Portal
 from connector.sandbox.routing import Reply, Request
@@ -337,7 +338,9 @@ def search(portal: Portal, req: Request) -> Reply:
     store = portal.store
     with store.lock:
         now = portal.clock.now_ms()
-        hits = find_indexed(store, object_type, request, now)
+        hits = find_indexed(store, object_type, request, now) or find_by_id(
+            store, object_type, request, now
+        )
         if hits is None:
             hits = _matching(portal, object_type, request, now)
         total = hits.total

@@ -27,6 +27,7 @@ from connector.sandbox.schema import (
     LAST_MODIFIED_PROPERTY,
     OBJECT_TYPES,
 )
+from connector.sandbox.stage_dates import stage_entry_stamps
 from connector.sandbox.wire import ApiError, bad_request
 
 # Ids of new records start above any seeded id so the two never collide.
@@ -94,6 +95,11 @@ class Store:
             rec = table.get(str(numeric))
             if rec is not None:
                 yield rec
+
+    def id_order(self, object_type: str) -> Sequence[int]:
+        """Every id of one object type as a number, ascending (the list endpoint's order).
+        Hold `lock` while reading it."""
+        return self._order[object_type]
 
     def ids_after(self, object_type: str, after: int, limit: int) -> tuple[list[str], bool]:
         """Up to `limit` ids greater than `after`, and whether more remain."""
@@ -233,6 +239,13 @@ class Store:
                     self._emails.pop(old.lower(), None)
                 if clean["email"]:
                     self._emails[clean["email"].lower()] = rec.id
+            stamps = (
+                stage_entry_stamps(rec.props, clean, iso_ms(now))
+                if object_type == "contacts"
+                else None
+            )
+            if stamps:
+                clean = {**clean, **stamps}
             for name, value in clean.items():
                 if value == "":
                     rec.props.pop(name, None)

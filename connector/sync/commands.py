@@ -48,6 +48,13 @@ def run_setup(args: argparse.Namespace, settings: Settings) -> int:
         )
         print(f"connector: properties are missing (listed above); {fix}", file=sys.stderr)
         return EXIT_CONFIG
+    if report.bad_values:
+        print(
+            "connector: the rules compare properties with values HubSpot does not offer "
+            "(listed above); fix them in the rules file",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     return EXIT_OK
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from connector.hubspot import LimiterSnapshot
 from connector.hubspot.models import (
     BatchOutcome,
     CallStats,
@@ -39,6 +40,18 @@ class HubSpotPort(Protocol):
         limit: int = SEARCH_PAGE_MAX,
     ) -> SearchPage:
         """Contacts with since <= lastmodifieddate <= until, sorted by lastmodifieddate ASC."""
+        ...
+
+    def search_contacts_by_id(
+        self,
+        *,
+        above_id: str | None,
+        below_id: str | None,
+        properties: Sequence[str],
+        after: str | None = None,
+        limit: int = SEARCH_PAGE_MAX,
+    ) -> SearchPage:
+        """Contacts with above_id < hs_object_id < below_id (None: unbounded), highest first."""
         ...
 
     def search_contacts_modified_at(
@@ -74,6 +87,12 @@ class HubSpotPort(Protocol):
 
     def update_tasks(self, updates: Sequence[RecordUpdate]) -> BatchOutcome: ...
 
+    def search_handoff_tasks(
+        self, *, key_property: str, created_since: datetime, after: str | None = None
+    ) -> SearchPage:
+        """One page of the connector's tasks that are open or created since `created_since`."""
+        ...
+
     def contact_task_ids(self, contact_ids: Sequence[str]) -> dict[str, list[str]]:
         """Ids of the tasks associated with each contact (associations v4, consistent reads)."""
         ...
@@ -102,6 +121,10 @@ class HubSpotPort(Protocol):
         """Start counting afresh (each run reports its own calls)."""
         ...
 
+    def budget_snapshot(self) -> LimiterSnapshot:
+        """How much of each rate-limit budget is in use right now (for the backfill's pacing)."""
+        ...
+
 
 class ReadThrough:
     """A HubSpot port that passes every read to `inner` unchanged: the base of the wrappers
@@ -121,6 +144,23 @@ class ReadThrough:
     ) -> SearchPage:
         return self._inner.search_contacts_modified(
             since=since, until=until, properties=properties, after=after, limit=limit
+        )
+
+    def search_contacts_by_id(
+        self,
+        *,
+        above_id: str | None,
+        below_id: str | None,
+        properties: Sequence[str],
+        after: str | None = None,
+        limit: int = SEARCH_PAGE_MAX,
+    ) -> SearchPage:
+        return self._inner.search_contacts_by_id(
+            above_id=above_id,
+            below_id=below_id,
+            properties=properties,
+            after=after,
+            limit=limit,
         )
 
     def search_contacts_modified_at(
@@ -153,6 +193,13 @@ class ReadThrough:
     def contact_task_ids(self, contact_ids: Sequence[str]) -> dict[str, list[str]]:
         return self._inner.contact_task_ids(contact_ids)
 
+    def search_handoff_tasks(
+        self, *, key_property: str, created_since: datetime, after: str | None = None
+    ) -> SearchPage:
+        return self._inner.search_handoff_tasks(
+            key_property=key_property, created_since=created_since, after=after
+        )
+
     def list_owners(self) -> list[Owner]:
         return self._inner.list_owners()
 
@@ -170,6 +217,9 @@ class ReadThrough:
 
     def reset_stats(self) -> None:
         self._inner.reset_stats()
+
+    def budget_snapshot(self) -> LimiterSnapshot:
+        return self._inner.budget_snapshot()
 
 
 class SyncState(Protocol):

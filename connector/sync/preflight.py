@@ -8,8 +8,9 @@ companies, once each) and its owners, and checks that:
 - every value an `eq`, `ne`, `in` or `not_in` test compares an enumeration property with is one
   of that property's options;
 - the SLA file's owners and teams resolve (`resolve_pool`);
-- the connector's own score properties exist (a real run only: a dry run writes nothing, so it
-  may preview a portal before `connector setup`);
+- the connector's own properties exist, the score properties on contacts and the hidden handoff
+  key on tasks (a real run only: a dry run writes nothing, so it may preview a portal before
+  `connector setup`);
 - the token carries every scope the commands need (`REQUIRED_SCOPES`; a dry run only the read
   scopes), when HubSpot says which scopes a token has (private apps).
 
@@ -122,13 +123,13 @@ def option_lines(rules: RuleSet, defs: PortalDefinitions) -> list[str]:
     return lines
 
 
-def own_property_line(names: Sequence[str], defs: PortalDefinitions) -> list[str]:
-    missing = [name for name in names if name not in defs.contacts]
+def own_property_line(names: Sequence[str], known: Iterable[str], object_type: str) -> list[str]:
+    missing = [name for name in names if name not in set(known)]
     if not missing:
         return []
     return [
-        f"HubSpot has no contact properties {', '.join(missing)}: run `connector setup` first "
-        "(it creates them)"
+        f"HubSpot has no {object_type} properties {', '.join(missing)}: run `connector setup` "
+        "first (it creates them)"
     ]
 
 
@@ -156,16 +157,18 @@ def preflight(
     rules: RuleSet,
     sla: SlaConfig,
     own_properties: Sequence[str],
+    own_task_properties: Sequence[str],
     check_own: bool,
 ) -> None:
     """Check rules and SLA file against the portal; raise every problem at once.
 
     Args:
-        port: HubSpot (reads only: the token's scopes, two property-definition reads and the
-            owners).
+        port: HubSpot (reads only: the token's scopes, the contact, company and, for a real
+            run, task property definitions, and the owners).
         rules: the loaded rules.
         sla: the loaded SLA file.
-        own_properties: the connector's score properties.
+        own_properties: the connector's score properties (on contacts).
+        own_task_properties: its hidden handoff-key property on tasks.
         check_own: whether they must exist and the write scopes be granted (a real run; a dry
             run may preview before setup, with a read-only token).
 
@@ -175,7 +178,10 @@ def preflight(
     lines = scope_lines(port.granted_scopes(), writes=check_own)
     try:
         defs = PortalDefinitions.read(port)
-        lines += own_property_line(own_properties, defs) if check_own else []
+        if check_own:
+            lines += own_property_line(own_properties, defs.contacts, "contact")
+            tasks = [p.name for p in port.read_property_definitions("tasks")]
+            lines += own_property_line(own_task_properties, tasks, "task")
         lines += missing_property_lines(rules, defs, set(own_properties))
         lines += option_lines(rules, defs)
         resolve_pool(sla, port.list_owners())

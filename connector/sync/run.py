@@ -34,11 +34,14 @@ from connector.logging import get_logger
 from connector.rules import RuleSet
 from connector.rules.sla_config import SlaConfig
 from connector.state import Cursor
+from connector.sync.backfill import BackfillPosition, save_position
 from connector.sync.checkpoints import CheckpointTracker
 from connector.sync.dry_run import PlannedChange
 from connector.sync.fence import Fence, LeaseLost
 from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.properties import ScoreProperties
+from connector.sync.rules_change import DEFAULT_RESCORE_PER_RUN
+from connector.sync.search_lag import count_waiting
 from connector.sync.sources import Budgets, Page
 from connector.sync.stages import Stages, StageSettings
 
@@ -66,6 +69,8 @@ class SyncOptions:
     write_threads: int = 2
     budgets: Budgets = STARTER_BUDGETS
     lease_ttl: timedelta = LEASE_TTL
+    #: Contacts a rules-change re-score reads per run (`CONNECTOR_RESCORE_PER_RUN`).
+    rescore_per_run: int = DEFAULT_RESCORE_PER_RUN
 
 
 @dataclass(slots=True)
@@ -176,8 +181,11 @@ class SyncRun:
         opt = self._opt
         self._port.reset_stats()  # a long-running worker reuses the gateway across runs
         run_id = self._store.start_run(opt.portal, started_at=now, dry_run=opt.dry_run)
-        with structlog.contextvars.bound_contextvars(run_id=run_id):
-            settings = StageSettings(opt.portal, opt.names, opt.write_threads)
+        # Every line a dry run logs says so: its "handoff_created" events create nothing.
+        with structlog.contextvars.bound_contextvars(run_id=run_id, dry_run=opt.dry_run):
+            settings = StageSettings(
+                opt.portal, opt.names, opt.write_threads, rescore_per_run=opt.rescore_per_run
+            )
             stages = Stages.build(
                 self._port,
                 self._store,
@@ -230,6 +238,13 @@ class SyncRun:
         self._cursor_after = cursor.ts if cursor else None
         self._had_cursor = cursor is not None
         until = now - self._opt.lag
+        # Counted before this run writes anything (its own writes would count too).
+        stages.lag = count_waiting(self._port, until=until, now=now)
+        stages.rules_change.begin(first_run=cursor is None)
+        if cursor is not None and not self._stop.is_set():
+            # The queue first: its crossings waited longest, so they take the run's cap first.
+            self._pages(stages, stages.handoff.drain(stages.properties, now), now)
+            stages.flush(now)
         if cursor is None:
             window = stages.pull.backfill(until, self._opt.budgets)
         else:
@@ -239,6 +254,11 @@ class SyncRun:
         if not self._stop.is_set():
             self._pages(stages, stages.pull.due(now), now)
             stages.flush(now)
+        if not self._stop.is_set():
+            stages.rules_change.walk(
+                lambda records: self._pages(stages, [Page(records, None)], now),
+                lambda: self._settle(stages, now),
+            )
         self._commit(stages.tracker)
         if not self._stop.is_set():
             stages.handoff.finish(now)
@@ -256,9 +276,21 @@ class SyncRun:
             if self._stop.is_set():
                 break
 
+    def _settle(self, stages: Stages, now: datetime) -> None:
+        """Finish every write fed so far (a rules-change walk saves its position after)."""
+        stages.flush(now)
+        if not self._fence.renew():
+            raise LeaseLost("lost the portal's lease to another worker; stopping this run")
+
     def _commit(self, tracker: CheckpointTracker, *, backfill_done: bool = True) -> None:
         """Move the cursor to the newest checkpoint whose contacts are all written."""
         point = tracker.committable()
+        if isinstance(point, BackfillPosition):
+            # A backfill reads by id: its position, not a cursor, is what is safe to keep.
+            if not self._fence.renew():
+                raise LeaseLost("lost the portal's lease to another worker; stopping this run")
+            save_position(self._store, self._opt.portal, point)
+            return
         if point is None or (self._cursor_after is not None and point <= self._cursor_after):
             return
         stamp = _ms(self._clock())
@@ -309,11 +341,15 @@ class SyncRun:
             "handoffs_planned": handoffs.planned,
             "handoffs_created": handoffs.created,
             "handoffs_escalated": handoffs.escalated,
+            "handoffs_withdrawn": handoffs.withdrawn,
             "handoffs_parked": handoffs.parked,
             "handoffs_waiting": handoffs.waiting,
             "handoffs_association_dropped": handoffs.associations_dropped,
             **stages.fresh.counts(),
             "stage_order_read": stages.order_read,
+            "handoff_capacity": stages.handoff.capacity(now),
+            **stages.rules_change.summary(),
+            **(stages.lag.summary() if stages.lag is not None else {}),
         }
         if stages.pull.backfill_method:
             summary["backfill_method"] = stages.pull.backfill_method

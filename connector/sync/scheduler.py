@@ -80,6 +80,7 @@ class Worker:
         if self._stop.is_set():
             return None
         try:
+            self._services.recheck_portal_if_stale(check_own=not self._dry_run, now=self._clock())
             run = build_run(
                 self._services, dry_run=self._dry_run, clock=self._clock, stop=self._stop
             )

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from connector.errors import ConnectorError
 from connector.hubspot import HubSpotGateway
@@ -17,6 +14,7 @@ from connector.rules import RuleSet, load_rules
 from connector.rules.sla_config import SlaConfig, load_sla_config
 from connector.settings import Settings
 from connector.state import StateStore
+from connector.sync.calibration_in_force import calibration_in_force
 from connector.sync.dry_run import DryRun
 from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.preflight import preflight
@@ -26,11 +24,9 @@ from connector.sync.sources import Budgets
 
 log = get_logger(__name__)
 
-#: State-store document recording the configuration a real run last checked against the portal.
-PREFLIGHT_BLOB = "preflight"
-#: An unchanged configuration is checked against the portal again after this long (the portal
-#: may lose a property or a team); a changed rules or SLA file is checked at once.
-PREFLIGHT_MAX_AGE = timedelta(days=1)
+#: A long-running worker checks the portal again before a tick after this long (the portal may
+#: have lost a property, a team or a scope since its start).
+RECHECK_AFTER = timedelta(days=1)
 
 
 @dataclass(slots=True)
@@ -41,6 +37,8 @@ class Services:
     rules: RuleSet
     sla: SlaConfig
     names: ScoreProperties
+    #: When the configuration was last checked against the portal (`check_portal`).
+    checked_at: datetime | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -49,6 +47,7 @@ class Services:
         rules = load_rules(settings.rules_file)
         sla = load_sla_config(settings.sla_file)
         sla.check_tiers(rules.sla_tiers)
+        calibration = calibration_in_force(settings.rules_file, rules)
         settings.require_token()
         store = StateStore.connect(settings.state_url)
         gateway = HubSpotGateway.from_settings(settings)
@@ -58,7 +57,7 @@ class Services:
             store=store,
             rules=rules,
             sla=sla,
-            names=ScoreProperties.with_prefix(settings.property_prefix),
+            names=ScoreProperties.with_prefix(settings.property_prefix, calibration=calibration),
         )
 
     def sync_options(self, *, dry_run: bool) -> SyncOptions:
@@ -70,6 +69,7 @@ class Services:
             dry_run=dry_run,
             write_threads=s.write_threads,
             lease_ttl=timedelta(seconds=s.lease_ttl_seconds),
+            rescore_per_run=s.rescore_per_run,
             budgets=Budgets(
                 burst_per_second=s.requests_per_10s / 10, search_per_second=s.search_per_second
             ),
@@ -110,6 +110,9 @@ class Services:
             )
         except ConnectorError as store_error:
             log.error("failed_start_not_recorded", error=type(store_error).__name__)
+        # Logged like a run that fails once started, so a log alert on failed runs sees it.
+        # Its first line only: the problems themselves are printed once, under it, by the CLI.
+        log.error("sync_run_failed_before_start", error=str(error).splitlines()[0], dry_run=dry_run)
 
     def close(self) -> None:
         self.store.close()
@@ -117,52 +120,30 @@ class Services:
     def check_portal(self, *, check_own: bool) -> None:
         """Check the rules and the SLA file against the portal (reads only; see `preflight`).
 
-        A real run that passes remembers what it checked: the next real run with the same
-        rules, SLA file, score properties and token spends no call on it for a day, so an idle run
-        stays at its one search. Any change to either file is checked before its first write.
-        A dry run always checks (it may run before `connector setup`, so it records nothing).
+        Every `connector sync` checks before its first write: an admin may have removed a
+        property, renamed a team or narrowed the token in HubSpot since the last one. A dry run
+        checks too, without the connector's own properties (it may run before `connector
+        setup`).
         """
-        fingerprint = self._config_fingerprint()
-        portal = self.settings.portal
-        now = datetime.now(UTC)
-        if check_own and _still_valid(
-            self.store.get_blob(portal, PREFLIGHT_BLOB), fingerprint, now
-        ):
-            return
         preflight(
             self.gateway,
             rules=self.rules,
             sla=self.sla,
             own_properties=list(self.names.all()),
+            own_task_properties=[self.names.task_key],
             check_own=check_own,
         )
-        if check_own:
-            self.store.save_blob(
-                portal, PREFLIGHT_BLOB, {"fingerprint": fingerprint, "checked_at": now.isoformat()}
-            )
+        self.checked_at = datetime.now(UTC)
 
-    def _config_fingerprint(self) -> str:
-        content = json.dumps(
-            {
-                "rules": self.rules.version,
-                "sla": self.sla.model_dump(mode="json"),
-                "properties": list(self.names.all()),
-                # A new token may carry other scopes: it is checked before its first write.
-                "token": hashlib.sha256(self.settings.require_token().encode("utf-8")).hexdigest(),
-            },
-            sort_keys=True,
-        )
-        return hashlib.sha256(content.encode("utf-8")).hexdigest()
-
-
-def _still_valid(stored: dict[str, Any] | None, fingerprint: str, now: datetime) -> bool:
-    if not stored or stored.get("fingerprint") != fingerprint:
-        return False
-    try:
-        checked_at = datetime.fromisoformat(str(stored.get("checked_at")))
-    except ValueError:
-        return False
-    return timedelta(0) <= now - checked_at < PREFLIGHT_MAX_AGE
+    def recheck_portal_if_stale(self, *, check_own: bool, now: datetime) -> None:
+        """`connector run` checked at its start; a worker that runs for weeks checks again
+        before a tick once that check is a day old (six reads a day, against every tick's)."""
+        if self.checked_at is None or now - self.checked_at >= RECHECK_AFTER:
+            try:
+                self.check_portal(check_own=check_own)
+            except ConnectorError as exc:
+                self.record_failed_start(exc, dry_run=not check_own)
+                raise
 
 
 @dataclass(slots=True)

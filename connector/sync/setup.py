@@ -12,7 +12,7 @@ from connector.errors import ConfigError
 from connector.hubspot.models import CustomPropertyUsage
 from connector.rules import RuleSet
 from connector.sync.ports import HubSpotPort
-from connector.sync.preflight import did_you_mean
+from connector.sync.preflight import PortalDefinitions, did_you_mean, option_lines
 from connector.sync.properties import ScoreProperties
 
 #: `missing_inputs` key of the connector's own score properties (`connector setup` makes them).
@@ -29,6 +29,8 @@ class SetupReport:
     hints: dict[str, str] = field(default_factory=dict)
     #: the names under `missing_inputs[OWN]` that are task properties (the rest are contacts')
     own_on_tasks: set[str] = field(default_factory=set)
+    #: values the rules compare an enumeration with that are not its options (as `sync` checks)
+    bad_values: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = []
@@ -58,6 +60,7 @@ class SetupReport:
                     f"missing {object_type} property the rules read: {name}"
                     + (f" — {hint}" if hint else "")
                 )
+        out.extend(self.bad_values)
         return out
 
 
@@ -71,8 +74,9 @@ def run_setup_steps(
 ) -> SetupReport:
     """Create what is missing (idempotent) and report what the rules read but the portal lacks."""
     report = SetupReport()
-    contact_defs = {p.name for p in port.read_property_definitions("contacts")}
-    company_defs = {p.name for p in port.read_property_definitions("companies")}
+    defs = PortalDefinitions.read(port)
+    report.bad_values = option_lines(rules, defs)
+    contact_defs, company_defs = set(defs.contacts), set(defs.companies)
     wanted = names.definitions(group)
     missing = [p for p in wanted if p.name not in contact_defs]
     report.existing = [p.name for p in wanted if p.name in contact_defs]

@@ -1,7 +1,7 @@
 """Pull: the pages of contacts a run scores, from the three places they come from.
 
 - the window of contacts modified since the cursor (`pull.py`: keyset search), or on the first
-  run the whole portal, by search or by the list endpoint (`backfill.py` has the arithmetic);
+  run the whole portal, by search and the list endpoint at once (`backfill.py`);
 - the contacts whose score changes with time alone (decay), and the records HubSpot rejected
   before (dead letters), read back by id: neither needs a portal rescan.
 
@@ -14,31 +14,46 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from connector.hubspot.models import CrmRecord
 from connector.hubspot_facts import BATCH_MAX_INPUTS
-from connector.sync.backfill import BackfillMethod, choose_backfill
+from connector.logging import get_logger
+from connector.sync.backfill import (
+    IdsCompareAsText,
+    SplitBackfill,
+    load_position,
+    save_position,
+)
+from connector.sync.checkpoints import Checkpoint
 from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.progress import Progress
-from connector.sync.pull import ModifiedContactsPull
+from connector.sync.pull import ONE_MS, ModifiedContactsPull
+from connector.sync.read_ahead import read_ahead
 
-#: Where a first run starts: before HubSpot existed, so every contact is in the window.
+#: Where a time-ordered backfill starts: before HubSpot existed, so every contact is in it.
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 #: At most this many decay re-scores and dead-letter retries per run, to keep runs bounded.
 RESCORE_LIMIT = 20_000
 DEAD_LETTER_LIMIT = 2_000
 
+#: Backfill pages read while the run's thread scores and writes the ones before: the two
+#: halves' requests then wait on HubSpot while the pages before them are processed, instead of
+#: after (a run at both budgets' pace has little time to spare between requests).
+PAGES_READ_AHEAD = 2
+
+log = get_logger(__name__)
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
     records: Sequence[CrmRecord]
-    checkpoint: datetime | None
+    checkpoint: Checkpoint | None
 
 
 @dataclass(frozen=True, slots=True)
 class Budgets:
-    """HubSpot's two request budgets, per second, for choosing the backfill endpoint."""
+    """HubSpot's two request budgets, per second, as configured (the limiter learns the rest)."""
 
     burst_per_second: float
     search_per_second: float
@@ -60,7 +75,7 @@ class Pull:
         self._properties = list(properties)
         self._stop = stop
         self._windows: list[ModifiedContactsPull] = []
-        self._list_calls: int | None = None
+        self._backfill: SplitBackfill | None = None
         self.backfill_method: str | None = None
 
     def counts(self) -> dict[str, int]:
@@ -74,8 +89,18 @@ class Pull:
                 "boundary_duplicates": sum(s.duplicates_dropped for s in stats),
                 "millisecond_drains": sum(s.drains for s in stats),
             }
-        if self._list_calls is not None:
-            counts["list_calls"] = self._list_calls
+        if self._backfill is not None:
+            walk = self._backfill.stats
+            counts.update(
+                {
+                    "search_calls": counts.get("search_calls", 0) + walk.search_calls,
+                    "list_calls": walk.list_calls,
+                    "backfill_search_pulled": walk.search_pulled,
+                    "backfill_list_pulled": walk.list_pulled,
+                    "backfill_overlap": walk.overlap,
+                    "backfill_after_horizon": walk.after_horizon,
+                }
+            )
         return counts
 
     def window(self, since: datetime, until: datetime) -> Iterator[Page]:
@@ -93,41 +118,39 @@ class Pull:
         if progress is not None:
             progress.finish()
 
-    def backfill(self, until: datetime, budgets: Budgets) -> Iterator[Page]:
-        """The whole portal up to `until`, by the faster endpoint for its size."""
-        # One search call with limit 1 tells the portal's size for the arithmetic.
-        probe = self._port.search_contacts_modified(
-            since=EPOCH, until=until, properties=["hs_object_id"], limit=1
-        )
-        method = choose_backfill(
-            contacts=probe.total,
-            write_share=1.0,
-            burst_per_second=budgets.burst_per_second,
-            search_per_second=budgets.search_per_second,
-        ).method
-        self.backfill_method = method.value
-        if method is BackfillMethod.SEARCH:
-            yield from self.window(EPOCH - timedelta(milliseconds=1), until)
-            return
-        yield from self._list(until)
+    def backfill(self, until: datetime, budgets: Budgets | None = None) -> Iterator[Page]:
+        """The whole portal up to `until`, through search and the list endpoint at once.
 
-    def _list(self, until: datetime) -> Iterator[Page]:
-        progress = Progress(label="backfill", total=None)
-        after: str | None = None
-        self._list_calls = 0
-        while not self._stop.is_set():
-            page = self._port.list_contacts(properties=self._properties, after=after)
-            self._list_calls += 1
-            # List pages carry no time order, so no page moves the cursor; the end of the
-            # list does: everything modified before `until` was on it.
-            records = [r for r in page.results if r.updated_at is None or r.updated_at <= until]
-            progress.advance(len(records))
-            yield Page(records, None)
-            if page.next_after is None:
-                yield Page([], until)
-                break
-            after = page.next_after
-        progress.finish()
+        `budgets` is not needed: the gateway's limiter says what each budget has free
+        (`backfill.py`); it stays for callers that still pass it.
+        """
+        del budgets
+        resume = load_position(self._store, self._portal)
+        walk = SplitBackfill(self._port, until=until, properties=self._properties, resume=resume)
+        self._backfill = walk
+        self.backfill_method = "search+list"
+        if resume is not None:
+            log.info("backfill_resumed", until=resume.until.isoformat())
+        progress: Progress | None = None
+        try:
+            for page in read_ahead(walk, PAGES_READ_AHEAD):
+                if progress is None:
+                    progress = Progress(label="backfill", total=page.total_hint)
+                progress.advance(len(page.records))
+                yield Page(page.records, page.checkpoint)
+        except IdsCompareAsText as exc:
+            # Slower, never wrong: the time-ordered walk reads every contact up to the same
+            # horizon (one the split already read is read again, and its write is a no-op or
+            # the same values; handoffs are keyed).
+            log.warning("backfill_by_time", reason=str(exc))
+            save_position(self._store, self._portal, None)
+            self.backfill_method = "search"
+            yield from self.window(EPOCH - ONE_MS, walk.until)
+            return
+        # Past the last page: the cursor takes over (forgetting a position is always safe).
+        save_position(self._store, self._portal, None)
+        if progress is not None:
+            progress.finish()
 
     def due(self, now: datetime) -> Iterator[Page]:
         """Contacts due for a decay re-score or a dead-letter retry, read back by id.

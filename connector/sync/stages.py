@@ -16,6 +16,7 @@ from connector.rules import RuleSet
 from connector.rules.policy import DEFAULT_STAGE_ORDER, StageOrder
 from connector.rules.ruleset import with_stage_order
 from connector.rules.sla_config import SlaConfig
+from connector.sync.capacity_bar import CapacityBar
 from connector.sync.checkpoints import CheckpointTracker
 from connector.sync.companies import CompanyCache
 from connector.sync.fence import Fence, FencedPort
@@ -24,7 +25,9 @@ from connector.sync.handoff import HandoffStage
 from connector.sync.planning import ContactPlan, plan_writes
 from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.properties import ScoreProperties
+from connector.sync.rules_change import DEFAULT_RESCORE_PER_RUN, RulesChange
 from connector.sync.scoring import Scored, ScoreStage
+from connector.sync.search_lag import LagCount
 from connector.sync.sources import Pull
 from connector.sync.stage_order import (
     mark_stage_order_stale,
@@ -43,6 +46,8 @@ class StageSettings:
     portal: str
     names: ScoreProperties
     write_threads: int
+    #: contacts a rules-change re-score reads per run
+    rescore_per_run: int = DEFAULT_RESCORE_PER_RUN
 
 
 @dataclass(slots=True)
@@ -57,6 +62,7 @@ class Stages:
     fresh: FreshReads
     handoff: HandoffStage
     writer: BatchedWriter
+    rules_change: RulesChange
     port: HubSpotPort
     store: SyncState
     rules: RuleSet
@@ -67,6 +73,12 @@ class Stages:
     order_settled: bool = False
     order_read: bool = False
     pulled: int = 0
+    #: contacts changed inside the search-lag window, left to the next run
+    lag: LagCount | None = None
+    #: the contact properties a run reads (the handoff queue's contacts are read back by id)
+    properties: tuple[str, ...] = ()
+    #: the handoff's score bar from capacity (`handoff.capacity`), and the arrivals it counts
+    capacity_bar: CapacityBar | None = None
 
     @classmethod
     def build(
@@ -80,7 +92,9 @@ class Stages:
         stop: threading.Event,
         fence: Fence,
     ) -> Stages:
-        properties = sorted(set(rules.contact_properties) | set(opt.names.all()))
+        capacity_bar = CapacityBar(store, opt.portal, rules, now)
+        rules = capacity_bar.rules  # with the bar in force, when it comes from capacity
+        properties = sorted(set(rules.contact_properties) | set(opt.names.read()))
         companies = CompanyCache(port, rules.company_properties)
         tracker = CheckpointTracker()
         fenced = FencedPort(port, fence)
@@ -105,11 +119,24 @@ class Stages:
                 threads=opt.write_threads,
                 dead_letters_exist=store.count_dead_letters(opt.portal) > 0,
             ),
+            rules_change=RulesChange(
+                port=port,
+                store=store,
+                portal=opt.portal,
+                version=rules.version,
+                version_property=opt.names.rules_version,
+                properties=properties,
+                cap=opt.rescore_per_run,
+                stop=stop,
+                now=now,
+            ),
             port=port,
             store=store,
             rules=rules,
             portal=opt.portal,
             now=now,
+            properties=tuple(properties),
+            capacity_bar=capacity_bar,
         )
 
     def know_stage_order(self, records: Sequence[CrmRecord]) -> None:
@@ -149,6 +176,8 @@ class Stages:
     def process(self, scored: list[Scored], now: datetime, *, final: bool = False) -> None:
         """Plan writes, read what people own afresh (in batches of 100 across pages), hand
         off, write: what follows scoring for every page."""
+        if self.capacity_bar is not None:
+            self.capacity_bar.observe(scored)
         plans = self.fresh.take(plan_writes(scored, self.names, now=now, order=self.order))
         plans += self.fresh.checked(final=final)
         if plans:
@@ -172,3 +201,5 @@ class Stages:
         waiting, then finish every write."""
         self.process(self.score.score_ready(final=True), now, final=True)
         self.writer.flush()
+        if self.capacity_bar is not None:
+            self.capacity_bar.save()

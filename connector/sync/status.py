@@ -9,13 +9,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from connector.errors import EXIT_FAILED, EXIT_OK
 from connector.settings import Settings
 from connector.state import Cursor, DeadLetter, RunRecord, StateStore
+from connector.sync.backlog_command import capacity_lines, last_capacity, waiting_counts
+from connector.sync.capacity_bar import capacity_json, capacity_line, stored_capacity_bar
 from connector.sync.output import table
+from connector.sync.rules_change import RulesProgress, stored_progress
+from connector.sync.search_lag import lag_line
 
 
 def _now() -> datetime:
@@ -23,23 +28,39 @@ def _now() -> datetime:
 
 
 def run_status(args: argparse.Namespace, settings: Settings) -> int:
-    """Cursor, recent runs and dead letters; exit 1 when the newest run failed or was
-    interrupted, so a cron job or health check can alert on it."""
+    """Cursor, recent runs and dead letters; exit 1 when the newest real run failed or was left
+    unfinished, so a cron job or health check can alert on it (a dry run does not count)."""
     store = StateStore.connect(settings.state_url)
     try:
         now = _now()
         cursor = store.get_cursor(settings.portal)
-        runs = store.recent_runs(settings.portal, args.runs)
+        # Enough history to find the newest real run behind an admin's dry runs.
+        history = store.recent_runs(settings.portal, max(args.runs, HEALTH_LOOKBACK))
         letters = store.dead_letters(settings.portal, 10)
         total = store.count_dead_letters(settings.portal)
+        rules = stored_progress(store, settings.portal)
+        waiting = waiting_counts(store, settings.portal)
+        bar = stored_capacity_bar(store, settings.portal)
     finally:
         store.close()
-    last = runs[0] if runs else None
-    unhealthy = last is not None and _unhealthy(last)
+    runs = history[: args.runs]
+    last = newest_real_run(history)
+    unhealthy = last is not None and needs_attention(last)
+    # Handoff capacity: what waits now, and the shortfalls of the last real run.
+    capacity = last_capacity([r for r in history if not r.dry_run])
     if args.json:
-        print(json.dumps(_status_json(settings.portal, now, cursor, runs, letters, total)))
+        status = _status_json(
+            settings.portal, now, cursor, runs, letters, total, healthy=not unhealthy
+        )
+        handoffs = {"handoffs": {**waiting, "last_run_capacity": capacity}}
+        bar_json = {"handoff_bar": capacity_json(bar)}
+        print(json.dumps({**status, **_rules_and_lag_json(rules, runs), **handoffs, **bar_json}))
     else:
         _print_status(settings.portal, now, cursor, runs, letters, total)
+        for line in _rules_and_lag_lines(rules, runs) + capacity_lines(capacity, waiting):
+            print(line)
+        if (bar_line := capacity_line(bar)) is not None:
+            print(bar_line)
     if unhealthy and last is not None:
         why = last.summary.get("error") or last.summary.get("reason") or "no reason recorded"
         print(f"connector: the last run ({last.id}) {last.status}: {why}", file=sys.stderr)
@@ -47,7 +68,17 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def _unhealthy(run: RunRecord) -> bool:
+#: Runs `status` and `/readyz` look through for the newest real one (an admin's dry runs first).
+HEALTH_LOOKBACK = 50
+
+
+def newest_real_run(runs: Sequence[RunRecord]) -> RunRecord | None:
+    """The run health is judged on: a dry run is an admin's preview, not the worker's work, so
+    a failed one must not page ops nor make a platform pull the worker."""
+    return next((r for r in runs if not r.dry_run), None)
+
+
+def needs_attention(run: RunRecord) -> bool:
     """Whether the newest run should make `status` exit 1: it failed, or it was left unfinished
     (a crash, a kill, a state-store outage: the next start recorded why). A run stopped on
     request (SIGTERM on deploy) or by another worker taking the portal is not an alert."""
@@ -61,14 +92,15 @@ def _status_json(
     runs: list[RunRecord],
     letters: list[DeadLetter],
     total: int,
+    *,
+    healthy: bool,
 ) -> dict[str, Any]:
     def stamp(value: datetime | None) -> str | None:
         return value.isoformat() if value is not None else None
 
-    last = runs[0] if runs else None
     return {
         "portal": portal,
-        "healthy": last is None or not _unhealthy(last),
+        "healthy": healthy,
         "cursor": None
         if cursor is None
         else {
@@ -175,3 +207,45 @@ def _run_notes(runs: list[RunRecord]) -> list[str]:
         shown = ", ".join(f"{name} {count}" for name, count in pairs) or "none"
         notes.append(f"unreadable values in run {newest.id} (scored as unknown): {shown}")
     return notes
+
+
+def _last_real_run(runs: list[RunRecord]) -> RunRecord | None:
+    """The newest run that was not a dry run and counted the contacts waiting for the lag."""
+    return next((r for r in runs if not r.dry_run and "lag_waiting" in r.summary), None)
+
+
+def _rules_and_lag_json(rules: RulesProgress | None, runs: list[RunRecord]) -> dict[str, Any]:
+    lagged = _last_real_run(runs)
+    return {
+        "rules": None
+        if rules is None
+        else {
+            "version": rules.version,
+            "previous": rules.previous,
+            "rescore_done": rules.done,
+            "rescore_total": rules.total,
+            "rescore_finished": rules.finished,
+            "since": rules.started_at.isoformat(),
+            "finished_at": rules.finished_at.isoformat() if rules.finished_at else None,
+            "line": rules.line(),
+        },
+        "search_lag": None
+        if lagged is None
+        else {
+            "run": lagged.id,
+            "waiting": lagged.summary["lag_waiting"],
+            "window_seconds": lagged.summary.get("lag_window_seconds"),
+        },
+    }
+
+
+def _rules_and_lag_lines(rules: RulesProgress | None, runs: list[RunRecord]) -> list[str]:
+    """The rules in force (and a re-score's progress), and what the last run left to the next."""
+    lines = [rules.line()] if rules is not None else []
+    lagged = _last_real_run(runs)
+    if lagged is not None:
+        said = lag_line(dict(lagged.summary))
+        lines.append(
+            f"run {lagged.id}: {said}" if said else f"run {lagged.id}: no contact waits for the lag"
+        )
+    return lines

@@ -6,7 +6,8 @@ At the N-th time the process reaches POINT it sends itself SIGNAL: KILL leaves i
 kill from outside would (no `finally`, no flush, no commit), TERM asks it to stop as a platform
 does on deploy; either at a known place instead of a random instant. The points:
 
-- `pull`: before the N-th search request (earlier pages scored, reserved and being written);
+- `pull`: before the N-th search request of a window or of a backfill's search half (earlier
+  pages scored, reserved and being written);
 - `score-write`: after HubSpot accepted the N-th batch of score properties (memory not saved);
 - `proof-pending`: after the N-th batch of pending proofs (no task exists yet);
 - `task-create`: after HubSpot created the N-th batch of tasks (proofs still pending, ledger
@@ -36,34 +37,47 @@ def _proofs(updates: Sequence[RecordUpdate], *, pending: bool) -> bool:
     return any(v is not None and ("|pending|" in v) == pending for v in values)
 
 
-#: point -> (gateway method, kill before or after the call, which calls count)
-POINTS: dict[str, tuple[str, str, Callable[[Any], bool]]] = {
-    "pull": ("search_contacts_modified", "before", lambda _: True),
+#: point -> (gateway methods, kill before or after the call, which calls count)
+POINTS: dict[str, tuple[tuple[str, ...], str, Callable[[Any], bool]]] = {
+    "pull": (("search_contacts_modified", "search_contacts_by_id"), "before", lambda _: True),
     "score-write": (
-        "update_contacts",
+        ("update_contacts",),
         "after",
         lambda updates: all(HANDOFF not in u.properties for u in updates),
     ),
-    "proof-pending": ("update_contacts", "after", lambda u: _proofs(u, pending=True)),
-    "task-create": ("create_tasks", "after", lambda _: True),
-    "proof-final": ("update_contacts", "after", lambda u: _proofs(u, pending=False)),
+    "proof-pending": (("update_contacts",), "after", lambda u: _proofs(u, pending=True)),
+    "task-create": (("create_tasks",), "after", lambda _: True),
+    "proof-final": (("update_contacts",), "after", lambda u: _proofs(u, pending=False)),
 }
 
 
 def arm(signum: signal.Signals, point: str, nth: int) -> None:
-    method, when, counts = POINTS[point]
-    original = getattr(HubSpotGateway, method)
+    methods, when, counts = POINTS[point]
     seen = 0
     lock = threading.Lock()  # score writes come from the writer's threads
 
+    def reached() -> bool:
+        nonlocal seen
+        with lock:
+            seen += 1
+            return seen == nth
+
+    for method in methods:
+        _arm_one(method, when, counts, reached, signum)
+
+
+def _arm_one(
+    method: str,
+    when: str,
+    counts: Callable[[Any], bool],
+    reached: Callable[[], bool],
+    signum: signal.Signals,
+) -> None:
+    original = getattr(HubSpotGateway, method)
+
     @functools.wraps(original)
     def dying(self: HubSpotGateway, *args: Any, **kwargs: Any) -> Any:
-        nonlocal seen
-        fire = False
-        if counts(args[0] if args else None):
-            with lock:
-                seen += 1
-                fire = seen == nth
+        fire = counts(args[0] if args else None) and reached()
         if fire and when == "before":
             os.kill(os.getpid(), signum)
         result = original(self, *args, **kwargs)

@@ -4,38 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connector.sync.backfill import BackfillMethod, choose_backfill
 from connector.sync.checkpoints import CheckpointTracker
 from connector.sync.handoff import Proof
 
 T0 = datetime(2026, 11, 23, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("burst", "write_share", "expected"),
-    [
-        pytest.param(19.0, 1.0, BackfillMethod.SEARCH, id="professional-first-run"),
-        pytest.param(10.0, 1.0, BackfillMethod.SEARCH, id="starter-first-run"),
-        pytest.param(19.0, 0.1, BackfillMethod.LIST, id="professional-few-writes"),
-        pytest.param(100.0, 1.0, BackfillMethod.LIST, id="huge-burst-budget"),
-    ],
-)
-def test_backfill_method_follows_the_rate_limit_arithmetic(
-    burst: float, write_share: float, expected: BackfillMethod
-) -> None:
-    estimate = choose_backfill(
-        contacts=100_000, write_share=write_share, burst_per_second=burst, search_per_second=5
-    )
-    assert estimate.method is expected
-    chosen = estimate.search_seconds if expected is BackfillMethod.SEARCH else estimate.list_seconds
-    assert chosen == min(estimate.search_seconds, estimate.list_seconds)
-
-
-def test_professional_search_backfill_is_bounded_by_search_budget() -> None:
-    estimate = choose_backfill(
-        contacts=100_000, write_share=1.0, burst_per_second=19, search_per_second=5
-    )
-    assert estimate.search_seconds == pytest.approx(100.0)  # 500 searches at 5/s
 
 
 def test_checkpoint_waits_for_every_earlier_page() -> None:

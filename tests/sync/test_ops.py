@@ -17,7 +17,9 @@ from structlog.testing import capture_logs
 
 from connector.settings import load_settings
 from connector.state import StateStore
+from connector.sync.backfill import load_position
 from connector.sync.services import Services, build_run
+from connector.sync.status import newest_real_run
 from tests.conftest import MakeSandbox
 from tests.sync.conftest import REPO, ready_services, sandbox_env
 
@@ -35,10 +37,10 @@ def _stop_with_sigterm(
         "CONNECTOR_LOG_FORMAT": "json",
         "CONNECTOR_SYNC_INTERVAL_MINUTES": "1",
     }
-    # TERM arrives before the third search request: two pages are in, the third is pulled,
-    # and the run stops there.
+    # TERM arrives early in the backfill (before its second search request): the run finishes
+    # the page in hand, commits, and stops there.
     child = subprocess.run(
-        [sys.executable, "-m", "tests.sync.crash_child", "TERM", "pull", "3", command],
+        [sys.executable, "-m", "tests.sync.crash_child", "TERM", "pull", "2", command],
         env=env,
         cwd=REPO,
         capture_output=True,
@@ -63,10 +65,14 @@ def test_sigterm_finishes_the_page_commits_and_exits_0_with_one_line(
     store = StateStore.connect(f"sqlite:///{state}")
     runs = store.recent_runs("default", 5)
     cursor = store.get_cursor("default")
+    position = load_position(store, "default")
     store.close()
     assert [r.status for r in runs] == ["interrupted"]  # recorded, not left "running"
     assert runs[0].finished_at is not None
-    assert cursor is not None  # the pages before the stop are committed
+    # The pages before the stop are committed: a backfill's position (it reads by id), from
+    # which the next run resumes; the cursor comes when the backfill ends.
+    assert cursor is None
+    assert position is not None and position.search_bottom is not None
     assert 0 < runs[0].summary["pulled"] < 500
 
 
@@ -196,3 +202,29 @@ def test_a_run_that_cannot_start_is_recorded_for_status(
     assert last["status"] == "failed"
     assert last["error"].startswith("before the run started: ")
     assert "unreachable" in last["error"].lower() or "connect" in last["error"].lower()
+
+
+def test_an_admins_failed_dry_run_does_not_alert_ops(
+    make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox(contacts=30, seed=26)
+    connector = make_connector(sandbox)
+    assert connector.run("setup").code == 0
+    assert connector.run("sync").code == 0
+    rules = (REPO / "config" / "rules.yaml").read_text(encoding="utf-8")
+    typo = tmp_path / "rules.yaml"
+    typo.write_text(rules.replace("property: jobtitle", "property: jobtitel"), encoding="utf-8")
+    previewing = make_connector(sandbox, CONNECTOR_RULES_FILE=str(typo))
+
+    assert previewing.run("sync", "--dry-run").code == 2
+
+    code, status = _status_json(connector)
+    assert status["runs"][0]["dry_run"] is True and status["runs"][0]["status"] == "failed"
+    assert (code, status["healthy"]) == (0, True)
+    # /readyz judges the same run.
+    store = connector.store()
+    try:
+        real = newest_real_run(store.recent_runs("default", 5))
+    finally:
+        store.close()
+    assert real is not None and real.status == "ok"

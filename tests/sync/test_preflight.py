@@ -7,12 +7,17 @@ cursor.
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from connector.errors import ConfigError
 from connector.sandbox import Sandbox
+from connector.settings import load_settings
+from connector.sync.services import Services
 from tests.conftest import MakeSandbox
 from tests.sync.conftest import REPO, Connector
 
@@ -110,7 +115,9 @@ def test_every_problem_is_listed_at_once_one_line_each(
     result = connector.run("sync")
 
     assert result.code == 2, result.err
-    lines = result.err.strip().splitlines()
+    logged = [line for line in result.err.splitlines() if line.startswith("{")]
+    assert [json.loads(line)["event"] for line in logged] == ["sync_run_failed_before_start"]
+    lines = [line for line in result.err.strip().splitlines() if not line.startswith("{")]
     assert "3 problems" in lines[0]
     assert len(lines) == 4, result.err
     assert any("jobtitel" in line for line in lines[1:])
@@ -153,36 +160,47 @@ def test_a_real_run_before_setup_says_run_connector_setup(
     _assert_nothing_written(sandbox, connector, seq)
 
 
-def test_a_typo_after_a_good_run_is_caught_and_an_idle_run_checks_nothing(
+def test_every_sync_checks_again_a_property_removed_in_hubspot_stops_the_next_run(
     make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path
 ) -> None:
     sandbox = make_sandbox(contacts=50)
-    rules_file = tmp_path / "rules.yaml"
-    rules_file.write_text(RULES, encoding="utf-8")
-    connector = make_connector(sandbox, CONNECTOR_RULES_FILE=str(rules_file))
+    connector = make_connector(sandbox)
     assert connector.run("setup").code == 0
     assert connector.run("sync").code == 0
-    sandbox.reset_counts()
-
-    idle = connector.run("sync")  # same configuration, checked a moment ago: no portal reads
-    assert idle.code == 0, idle.err
-    assert not any(
-        "/properties/" in path or "/owners" in path for _, path, _ in sandbox.request_counts()
-    )
-
-    rules_file.write_text(
-        _replace(RULES, "property: jobtitle\n    op: regex", "property: jobtitel\n    op: regex"),
-        encoding="utf-8",
-    )
+    # An admin archives a property the rules read, in HubSpot, between two runs.
+    sandbox.store.catalogue.properties["contacts"]["jobtitle"].archived = True
     sandbox.reset_counts()
     seq = sandbox.store.write_seq
 
     result = connector.run("sync")
 
     assert result.code == 2, result.err
-    assert "did you mean 'jobtitle'?" in result.err
+    assert "'jobtitle', which HubSpot does not have" in result.err
     assert sandbox.store.write_seq == seq
     assert writes(sandbox) == 0, sandbox.request_counts()
+    status = connector.run("status", "--json")
+    assert status.code == 1
+    assert "before the run started" in status.out
+
+
+def test_a_worker_checks_again_once_its_check_is_a_day_old(
+    make_sandbox: MakeSandbox, make_connector: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = make_sandbox(contacts=50)
+    assert make_connector(sandbox).run("setup").code == 0
+    services = Services.for_runs(load_settings(), dry_run=False)
+    try:
+        checked = services.checked_at
+        assert checked is not None
+        sandbox.reset_counts()
+        services.recheck_portal_if_stale(check_own=True, now=checked + timedelta(hours=23))
+        assert not any("/properties/" in path for _, path, _ in sandbox.request_counts())
+        sandbox.store.catalogue.properties["contacts"]["jobtitle"].archived = True
+        with pytest.raises(ConfigError, match="jobtitle"):
+            services.recheck_portal_if_stale(check_own=True, now=checked + timedelta(days=1))
+        assert services.store.recent_runs("default", 1)[0].status == "failed"
+    finally:
+        services.close()
 
 
 def test_setup_check_says_run_setup_for_own_properties_and_suggests_names(
@@ -274,3 +292,16 @@ def test_a_token_with_every_scope_passes_and_a_new_token_is_checked_again(
     result = narrow.run("sync")
     assert result.code == 2, result.err
     assert "lacks 3 scopes" in result.err
+
+
+def test_setup_check_refuses_a_value_that_is_not_an_option_as_sync_does(
+    make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path
+) -> None:
+    rules = _replace(RULES, 'values: ["1000+"]', 'values: ["1000 plus"]')
+    _, connector = _set_up(make_sandbox, make_connector, tmp_path, rules=rules)
+
+    result = connector.run("setup", "--check")
+
+    assert result.code == 2, result.out
+    assert "'1000 plus' is not an option of numemployees" in result.out
+    assert "values HubSpot does not offer" in result.err
