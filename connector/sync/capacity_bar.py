@@ -5,9 +5,11 @@ When the rules set `handoff.capacity`, each run:
    `connector/rules/capacity_bar.py`) and hands the bar in force to the rules core;
 2. counts every contact scored for the first time whose other handoff tests hold, at its
    score, on the day HubSpot created it (so a backfill brings its recent history at once);
-3. saves the counts of the last `WINDOW_DAYS` days with the bar.
+3. saves the counts of the last `WINDOW_DAYS` days with the bar and its moves (the handoff
+   step reads the moves to tell a lead that crossed the bar from one the bar came down to).
 
-The blob holds counts per day and score only: no contact id, no property value.
+The blob holds counts per day and score, and bars with their instants: no contact id, no
+property value.
 """
 
 from __future__ import annotations
