@@ -141,6 +141,8 @@ class BackfillPage:
     #: position to resume from once this page and those before it are written
     checkpoint: datetime | BackfillPosition
     total_hint: int | None
+    #: read through the list endpoint, which is current (search pages lag writes)
+    current: bool = False
 
 
 def load_position(store: SyncState, portal: str) -> BackfillPosition | None:
@@ -188,13 +190,14 @@ class SplitBackfill:
         if self._list_top is None and self._search_bottom is None:
             self._check_ids_compare_as_numbers()
         while not self._met():
-            if self._list_turn():
+            listed = self._list_turn()
+            if listed:
                 records = self._list_page()
                 total = None
             else:
                 records, total = self._search_page()
             if records:
-                yield BackfillPage(records, self.position(), total)
+                yield BackfillPage(records, self.position(), total, current=listed)
         yield BackfillPage((), self._until, None)
 
     @property

@@ -10,16 +10,19 @@ from what the decision assumed, the contact keeps its score write and loses ever
 for this run: no status, no lifecycle move, no owner, no task. Its edit makes it modified, so a
 later run decides again from the new values.
 
-Not read again: the score properties (only the connector writes them), and a lifecycle move
-forward only. HubSpot itself refuses to move a stage backwards without a clear, so a forward
-write cannot undo a rep's forward move (to opportunity, to customer); and a rep's backward move
-would be undone by the next run's identical decision anyway. Leaving those out is what keeps
-the fresh reads under 5 % of a first run's calls (`docs/sync.md`).
+Not read again: contacts that were themselves just read by id or through the list endpoint
+(a backfill's list half, contacts due for a re-score, the handoff queue, a rules-change walk):
+those reads are as current as a fresh one. Nor the score properties (only the connector writes
+them), and a lifecycle move forward only. HubSpot itself refuses to move a stage backwards
+without a clear, so a forward write cannot undo a rep's forward move (to opportunity, to
+customer); and a rep's backward move would be undone by the next run's identical decision
+anyway. Leaving those out is what keeps the fresh reads under 5 % of a first run's calls
+(`docs/sync.md`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from connector.hubspot_facts import BATCH_MAX_INPUTS
@@ -65,16 +68,25 @@ class FreshReads:
         self._port = port
         self._batch = batch
         self._waiting: list[ContactPlan] = []
+        #: contacts read by id or through the list endpoint and not planned yet: their values
+        #: are as current as a fresh read would make them
+        self._current: set[str] = set()
         #: batch-read calls made, contacts read, contacts whose people-owned writes were dropped
         self.calls = 0
         self.read = 0
         self.skipped = 0
 
+    def trust(self, contact_ids: Iterable[str]) -> None:
+        """These contacts were just read by id or listed, not found on a search page."""
+        self._current.update(contact_ids)
+
     def take(self, plans: Sequence[ContactPlan]) -> list[ContactPlan]:
         """The plans that need no read; the others wait for their batch."""
         ready: list[ContactPlan] = []
         for plan in plans:
-            (self._waiting if needs_fresh_read(plan) else ready).append(plan)
+            read_current = plan.scored.record.id in self._current
+            self._current.discard(plan.scored.record.id)
+            (self._waiting if needs_fresh_read(plan) and not read_current else ready).append(plan)
         return ready
 
     def checked(self, *, final: bool = False) -> list[ContactPlan]:

@@ -256,7 +256,7 @@ class SyncRun:
             stages.flush(now)
         if not self._stop.is_set():
             stages.rules_change.walk(
-                lambda records: self._pages(stages, [Page(records, None)], now),
+                lambda records: self._pages(stages, [Page(records, None, current=True)], now),
                 lambda: self._settle(stages, now),
             )
         self._commit(stages.tracker)
@@ -268,6 +268,8 @@ class SyncRun:
             seq = stages.tracker.open_page(page.checkpoint)
             stages.pulled += len(page.records)
             if page.records:
+                if page.current:
+                    stages.fresh.trust(record.id for record in page.records)
                 stages.know_stage_order(page.records)
                 stages.tracker.hold(seq, len(page.records))
                 stages.score.take(seq, page.records)

@@ -49,6 +49,9 @@ log = get_logger(__name__)
 class Page:
     records: Sequence[CrmRecord]
     checkpoint: Checkpoint | None
+    #: read by id or through the list endpoint, which are current: the plans need no fresh
+    #: read of what people own (a search page lags writes, so its plans do)
+    current: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +140,7 @@ class Pull:
                 if progress is None:
                     progress = Progress(label="backfill", total=page.total_hint)
                 progress.advance(len(page.records))
-                yield Page(page.records, page.checkpoint)
+                yield Page(page.records, page.checkpoint, current=page.current)
         except IdsCompareAsText as exc:
             # Slower, never wrong: the time-ordered walk reads every contact up to the same
             # horizon (one the split already read is read again, and its write is a no-op or
@@ -176,4 +179,4 @@ class Pull:
                 # Deleted or merged in HubSpot: nothing left to score.
                 self._store.resolve_dead_letters(self._portal, gone)
                 self._store.forget_memory(self._portal, gone)
-            yield Page(records, None)
+            yield Page(records, None, current=True)

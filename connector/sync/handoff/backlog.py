@@ -198,4 +198,4 @@ def drain(
         if gone:
             waiting.drop(gone)
             waiting.save()
-        yield Page(records, None)
+        yield Page(records, None, current=True)
