@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from connector.hubspot import HubSpotGateway
 from connector.hubspot.models import CrmRecord
 from connector.hubspot_facts import LIST_PAGE_MAX, SEARCH_PAGE_MAX, SEARCH_RESULTS_CAP
-from connector.review.portal_progress import ReadProgress
+from connector.progress import Progress
 from connector.rules.values import parse_timestamp, to_datetime
 
 #: Below this many contacts in the period, search is cheap whatever the portal's size, so the
@@ -69,7 +69,7 @@ class CreatedContacts:
     def __init__(
         self,
         gateway: HubSpotGateway,
-        progress: ReadProgress,
+        progress: Progress,
         *,
         requests_per_10s: int,
         search_per_second: int,

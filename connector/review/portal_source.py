@@ -23,10 +23,10 @@ from connector.hubspot.models import CrmRecord
 from connector.hubspot_facts import (
     BATCH_MAX_INPUTS,
 )
+from connector.progress import Progress
 from connector.review.dataset import OutcomeSpec, RecordedDecision, ReviewLead
 from connector.review.portal_companies import CompanyReads
 from connector.review.portal_paging import CreatedContacts, ReadPlan, created_at
-from connector.review.portal_progress import ReadProgress
 from connector.review.portal_rows import Row, RowLayout
 from connector.review.portal_stages import StageCatalogue
 from connector.rules import RuleSet
@@ -148,7 +148,7 @@ class PortalReader:
         self._names = ScoreProperties.with_prefix(settings.property_prefix)
         self._pages = CreatedContacts(
             gateway,
-            ReadProgress(label="Reading contacts", stream=stream or sys.stderr),
+            Progress(counter_lines=True, label="Reading contacts", stream=stream or sys.stderr),
             requests_per_10s=settings.requests_per_10s,
             search_per_second=settings.search_per_second,
         )

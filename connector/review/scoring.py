@@ -117,16 +117,7 @@ def summarise(
 
 def _facts(decision: Decision) -> Facts:
     # the stage is left out of a review's leads (`_LATER_STATE`): each is judged as it arrived
-    return Facts(
-        score=decision.score,
-        fit_points=decision.fit_points,
-        engagement_points=decision.engagement_points,
-        grade=decision.grade,
-        temperature=decision.temperature,
-        bant_met_count=decision.bant.met_count,
-        bant_met=decision.bant.met,
-        disqualified=decision.disqualified is not None,
-    )
+    return Facts.of(decision)
 
 
 def properties_read(rules: RuleSet) -> list[str]:

@@ -149,17 +149,7 @@ def eligible_score(rules: RuleSet, decision: Decision, stage: str | None) -> int
     """
     if rules.handoff.capacity is None or rules.stage_order.protected(stage):
         return None
-    facts = Facts(
-        score=decision.score,
-        fit_points=decision.fit_points,
-        engagement_points=decision.engagement_points,
-        grade=decision.grade,
-        temperature=decision.temperature,
-        bant_met_count=decision.bant.met_count,
-        bant_met=decision.bant.met,
-        disqualified=decision.disqualified is not None,
-        stage=normal_stage(stage),
-    )
+    facts = Facts.of(decision, stage=normal_stage(stage))
     if not replace(rules.handoff.when, min_score=None).holds(facts):
         return None
     return decision.score

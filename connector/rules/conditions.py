@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from connector.rules.model import Decision
 from connector.rules.schema_policy import ConditionSpec
 
 
@@ -27,6 +28,22 @@ class Facts:
     disqualified: bool
     #: The contact's `lifecyclestage`, lower case ("" = none).
     stage: str = ""
+
+    @classmethod
+    def of(cls, decision: Decision, *, stage: str = "") -> Facts:
+        """The facts of a decision already taken, to test another condition against it (a
+        capacity bar's history, a review's handoff at another bar)."""
+        return cls(
+            score=decision.score,
+            fit_points=decision.fit_points,
+            engagement_points=decision.engagement_points,
+            grade=decision.grade,
+            temperature=decision.temperature,
+            bant_met_count=decision.bant.met_count,
+            bant_met=decision.bant.met,
+            disqualified=decision.disqualified is not None,
+            stage=stage,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from connector.hubspot.models import CrmRecord
 from connector.hubspot_facts import BATCH_MAX_INPUTS
 from connector.logging import get_logger
+from connector.progress import Progress
 from connector.sync.backfill import (
     IdsCompareAsText,
     SplitBackfill,
@@ -27,7 +28,6 @@ from connector.sync.backfill import (
 )
 from connector.sync.checkpoints import Checkpoint
 from connector.sync.ports import HubSpotPort, SyncState
-from connector.sync.progress import Progress
 from connector.sync.pull import ONE_MS, ModifiedContactsPull
 from connector.sync.read_ahead import read_ahead
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from connector.hubspot.models import PropertyDefinition, PropertyOption
+from connector.progress import Progress
 from connector.review.dataset import OutcomeSpec
-from connector.review.portal_progress import ReadProgress
 from connector.review.portal_rows import RowLayout
 from connector.review.portal_stages import StageCatalogue
 from connector.sandbox.stage_dates import stage_entry_stamps
@@ -137,7 +137,9 @@ class _Terminal(io.StringIO):
 def test_progress_is_a_bar_on_a_terminal_and_a_counter_elsewhere() -> None:
     ticks = iter(float(i) for i in range(100))
     terminal = _Terminal()
-    bar = ReadProgress(label="Reading contacts", stream=terminal, clock=lambda: next(ticks))
+    bar = Progress(
+        counter_lines=True, label="Reading contacts", stream=terminal, clock=lambda: next(ticks)
+    )
     bar.expect(1000)
     for _ in range(5):
         bar.advance(200)
@@ -145,7 +147,7 @@ def test_progress_is_a_bar_on_a_terminal_and_a_counter_elsewhere() -> None:
     assert "\r" in terminal.getvalue() and "1,000/1,000" in terminal.getvalue()
 
     log = io.StringIO()
-    counter = ReadProgress(label="Reading contacts", stream=log)
+    counter = Progress(counter_lines=True, label="Reading contacts", stream=log)
     counter.expect(1000)
     for _ in range(50):
         counter.advance(20)

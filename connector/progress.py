@@ -1,4 +1,5 @@
-"""Progress of a portal read on stderr: a bar on a terminal, a plain counter line otherwise."""
+"""Progress on stderr: a bar on a terminal; otherwise a plain counter line at each tenth of the
+work (a review's portal read), or nothing (a sync, whose JSON logs carry the counts)."""
 
 from __future__ import annotations
 
@@ -13,21 +14,24 @@ BAR_REDRAW_SECONDS = 0.2
 COUNTER_STEPS = 10
 
 
-class ReadProgress:
+class Progress:
     """Counts records read against an expected total that may grow (a second read joins in)."""
 
     def __init__(
         self,
         *,
         label: str,
+        total: int | None = None,
+        counter_lines: bool = False,
         stream: TextIO | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._stream = stream if stream is not None else sys.stderr
         self._bar = self._stream.isatty()
+        self._counter_lines = counter_lines
         self._clock = clock
         self._label = label
-        self._total = 0
+        self._total = total or 0
         self._done = 0
         self._last_draw = -BAR_REDRAW_SECONDS
         self._next_step = 1
@@ -43,7 +47,11 @@ class ReadProgress:
             if now - self._last_draw >= BAR_REDRAW_SECONDS:
                 self._last_draw = now
                 self._draw_bar()
-        elif self._total and self._done * COUNTER_STEPS >= self._next_step * self._total:
+        elif (
+            self._counter_lines
+            and self._total
+            and self._done * COUNTER_STEPS >= self._next_step * self._total
+        ):
             self._next_step = self._done * COUNTER_STEPS // self._total + 1
             self._printed = self._done
             self._stream.write(f"{self._label}: {self._done:,} of {self._total:,}\n")
@@ -53,7 +61,7 @@ class ReadProgress:
         if self._bar:
             self._draw_bar()
             self._stream.write("\n")
-        elif self._printed != self._done:
+        elif self._counter_lines and self._printed != self._done:
             self._stream.write(f"{self._label}: {self._done:,} read\n")
         self._stream.flush()
 
