@@ -14,18 +14,13 @@ from the highest (`hs_object_id LT lowest seen`, and `GT what the list has cover
 descending). They meet where they meet, so nothing has to guess the split in advance: each reader
 goes as fast as its budget lets it, and the backfill ends when the two have met.
 
-Pacing (`read_halves`, what a run uses): each half reads on a thread of its own, so neither
-budget waits for the other's request. Search reads as fast as its budget lets it; a list page is
-read only while search would wait (a search call reads twice what a list call does), the
-10-second budget has more free than `WRITE_RESERVE_SECONDS` of calls (they stay for the writes
-and company reads the same budget carries), and the run's thread has taken every page read so
-far: when the writes fall behind, the pages pile up and the list leaves the
-budget to them until they catch up, while search reads on into the buffer. The list therefore
-takes what the write-back leaves, whatever the tier and however many contacts need writing, and
-the gateway's limiter, which counts both budgets, is the one source of truth on what is free
-(`HubSpotPort.budget_snapshot`). Iterating the walk itself reads both halves on the caller's
-thread, interleaved (search first, a list page while search would wait): the same pages and
-invariants, in an order the unit tests can fix.
+Pacing (one thread, interleaved, so the pipeline's stages stay single-threaded): search goes
+first whenever its budget has a free slot; a list page is read only while search would wait and
+the 10-second budget has more free than `WRITE_RESERVE_SECONDS` of calls, which stay for the
+writes and company reads the same budget carries. The list therefore takes what the write-back
+leaves, whatever the tier and however many contacts need writing (all of them on a first run, few
+when a portal is backfilled again), and the gateway's limiter, which counts both budgets, is the
+one source of truth on what is free (`HubSpotPort.budget_snapshot`).
 
 What holds, as for the incremental pull (`pull.py`):
 
@@ -58,25 +53,20 @@ What holds, as for the incremental pull (`pull.py`):
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from connector.errors import ConnectorError
-from connector.hubspot import LimiterSnapshot
-from connector.hubspot.models import CrmRecord, ListPage, SearchPage
+from connector.hubspot.models import CrmRecord
 from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.pull import PaginationLoopError
-from connector.sync.read_ahead import Feed, read_with
 
 #: The state-store blob holding an unfinished backfill's position.
 POSITION_BLOB = "backfill_position"
 #: Seconds of the 10-second budget the list half leaves free for the writes and company reads.
 WRITE_RESERVE_SECONDS = 1.0
-#: How long the list half waits before looking again at a 10-second budget without room (s).
-LIST_WAIT_SECONDS = 0.01
 
 
 @dataclass(slots=True)
@@ -192,6 +182,7 @@ class SplitBackfill:
         self._list_open = start.list_open
         self._list_complete = False
         self._search_complete = False
+        self._search_tokens: set[str] = set()
         self._list_tokens: set[str] = set()
         self.stats = BackfillStats()
 
@@ -207,49 +198,6 @@ class SplitBackfill:
                 records, total = self._search_page()
             if records:
                 yield BackfillPage(records, self.position(), total, current=listed)
-        yield BackfillPage((), self._until, None)
-
-    def read_halves(self, depth: int) -> Iterator[BackfillPage]:
-        """The same walk, each half on a reader thread of its own, at most `depth` pages ahead.
-
-        One thread would leave one budget idle while the other's request is on its way; two
-        keep both busy. The bounds, the position and the hand-over of each page change under
-        one lock, so a page's position covers it and every page handed over before it.
-        """
-        if self._list_top is None and self._search_bottom is None:
-            self._check_ids_compare_as_numbers()
-        lock = threading.Lock()
-
-        def search_half(feed: Feed[BackfillPage]) -> None:
-            while True:
-                with lock:
-                    if self._met():
-                        return
-                    top, bottom = self._list_top, self._search_bottom
-                page = self._search_request(top, bottom)
-                with lock:
-                    records = self._search_take(page)
-                    if records and not feed.put(BackfillPage(records, self.position(), page.total)):
-                        return
-
-        def list_half(feed: Feed[BackfillPage]) -> None:
-            while True:
-                with lock:
-                    if self._met() or not self._list_open:
-                        return
-                if feed.waiting() or not self._list_turn():
-                    if feed.wait(LIST_WAIT_SECONDS):
-                        return
-                    continue
-                page = self._list_request()
-                with lock:
-                    records = self._list_take(page)
-                    if records and not feed.put(
-                        BackfillPage(records, self.position(), None, current=True)
-                    ):
-                        return
-
-        yield from read_with([search_half, list_half], depth)
         yield BackfillPage((), self._until, None)
 
     @property
@@ -279,7 +227,8 @@ class SplitBackfill:
         budgets = self._port.budget_snapshot()
         if budgets.search_used < budgets.search_capacity:
             return False  # search can start now: it reads twice as much per call
-        return _burst_has_room(budgets)
+        reserve = budgets.burst_capacity / budgets.burst_interval * WRITE_RESERVE_SECONDS
+        return budgets.burst_capacity - budgets.burst_used > reserve
 
     def _check_ids_compare_as_numbers(self) -> None:
         after: str | None = None
@@ -308,59 +257,39 @@ class SplitBackfill:
     # -- the two halves -----------------------------------------------------------------------
 
     def _search_page(self) -> tuple[list[CrmRecord], int]:
-        page = self._search_request(self._list_top, self._search_bottom)
-        return self._search_take(page), page.total
-
-    def _search_request(self, top: int | None, bottom: int | None) -> SearchPage:
-        """The next search page between the halves' bounds (ids above `top`, below `bottom`)."""
         after: str | None = None
-        tokens: set[str] = set()  # a new query
+        self._search_tokens.clear()  # a new query
         while True:
             self.stats.search_calls += 1
             page = self._port.search_contacts_by_id(
-                above_id=None if top is None else str(top),
-                below_id=None if bottom is None else str(bottom),
+                above_id=None if self._list_top is None else str(self._list_top),
+                below_id=None if self._search_bottom is None else str(self._search_bottom),
                 properties=self._properties,
                 after=after,
             )
             if page.next_after is not None and not page.results:
-                after = _follow(page.next_after, tokens)
+                after = _follow(page.next_after, self._search_tokens)
                 self.stats.tokens_followed += 1
                 continue
-            return page
-
-    def _search_take(self, page: SearchPage) -> list[CrmRecord]:
+            break
         numbers = [int(r.id) for r in page.results]
         if any(b >= a for a, b in itertools.pairwise(numbers)):
             raise IdsCompareAsText(
                 "HubSpot's search sorted hs_object_id as text: a backfill split by id could "
                 "miss contacts; stopping (the next run's backfill reads by time instead)"
             )
-        if self._met():
-            # The list read to the end while this page was on its way: all of it is listed.
-            self.stats.overlap += len(page.results)
-            return []
         if page.next_after is None:
             # Everything between the two halves was on this page: they have met.
             self._search_complete = True
         elif page.results:
-            self._search_bottom = min(numbers)
+            self._search_bottom = min(int(r.id) for r in page.results)
         fresh = self._keep(page.results, self._listed)
         self.stats.search_pulled += len(fresh)
-        return fresh
+        return fresh, page.total
 
     def _list_page(self) -> list[CrmRecord]:
-        return self._list_take(self._list_request())
-
-    def _list_request(self) -> ListPage:
         self.stats.list_calls += 1
-        return self._port.list_contacts(properties=self._properties, after=self._list_after)
-
-    def _list_take(self, page: ListPage) -> list[CrmRecord]:
-        if self._met():
-            # Search read down to the list's position while this page was on its way.
-            self.stats.overlap += len(page.results)
-            return []
+        page = self._port.list_contacts(properties=self._properties, after=self._list_after)
         ids = [int(r.id) for r in page.results]
         floor = self._list_top
         if any(b <= a for a, b in itertools.pairwise(ids)) or (
@@ -403,12 +332,6 @@ class SplitBackfill:
 
     def _searched(self, number: int) -> bool:
         return self._search_bottom is not None and number >= self._search_bottom
-
-
-def _burst_has_room(budgets: LimiterSnapshot) -> bool:
-    """The 10-second budget has more free than the writes' reserve."""
-    reserve = budgets.burst_capacity / budgets.burst_interval * WRITE_RESERVE_SECONDS
-    return budgets.burst_capacity - budgets.burst_used > reserve
 
 
 def _follow(token: str, seen: set[str]) -> str:

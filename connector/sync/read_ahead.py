@@ -1,14 +1,10 @@
-"""Iterate pages on reader threads, a few pages ahead of the thread that consumes them.
+"""Iterate pages on a reader thread, a few pages ahead of the thread that consumes them.
 
 The backfill's requests (search and list pages) mostly wait on HubSpot; the run's thread mostly
 scores and writes. Reading ahead overlaps the two without changing what either does: pages come
-out in the order they were handed over, a reader's error comes out where its page would have,
-and when the consumer stops early (a stop, a lost lease, a failure) each reader finishes the
-request in flight and ends; pages read but not consumed are dropped, and so were never
-checkpointed.
-
-`read_ahead` reads one iterable on one thread; `read_with` runs several readers (the backfill's
-two halves, one per budget, so neither waits for the other's request) into the same buffer.
+out in the order they were read, a reader's error comes out where its page would have, and when
+the consumer stops early (a stop, a lost lease, a failure) the reader finishes the request in
+flight and ends; pages read but not consumed are dropped, and so were never checkpointed.
 """
 
 from __future__ import annotations
@@ -16,8 +12,8 @@ from __future__ import annotations
 import contextvars
 import queue
 import threading
-from collections.abc import Callable, Generator, Iterable, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Generator, Iterable
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -29,81 +25,42 @@ class _Failed:
         self.error = error
 
 
-class Feed(Generic[T]):
-    """What a reader hands its pages to."""
+def read_ahead(pages: Iterable[T], depth: int) -> Generator[T, None, None]:
+    """`pages`, read on a thread of their own at most `depth` pages ahead."""
+    buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
+    closed = threading.Event()
 
-    def __init__(self, depth: int) -> None:
-        self._buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
-        self._closed = threading.Event()
-
-    def put(self, item: T) -> bool:
-        """Hand over a page (waiting for room); False once the consumer has stopped."""
-        return self._put(item)
-
-    def waiting(self) -> int:
-        """Pages handed over that the consumer has not taken yet."""
-        return self._buffer.qsize()
-
-    def wait(self, seconds: float) -> bool:
-        """Wait a while for the budget to free up; True once the consumer has stopped."""
-        return self._closed.wait(seconds)
-
-    def _put(self, item: object) -> bool:
-        while not self._closed.is_set():
+    def put(item: object) -> bool:
+        while not closed.is_set():
             try:
-                self._buffer.put(item, timeout=0.05)
+                buffer.put(item, timeout=0.05)
                 return True
             except queue.Full:
                 continue
         return False
 
-
-Reader = Callable[[Feed[T]], None]
-
-
-def read_ahead(pages: Iterable[T], depth: int) -> Generator[T, None, None]:
-    """`pages`, read on a thread of their own at most `depth` pages ahead."""
-
-    def read(feed: Feed[T]) -> None:
-        for page in pages:
-            if not feed.put(page):
-                return
-
-    return read_with([read], depth)
-
-
-def read_with(readers: Sequence[Reader[T]], depth: int) -> Generator[T, None, None]:
-    """What the readers hand over, each reader on a thread of its own, at most `depth` pages
-    ahead of the consumer; it ends once every reader has returned."""
-    feed: Feed[T] = Feed(depth)
-
-    def run(reader: Reader[T]) -> None:
+    def read() -> None:
         try:
-            reader(feed)
-            feed._put(_DONE)
+            for page in pages:
+                if not put(page):
+                    return
+            put(_DONE)
         except BaseException as exc:  # handed to the consumer, raised there
-            feed._put(_Failed(exc))
+            put(_Failed(exc))
 
-    # Copies of the run's context, so the readers' log lines carry its run id and portal.
-    threads = [
-        threading.Thread(
-            target=contextvars.copy_context().run, args=(run, r), name="read-ahead", daemon=True
-        )
-        for r in readers
-    ]
-    for thread in threads:
-        thread.start()
+    # A copy of the run's context, so the reader's log lines carry its run id and portal.
+    reader = threading.Thread(
+        target=contextvars.copy_context().run, args=(read,), name="read-ahead", daemon=True
+    )
+    reader.start()
     try:
-        running = len(threads)
-        while running:
-            item = feed._buffer.get()
+        while True:
+            item = buffer.get()
             if item is _DONE:
-                running -= 1
-                continue
+                return
             if isinstance(item, _Failed):
                 raise item.error
             yield item  # type: ignore[misc]
     finally:
-        feed._closed.set()
-        for thread in threads:
-            thread.join()
+        closed.set()
+        reader.join()

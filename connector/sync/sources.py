@@ -29,6 +29,7 @@ from connector.sync.backfill import (
 from connector.sync.checkpoints import Checkpoint
 from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.pull import ONE_MS, ModifiedContactsPull
+from connector.sync.read_ahead import read_ahead
 
 #: Where a time-ordered backfill starts: before HubSpot existed, so every contact is in it.
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -36,11 +37,10 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 RESCORE_LIMIT = 20_000
 DEAD_LETTER_LIMIT = 2_000
 
-#: Backfill pages read while the run's thread scores and writes the ones before (both halves
-#: together). Deep enough that search keeps its pace while the writes catch up on the 10-second
-#: budget (the list half holds back meanwhile, `backfill.py`): at 2 pages search spent 13 s of an
-#: 82 s backfill blocked here; 32 pages of 200 contacts are a few MB.
-PAGES_READ_AHEAD = 32
+#: Backfill pages read while the run's thread scores and writes the ones before: the two
+#: halves' requests then wait on HubSpot while the pages before them are processed, instead of
+#: after (a run at both budgets' pace has little time to spare between requests).
+PAGES_READ_AHEAD = 2
 
 log = get_logger(__name__)
 
@@ -136,7 +136,7 @@ class Pull:
             log.info("backfill_resumed", until=resume.until.isoformat())
         progress: Progress | None = None
         try:
-            for page in walk.read_halves(PAGES_READ_AHEAD):
+            for page in read_ahead(walk, PAGES_READ_AHEAD):
                 if progress is None:
                     progress = Progress(label="backfill", total=page.total_hint)
                 progress.advance(len(page.records))
