@@ -53,6 +53,7 @@ What holds, as for the incremental pull (`pull.py`):
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -143,6 +144,8 @@ class BackfillPage:
     total_hint: int | None
     #: read through the list endpoint, which is current (search pages lag writes)
     current: bool = False
+    #: when (time.monotonic) a list page was read: it may wait in the read-ahead buffer
+    read_at: float | None = None
 
 
 def load_position(store: SyncState, portal: str) -> BackfillPosition | None:
@@ -197,7 +200,9 @@ class SplitBackfill:
             else:
                 records, total = self._search_page()
             if records:
-                yield BackfillPage(records, self.position(), total, current=listed)
+                yield BackfillPage(
+                    records, self.position(), total, current=listed, read_at=time.monotonic()
+                )
         yield BackfillPage((), self._until, None)
 
     @property

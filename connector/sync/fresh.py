@@ -22,7 +22,8 @@ anyway. Leaving those out is what keeps the fresh reads under 5 % of a first run
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from connector.hubspot_facts import BATCH_MAX_INPUTS
@@ -32,6 +33,10 @@ from connector.sync.planning import ContactPlan
 from connector.sync.ports import HubSpotPort
 
 log = get_logger(__name__)
+
+#: How old a listed page may be when the run takes it and still stand for a fresh read: about
+#: the time a fresh read itself waits for its write batch to go out.
+LISTED_FRESH_SECONDS = 1.0
 
 #: Written only together with a fresh read of the contact (see the module docstring).
 _CHECKED_WRITES = frozenset({"hs_lead_status", "hubspot_owner_id"})
@@ -64,9 +69,16 @@ class FreshReads:
     they are written, so the cursor never passes a contact waiting here.
     """
 
-    def __init__(self, port: HubSpotPort, *, batch: int = BATCH_MAX_INPUTS) -> None:
+    def __init__(
+        self,
+        port: HubSpotPort,
+        *,
+        batch: int = BATCH_MAX_INPUTS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._port = port
         self._batch = batch
+        self._clock = clock
         self._waiting: list[ContactPlan] = []
         #: contacts read by id or through the list endpoint and not planned yet: their values
         #: are as current as a fresh read would make them
@@ -76,9 +88,12 @@ class FreshReads:
         self.read = 0
         self.skipped = 0
 
-    def trust(self, contact_ids: Iterable[str]) -> None:
-        """These contacts were just read by id or listed, not found on a search page."""
-        self._current.update(contact_ids)
+    def trust(self, contact_ids: Iterable[str], *, read_at: float | None = None) -> None:
+        """These contacts were read by id or listed, not found on a search page. A page that
+        waited in the read-ahead buffer longer than `LISTED_FRESH_SECONDS` is not trusted:
+        a rep may have edited it meanwhile, so its plans get the fresh read after all."""
+        if read_at is None or self._clock() - read_at <= LISTED_FRESH_SECONDS:
+            self._current.update(contact_ids)
 
     def take(self, plans: Sequence[ContactPlan]) -> list[ContactPlan]:
         """The plans that need no read; the others wait for their batch."""

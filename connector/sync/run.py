@@ -269,7 +269,7 @@ class SyncRun:
             stages.pulled += len(page.records)
             if page.records:
                 if page.current:
-                    stages.fresh.trust(record.id for record in page.records)
+                    stages.fresh.trust((r.id for r in page.records), read_at=page.read_at)
                 stages.know_stage_order(page.records)
                 stages.tracker.hold(seq, len(page.records))
                 stages.score.take(seq, page.records)

@@ -52,6 +52,8 @@ class Page:
     #: read by id or through the list endpoint, which are current: the plans need no fresh
     #: read of what people own (a search page lags writes, so its plans do)
     current: bool = False
+    #: when (time.monotonic) it was read, if it may have waited before the run took it
+    read_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +142,9 @@ class Pull:
                 if progress is None:
                     progress = Progress(label="backfill", total=page.total_hint)
                 progress.advance(len(page.records))
-                yield Page(page.records, page.checkpoint, current=page.current)
+                yield Page(
+                    page.records, page.checkpoint, current=page.current, read_at=page.read_at
+                )
         except IdsCompareAsText as exc:
             # Slower, never wrong: the time-ordered walk reads every contact up to the same
             # horizon (one the split already read is read again, and its write is a no-op or

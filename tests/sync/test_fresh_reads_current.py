@@ -41,3 +41,17 @@ def test_only_plans_from_search_pages_wait_for_a_fresh_read() -> None:
     assert [p.scored.record.id for p in checked] == ["searched-1", "searched-2"]
     # Trust is spent by the plan: the same contact met again on a search page is read fresh.
     assert fresh.take([_handoff_plan("listed-1")]) == []
+
+
+def test_a_listed_page_that_waited_too_long_is_read_fresh_after_all() -> None:
+    port = _CountingPort()
+    now = [100.0]
+    fresh = FreshReads(port, batch=1, clock=lambda: now[0])  # type: ignore[arg-type]
+    fresh.trust(["young"], read_at=now[0] - 0.5)  # taken half a second after it was listed
+    fresh.trust(["old"], read_at=now[0] - 5.0)  # waited five seconds in the read-ahead buffer
+
+    ready = fresh.take([_handoff_plan("young"), _handoff_plan("old")])
+
+    assert [p.scored.record.id for p in ready] == ["young"]
+    assert [p.scored.record.id for p in fresh.checked()] == ["old"]
+    assert port.reads == [["old"]]
