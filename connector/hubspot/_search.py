@@ -7,6 +7,7 @@ Search spends its own budget (5/s per account) and its answers carry no rate-lim
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from connector.hubspot import _parse
@@ -49,6 +50,25 @@ def search_body(
     if after is not None:
         body["after"] = after
     return body
+
+
+def between_filters(date_property: str, since: datetime, until: datetime) -> list[dict[str, str]]:
+    """since <= date_property <= until (both inclusive, to the millisecond)."""
+    return [
+        search_filter(date_property, "GTE", str(_parse.to_epoch_ms(since))),
+        search_filter(date_property, "LTE", str(_parse.to_epoch_ms(until))),
+    ]
+
+
+def at_instant_filters(
+    date_property: str, instant: datetime, after_id: str | None
+) -> list[dict[str, str]]:
+    """date_property == instant, and hs_object_id > after_id when given: one crowded
+    millisecond drained by id, since the offset stops at 10,000 results."""
+    filters = [search_filter(date_property, "EQ", str(_parse.to_epoch_ms(instant)))]
+    if after_id is not None:
+        filters.append(search_filter("hs_object_id", "GT", str(after_id)))
+    return filters
 
 
 def search_page(

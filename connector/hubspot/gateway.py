@@ -26,6 +26,8 @@ from connector.hubspot import _parse, _records
 from connector.hubspot._limiter import Budget, LimiterSnapshot, RateLimiter, Timer
 from connector.hubspot._properties import PropertiesClient
 from connector.hubspot._search import (
+    at_instant_filters,
+    between_filters,
     search_body,
     search_filter,
     search_page,
@@ -204,6 +206,9 @@ class HubSpotGateway:
 
     # -- search ---------------------------------------------------------------------------------
 
+    def _search(self, body: dict[str, Any]) -> SearchPage:
+        return search_page(self._call, "contacts.search", self._contacts_search_fn, body)
+
     def search_contacts_modified(
         self,
         *,
@@ -225,12 +230,8 @@ class HubSpotGateway:
         Returns:
             One page, with `next_after` None on the last page.
         """
-        filters = [
-            search_filter("lastmodifieddate", "GTE", str(_parse.to_epoch_ms(since))),
-            search_filter("lastmodifieddate", "LTE", str(_parse.to_epoch_ms(until))),
-        ]
-        body = search_body(filters, "lastmodifieddate", properties, after, limit)
-        return search_page(self._call, "contacts.search", self._contacts_search_fn, body)
+        filters = between_filters("lastmodifieddate", since, until)
+        return self._search(search_body(filters, "lastmodifieddate", properties, after, limit))
 
     def search_contacts_by_id(
         self,
@@ -252,7 +253,7 @@ class HubSpotGateway:
         if below_id is not None:
             filters.append(search_filter("hs_object_id", "LT", below_id))
         body = search_body(filters, "hs_object_id", properties, after, limit, descending=True)
-        return search_page(self._call, "contacts.search", self._contacts_search_fn, body)
+        return self._search(body)
 
     def search_contacts_modified_at(
         self,
@@ -269,11 +270,8 @@ class HubSpotGateway:
         the offset (sync-techniques.md §1.1). `after` is HubSpot's page token, for the caller
         that must follow a short page that still says "more".
         """
-        filters = [search_filter("lastmodifieddate", "EQ", str(_parse.to_epoch_ms(instant)))]
-        if after_id is not None:
-            filters.append(search_filter("hs_object_id", "GT", str(after_id)))
-        body = search_body(filters, "hs_object_id", properties, after, limit)
-        return search_page(self._call, "contacts.search", self._contacts_search_fn, body)
+        filters = at_instant_filters("lastmodifieddate", instant, after_id)
+        return self._search(search_body(filters, "hs_object_id", properties, after, limit))
 
     def search_contacts_created(
         self,
@@ -289,12 +287,8 @@ class HubSpotGateway:
         The 10,000-result cap applies as for `search_contacts_modified`: move `since` forward
         and drain a crowded millisecond with `search_contacts_created_at`.
         """
-        filters = [
-            search_filter("createdate", "GTE", str(_parse.to_epoch_ms(since))),
-            search_filter("createdate", "LTE", str(_parse.to_epoch_ms(until))),
-        ]
-        body = search_body(filters, "createdate", properties, after, limit)
-        return search_page(self._call, "contacts.search", self._contacts_search_fn, body)
+        filters = between_filters("createdate", since, until)
+        return self._search(search_body(filters, "createdate", properties, after, limit))
 
     def search_contacts_created_at(
         self,
@@ -306,11 +300,8 @@ class HubSpotGateway:
         after: str | None = None,
     ) -> SearchPage:
         """Contacts with createdate == instant and hs_object_id > after_id, sorted by id."""
-        filters = [search_filter("createdate", "EQ", str(_parse.to_epoch_ms(instant)))]
-        if after_id is not None:
-            filters.append(search_filter("hs_object_id", "GT", str(after_id)))
-        body = search_body(filters, "hs_object_id", properties, after, limit)
-        return search_page(self._call, "contacts.search", self._contacts_search_fn, body)
+        filters = at_instant_filters("createdate", instant, after_id)
+        return self._search(search_body(filters, "hs_object_id", properties, after, limit))
 
     # -- list and batch read --------------------------------------------------------------------
 
