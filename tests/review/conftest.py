@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from connector.cli import main
+from connector.rules import RuleSet, rules_from_mapping
 
 REPO = Path(__file__).resolve().parents[2]
 #: Beside the checkout, as on the team's machines and in CI: never bundled into the package.
@@ -65,3 +66,29 @@ def _x_education_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Revie
         "--rules",
         str(EXAMPLES / "x-education.yaml"),
     )
+
+
+def size_rules(
+    name: str, *, mql: int = 40, disqualifiers: list[dict[str, Any]] | None = None
+) -> RuleSet:
+    """A small rules file for unit tests: fit only, on a numeric `size` (+70 from 100, -20
+    under 10), MQL at `mql`, handoff from 60."""
+    big = {"label": "big", "property": "size", "op": "gte", "value": 100, "points": 70}
+    tiny = {"label": "tiny", "property": "size", "op": "lt", "value": 10, "points": -20}
+    spec: dict[str, Any] = {
+        "name": name,
+        "score": {"fit_weight": 1.0, "engagement_weight": 0.0},
+        "grades": {"A": 60, "B": 40, "C": 20},
+        "temperature": {"warm": 10, "hot": 30},
+        **({"disqualifiers": disqualifiers} if disqualifiers else {}),
+        "fit": {"groups": [{"name": "size", "criteria": [big, tiny]}]},
+        "engagement": {"signals": []},
+        "lifecycle": {"lead": {"min_score": 0}, "marketingqualifiedlead": {"min_score": mql}},
+        "handoff": {
+            "when": {"min_score": 60},
+            "sla_tiers": [
+                {"name": "s", "response_hours": 8, "task_type": "CALL", "priority": "MEDIUM"}
+            ],
+        },
+    }
+    return rules_from_mapping(spec, source="test")

@@ -17,8 +17,8 @@ from connector.review.csv_source import read_csv_leads
 from connector.review.dataset import ReviewLead
 from connector.review.report import build_review
 from connector.review.scoring import score_leads, value_of
-from connector.rules import LeadInput, RuleSet, evaluate, load_rules, rules_from_mapping
-from tests.review.conftest import EXAMPLES, X_EDUCATION, require_dataset
+from connector.rules import LeadInput, RuleSet, evaluate, load_rules
+from tests.review.conftest import EXAMPLES, X_EDUCATION, require_dataset, size_rules
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 #: What scoring may keep per lead: full decisions cost ~1.6 kB a lead on X Education (~2.6 kB
@@ -27,49 +27,8 @@ MAX_KEPT_BYTES_PER_LEAD = 600
 
 
 def _rules() -> RuleSet:
-    return rules_from_mapping(
-        {
-            "name": "small",
-            "score": {"fit_weight": 1.0, "engagement_weight": 0.0},
-            "grades": {"A": 60, "B": 40, "C": 20},
-            "temperature": {"warm": 10, "hot": 30},
-            "disqualifiers": [
-                {"label": "student", "property": "role", "op": "eq", "value": "student"}
-            ],
-            "fit": {
-                "groups": [
-                    {
-                        "name": "size",
-                        "criteria": [
-                            {
-                                "label": "big",
-                                "property": "size",
-                                "op": "gte",
-                                "value": 100,
-                                "points": 70,
-                            },
-                            {
-                                "label": "tiny",
-                                "property": "size",
-                                "op": "lt",
-                                "value": 10,
-                                "points": -20,
-                            },
-                        ],
-                    }
-                ]
-            },
-            "engagement": {"signals": []},
-            "lifecycle": {"lead": {"min_score": 0}, "marketingqualifiedlead": {"min_score": 40}},
-            "handoff": {
-                "when": {"min_score": 60},
-                "sla_tiers": [
-                    {"name": "s", "response_hours": 8, "task_type": "CALL", "priority": "MEDIUM"}
-                ],
-            },
-        },
-        source="test",
-    )
+    student = {"label": "student", "property": "role", "op": "eq", "value": "student"}
+    return size_rules("small", disqualifiers=[student])
 
 
 def _random_leads(n: int, seed: int) -> list[ReviewLead]:

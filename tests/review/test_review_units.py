@@ -19,52 +19,13 @@ from connector.review.report import build_review
 from connector.review.stats import auc, auc_with_interval, calibration
 from connector.review.text_report import summary_text
 from connector.rules import RuleSet, rules_from_mapping
-from tests.review.conftest import DATASETS, REPO
+from tests.review.conftest import DATASETS, REPO, size_rules
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 def _rules(mql: int = 40) -> RuleSet:
-    return rules_from_mapping(
-        {
-            "name": "tiny",
-            "score": {"fit_weight": 1.0, "engagement_weight": 0.0},
-            "grades": {"A": 60, "B": 40, "C": 20},
-            "temperature": {"warm": 10, "hot": 30},
-            "fit": {
-                "groups": [
-                    {
-                        "name": "size",
-                        "criteria": [
-                            {
-                                "label": "big",
-                                "property": "size",
-                                "op": "gte",
-                                "value": 100,
-                                "points": 70,
-                            },
-                            {
-                                "label": "tiny",
-                                "property": "size",
-                                "op": "lt",
-                                "value": 10,
-                                "points": -20,
-                            },
-                        ],
-                    }
-                ]
-            },
-            "engagement": {"signals": []},
-            "lifecycle": {"lead": {"min_score": 0}, "marketingqualifiedlead": {"min_score": mql}},
-            "handoff": {
-                "when": {"min_score": 60},
-                "sla_tiers": [
-                    {"name": "s", "response_hours": 8, "task_type": "CALL", "priority": "MEDIUM"}
-                ],
-            },
-        },
-        source="test",
-    )
+    return size_rules("tiny", mql=mql)
 
 
 def _lead(i: int, size: str | None, converted: bool, **more: object) -> ReviewLead:
