@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.docs import write_section  # noqa: E402
+from bench.processes import peak_rss_mb  # noqa: E402
 from connector.hubspot_facts import API_BUDGETS  # noqa: E402
 from connector.sandbox import Sandbox, SandboxConfig  # noqa: E402
 from connector.sync.demo import rate_limit_floor  # noqa: E402
@@ -60,18 +61,6 @@ def _env(sandbox: Sandbox, state: Path) -> dict[str, str]:
     }
 
 
-def _peak_rss_mb(pid: int) -> float | None:
-    # VmHWM is the child's own high-water mark since exec (bench_sync.py measures the same way).
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
 @dataclass
 class Measure:
     code: int
@@ -93,7 +82,7 @@ def _measure(sandbox: Sandbox, env: dict[str, str], args: list[str], out: Path) 
         )
         peak = 0.0
         while proc.poll() is None:
-            peak = max(peak, _peak_rss_mb(proc.pid) or 0.0)
+            peak = max(peak, peak_rss_mb(proc.pid) or 0.0)
             time.sleep(0.05)
     wall = time.monotonic() - began
     calls: Counter[str] = Counter()

@@ -33,6 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.processes import peak_rss_mb  # noqa: E402
 from connector.sandbox import Sandbox, SandboxConfig  # noqa: E402
 from connector.state import StateStore  # noqa: E402
 
@@ -65,19 +66,6 @@ def _env(sandbox: Sandbox, state: Path) -> dict[str, str]:
     }
 
 
-def _peak_rss_mb(pid: int) -> float | None:
-    # VmHWM is the process's own high-water mark; it starts afresh at exec, unlike the
-    # ru_maxrss of wait4, which counts the forked copy of this (sandbox-holding) process.
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
 def _child(env: dict[str, str], *args: str) -> tuple[int, float, float]:
     """Exit code, wall seconds and peak RSS (MB) of one CLI child process."""
     began = time.monotonic()
@@ -86,7 +74,7 @@ def _child(env: dict[str, str], *args: str) -> tuple[int, float, float]:
     )
     peak = 0.0
     while proc.poll() is None:
-        peak = max(peak, _peak_rss_mb(proc.pid) or 0.0)
+        peak = max(peak, peak_rss_mb(proc.pid) or 0.0)
         time.sleep(0.05)
     return proc.returncode, time.monotonic() - began, peak
 
