@@ -24,12 +24,6 @@ from typing import Any
 import structlog
 
 from connector.errors import AuthError, ConfigError, ConnectorError
-from connector.hubspot_facts import (
-    BURST_WINDOW_SECONDS,
-    DEFAULT_CALLS_PER_TEN_SECONDS,
-    DEFAULT_SEARCHES_PER_SECOND,
-    SEARCH_WINDOW_SECONDS,
-)
 from connector.logging import get_logger
 from connector.rules import RuleSet
 from connector.rules.sla_config import SlaConfig
@@ -42,19 +36,13 @@ from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.properties import ScoreProperties
 from connector.sync.rules_change import DEFAULT_RESCORE_PER_RUN
 from connector.sync.search_lag import count_waiting
-from connector.sync.sources import Budgets, Page
+from connector.sync.sources import Page
 from connector.sync.stages import Stages, StageSettings
 
 #: How long a worker's hold on a portal lasts without renewal; renewed at every commit (every
 #: page) and every write (the fence), so only a dead or stuck worker lets it lapse and another
 #: worker takes the portal over. `CONNECTOR_LEASE_TTL_SECONDS` sets another.
 LEASE_TTL = timedelta(minutes=5)
-
-#: HubSpot's smallest paid budgets (Starter's), when the caller names none.
-STARTER_BUDGETS = Budgets(
-    burst_per_second=DEFAULT_CALLS_PER_TEN_SECONDS / BURST_WINDOW_SECONDS,
-    search_per_second=DEFAULT_SEARCHES_PER_SECOND / SEARCH_WINDOW_SECONDS,
-)
 
 log = get_logger(__name__)
 
@@ -67,7 +55,6 @@ class SyncOptions:
     #: Only recorded (run history, summary): the port and store decide what a run changes.
     dry_run: bool = False
     write_threads: int = 2
-    budgets: Budgets = STARTER_BUDGETS
     lease_ttl: timedelta = LEASE_TTL
     #: Contacts a rules-change re-score reads per run (`CONNECTOR_RESCORE_PER_RUN`).
     rescore_per_run: int = DEFAULT_RESCORE_PER_RUN
@@ -246,7 +233,7 @@ class SyncRun:
             self._pages(stages, stages.handoff.drain(stages.properties, now), now)
             stages.flush(now)
         if cursor is None:
-            window = stages.pull.backfill(until, self._opt.budgets)
+            window = stages.pull.backfill(until)
         else:
             window = stages.pull.window(cursor.ts + timedelta(milliseconds=1), until)
         self._pages(stages, window, now)

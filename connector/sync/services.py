@@ -20,7 +20,6 @@ from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.preflight import preflight
 from connector.sync.properties import ScoreProperties
 from connector.sync.run import RunResult, SyncOptions, SyncRun
-from connector.sync.sources import Budgets
 
 log = get_logger(__name__)
 
@@ -70,9 +69,6 @@ class Services:
             write_threads=s.write_threads,
             lease_ttl=timedelta(seconds=s.lease_ttl_seconds),
             rescore_per_run=s.rescore_per_run,
-            budgets=Budgets(
-                burst_per_second=s.requests_per_10s / 10, search_per_second=s.search_per_second
-            ),
         )
 
     @classmethod

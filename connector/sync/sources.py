@@ -56,14 +56,6 @@ class Page:
     read_at: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Budgets:
-    """HubSpot's two request budgets, per second, as configured (the limiter learns the rest)."""
-
-    burst_per_second: float
-    search_per_second: float
-
-
 class Pull:
     def __init__(
         self,
@@ -123,13 +115,9 @@ class Pull:
         if progress is not None:
             progress.finish()
 
-    def backfill(self, until: datetime, budgets: Budgets | None = None) -> Iterator[Page]:
-        """The whole portal up to `until`, through search and the list endpoint at once.
-
-        `budgets` is not needed: the gateway's limiter says what each budget has free
-        (`backfill.py`); it stays for callers that still pass it.
-        """
-        del budgets
+    def backfill(self, until: datetime) -> Iterator[Page]:
+        """The whole portal up to `until`, through search and the list endpoint at once (the
+        gateway's limiter says what each budget has free: `backfill.py`)."""
         resume = load_position(self._store, self._portal)
         walk = SplitBackfill(self._port, until=until, properties=self._properties, resume=resume)
         self._backfill = walk
