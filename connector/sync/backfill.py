@@ -20,7 +20,10 @@ the 10-second budget has more free than `WRITE_RESERVE_SECONDS` of calls, which 
 writes and company reads the same budget carries. The list therefore takes what the write-back
 leaves, whatever the tier and however many contacts need writing (all of them on a first run, few
 when a portal is backfilled again), and the gateway's limiter, which counts both budgets, is the
-one source of truth on what is free (`HubSpotPort.budget_snapshot`).
+one source of truth on what is free (`HubSpotPort.budget_snapshot`). The walk runs ahead of the
+run's thread (`read_ahead.py`); while pages it read wait there, the writes are behind, so the list
+holds back and the walk looks again shortly, and search reads on into the buffer as its budget
+frees (`pages_waiting`).
 
 What holds, as for the incremental pull (`pull.py`):
 
@@ -68,6 +71,8 @@ from connector.sync.pull import PaginationLoopError
 POSITION_BLOB = "backfill_position"
 #: Seconds of the 10-second budget the list half leaves free for the writes and company reads.
 WRITE_RESERVE_SECONDS = 1.0
+#: How long the walk waits before looking again while pages wait for the run (s).
+LIST_WAIT_SECONDS = 0.01
 
 
 @dataclass(slots=True)
@@ -171,11 +176,16 @@ class SplitBackfill:
         until: datetime,
         properties: Sequence[str],
         resume: BackfillPosition | None = None,
+        pages_waiting: Callable[[], int] = lambda: 0,
+        pause: Callable[[float], None] = time.sleep,
     ) -> None:
         start = resume or BackfillPosition(until=until)
         self._port = port
         self._until = start.until  # a resumed walk keeps its horizon
         self._properties = list(properties)
+        #: pages read that the run has not taken yet (`read_ahead.ReadAhead.waiting`)
+        self._pages_waiting = pages_waiting
+        self._pause = pause
         #: every id <= this has been read by the list half (None: nothing yet)
         self._list_top = start.list_top
         #: every id >= this has been read by the search half (None: nothing yet)
@@ -227,13 +237,24 @@ class SplitBackfill:
         return top is not None and bottom is not None and top + 1 >= bottom
 
     def _list_turn(self) -> bool:
-        if not self._list_open:
-            return False
-        budgets = self._port.budget_snapshot()
-        if budgets.search_used < budgets.search_capacity:
-            return False  # search can start now: it reads twice as much per call
-        reserve = budgets.burst_capacity / budgets.burst_interval * WRITE_RESERVE_SECONDS
-        return budgets.burst_capacity - budgets.burst_used > reserve
+        """Whether the next page comes from the list half (else from search).
+
+        Search goes whenever its budget has a free slot: it reads twice as much per call. While
+        search would wait, the list reads if the 10-second budget has more free than the
+        writes' reserve; but while pages wait for the run, the writes are behind, so the list
+        leaves them the budget and the walk looks again shortly (search's slot may free first).
+        """
+        while self._list_open:
+            budgets = self._port.budget_snapshot()
+            if budgets.search_used < budgets.search_capacity:
+                return False
+            reserve = budgets.burst_capacity / budgets.burst_interval * WRITE_RESERVE_SECONDS
+            if budgets.burst_capacity - budgets.burst_used <= reserve:
+                return False
+            if not self._pages_waiting():
+                return True
+            self._pause(LIST_WAIT_SECONDS)
+        return False
 
     def _check_ids_compare_as_numbers(self) -> None:
         after: str | None = None

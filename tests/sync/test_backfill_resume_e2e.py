@@ -1,8 +1,8 @@
 """The split backfill through the sandbox: both halves read, a stopped backfill resumes from its
 stored position, and a killed one still scores every contact on the next run.
 
-The budgets' view is scripted (search "spent" on every other look) so the list half gets turns
-without any real waiting; everything else is the real gateway over HTTP.
+The budgets' view is scripted (search "spent" after each search page, free after each list page)
+so the halves take turns without any real waiting; everything else is the real gateway over HTTP.
 """
 
 from __future__ import annotations
@@ -29,25 +29,41 @@ SCORE = "qualification_score"
 
 
 def alternate_budgets(monkeypatch: pytest.MonkeyPatch, gateway: HubSpotGateway) -> None:
-    """Report search's budget spent on every other look, with the 10-second budget free."""
-    looks = 0
+    """Report search's budget spent after each search page and free after each list page, with
+    the 10-second budget free: the halves take turns whenever the run has taken every page
+    (while pages wait, the list holds back and the walk looks again, so only the pace depends
+    on the threads' timing, not which half reads what)."""
+    spent = False
+    search, listing = gateway.search_contacts_by_id, gateway.list_contacts
 
     def snapshot() -> LimiterSnapshot:
-        nonlocal looks
-        looks += 1
         return LimiterSnapshot(
             burst_capacity=190,
             burst_interval=10.0,
             burst_used=0,
             search_capacity=5,
-            search_used=5 if looks % 2 == 0 else 0,
+            search_used=5 if spent else 0,
             daily_remaining=None,
             daily_blocked_until=None,
             burst_delay=0.0,
             search_delay=0.0,
         )
 
+    def search_page(**kwargs: Any) -> Any:
+        nonlocal spent
+        page = search(**kwargs)
+        spent = kwargs.get("limit", 200) > 1  # the two id checks ask for one contact
+        return page
+
+    def list_page(**kwargs: Any) -> Any:
+        nonlocal spent
+        page = listing(**kwargs)
+        spent = False
+        return page
+
     monkeypatch.setattr(gateway, "budget_snapshot", snapshot)
+    monkeypatch.setattr(gateway, "search_contacts_by_id", search_page)
+    monkeypatch.setattr(gateway, "list_contacts", list_page)
 
 
 def unscored(sandbox: Sandbox) -> list[str]:

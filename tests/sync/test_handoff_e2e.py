@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from connector.sync.handoff import Proof
 from connector.sync.handoff.create import RECOVERY_MIN_AGE
 from connector.sync.handoff.withdraw import SUBJECT_MARK
 from connector.sync.services import build_run
+from connector.sync.sources import Page, Pull
 from tests.conftest import MakeSandbox
 from tests.sync.conftest import REPO, ready_services, sandbox_env
 
@@ -154,16 +156,16 @@ def test_tasks_are_created_as_batches_fill_not_all_at_the_end(
     monkeypatch.setenv("CONNECTOR_SEARCH_PER_SECOND", "50")
     services = ready_services(sandbox, tmp_path / "state.sqlite3", monkeypatch)
     tasks_before_each_page: list[int] = []
-    # The first run is a backfill: its pages come from search by id (and the list endpoint,
-    # which this fast limiter leaves unused: search always has a free slot).
-    search = services.gateway.search_contacts_by_id
+    backfill = Pull.backfill
 
-    def counting_search(**kwargs: Any) -> Any:
-        # A page is scored right after it is pulled: count the tasks as each page is asked for.
-        tasks_before_each_page.append(len(sandbox.store.all_ids("tasks")))
-        return search(**kwargs)
+    def counting_backfill(self: Pull, until: datetime) -> Iterator[Page]:
+        # Count the tasks as the run takes each page to score it (pages are read ahead).
+        for page in backfill(self, until):
+            if page.records:
+                tasks_before_each_page.append(len(sandbox.store.all_ids("tasks")))
+            yield page
 
-    monkeypatch.setattr(services.gateway, "search_contacts_by_id", counting_search)
+    monkeypatch.setattr(Pull, "backfill", counting_backfill)
     now = datetime.now(UTC)
     result = build_run(services, dry_run=False, clock=lambda: now).execute()
     created = result.summary["handoffs_created"]

@@ -19,6 +19,7 @@ import pytest
 from connector.hubspot import LimiterSnapshot
 from connector.hubspot.models import CrmRecord, ListPage, SearchPage
 from connector.sync.backfill import (
+    LIST_WAIT_SECONDS,
     BackfillPage,
     BackfillPosition,
     IdsCompareAsText,
@@ -207,6 +208,38 @@ def test_the_list_leaves_a_second_of_the_ten_second_budget_to_the_writes() -> No
     fake = portal(2_000, burst_free=20)
     walk_all(fake)
     assert fake.list_calls > 0
+
+
+def test_the_list_holds_back_while_pages_wait_for_the_run() -> None:
+    # Search is spent on every look; the run has pages waiting for the first three looks.
+    fake = portal(1_000, search_busy=1)
+    waiting = iter([2, 1, 1])
+    pauses: list[float] = []
+    walk = SplitBackfill(
+        port(fake),
+        until=UNTIL,
+        properties=[],
+        pages_waiting=lambda: next(waiting, 0),
+        pause=pauses.append,
+    )
+    pages = iter(walk)
+    first = next(pages)
+    # Three pauses (the writes are behind), then the list's page once nothing waits.
+    assert first.current and fake.list_calls == 1 and fake.search_calls == 2
+    assert pauses == [LIST_WAIT_SECONDS] * 3
+    walk_all(fake, [first, *pages])
+
+
+def test_while_pages_wait_search_still_reads_as_soon_as_its_budget_frees() -> None:
+    # Pages always wait: the list never reads, and search's free slots carry the whole walk.
+    fake = portal(1_000, search_busy=3)
+    pauses: list[float] = []
+    walk = SplitBackfill(
+        port(fake), until=UNTIL, properties=[], pages_waiting=lambda: 1, pause=pauses.append
+    )
+    walk_all(fake, list(walk))
+    assert fake.list_calls == 0 and walk.stats.search_pulled == 1_000
+    assert pauses and set(pauses) == {LIST_WAIT_SECONDS}
 
 
 @pytest.mark.parametrize("seed", range(5))
