@@ -42,7 +42,7 @@ DEAD_LETTER_LIMIT = 2_000
 #: requests wait on HubSpot while the pages before them are processed. Deep enough that search
 #: keeps its pace while the writes catch up on the 10-second budget (the list half holds back
 #: meanwhile, `backfill.py`): at 2 pages search sat 13 s of an 82 s backfill blocked here.
-#: 32 pages of 200 contacts are a few MB.
+#: 32 pages of 200 contacts held about 5 MB more than 2 pages at 100,000 contacts (118 MB vs 114).
 PAGES_READ_AHEAD = 32
 
 log = get_logger(__name__)
