@@ -16,6 +16,7 @@ from typing import Any
 from connector.errors import EXIT_FAILED, EXIT_OK
 from connector.settings import Settings
 from connector.state import Cursor, DeadLetter, RunRecord, StateStore
+from connector.sync.backfill import BackfillPosition, load_position
 from connector.sync.backlog_command import capacity_lines, last_capacity, waiting_counts
 from connector.sync.capacity_bar import capacity_json, capacity_line, stored_capacity_bar
 from connector.sync.output import table
@@ -34,6 +35,7 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
     try:
         now = _now()
         cursor = store.get_cursor(settings.portal)
+        position = load_position(store, settings.portal) if cursor is None else None
         # Enough history to find the newest real run behind an admin's dry runs.
         history = store.recent_runs(settings.portal, max(args.runs, HEALTH_LOOKBACK))
         letters = store.dead_letters(settings.portal, 10)
@@ -54,9 +56,14 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
         )
         handoffs = {"handoffs": {**waiting, "last_run_capacity": capacity}}
         bar_json = {"handoff_bar": capacity_json(bar)}
-        print(json.dumps({**status, **_rules_and_lag_json(rules, runs), **handoffs, **bar_json}))
+        backfill = {"backfill": _backfill_json(position)}
+        print(
+            json.dumps(
+                {**status, **backfill, **_rules_and_lag_json(rules, runs), **handoffs, **bar_json}
+            )
+        )
     else:
-        _print_status(settings.portal, now, cursor, runs, letters, total)
+        _print_status(settings.portal, now, cursor, position, runs, letters, total)
         for line in _rules_and_lag_lines(rules, runs) + capacity_lines(capacity, waiting):
             print(line)
         if (bar_line := capacity_line(bar)) is not None:
@@ -140,11 +147,14 @@ def _print_status(
     portal: str,
     now: datetime,
     cursor: Cursor | None,
+    position: BackfillPosition | None,
     runs: list[RunRecord],
     letters: list[DeadLetter],
     total: int,
 ) -> None:
-    if cursor is None:
+    if cursor is None and position is not None:
+        print(f"portal {portal}: {_backfill_line(position)}")
+    elif cursor is None:
         print(f"portal {portal}: never synced (the first run will backfill)")
     else:
         lag = (now - cursor.ts).total_seconds()
@@ -189,6 +199,33 @@ def _print_status(
                 ],
             )
         )
+
+
+def _backfill_line(position: BackfillPosition) -> str:
+    """A first backfill that stopped midway (a stop, a kill, a run limit): where it resumes."""
+    read = [
+        f"ids up to {position.list_top} listed" if position.list_top is not None else None,
+        f"ids from {position.search_bottom} searched"
+        if position.search_bottom is not None
+        else None,
+    ]
+    done = "; ".join(r for r in read if r) or "nothing written yet"
+    return (
+        f"backfill in progress up to {position.until.isoformat(timespec='seconds')} "
+        f"({done}); the next run resumes it"
+    )
+
+
+def _backfill_json(position: BackfillPosition | None) -> dict[str, Any] | None:
+    if position is None:
+        return None
+    return {
+        "in_progress": True,
+        "until": position.until.isoformat(),
+        "listed_up_to_id": position.list_top,
+        "searched_down_to_id": position.search_bottom,
+        "line": _backfill_line(position),
+    }
 
 
 def _run_notes(runs: list[RunRecord]) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
+from connector.sandbox import Sandbox
 from connector.settings import load_settings
 from connector.state import StateStore
 from connector.sync.backfill import load_position
@@ -26,7 +27,7 @@ from tests.sync.conftest import REPO, ready_services, sandbox_env
 
 def _stop_with_sigterm(
     make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
-) -> tuple[subprocess.CompletedProcess[str], Path]:
+) -> tuple[subprocess.CompletedProcess[str], Path, Sandbox]:
     sandbox = make_sandbox(contacts=500, seed=21)
     state = tmp_path / "state.sqlite3"
     ready_services(sandbox, state, monkeypatch).close()
@@ -47,14 +48,14 @@ def _stop_with_sigterm(
         text=True,
         timeout=120,
     )
-    return child, state
+    return child, state, sandbox
 
 
 @pytest.mark.parametrize("command", ["sync", "run"])
 def test_sigterm_finishes_the_page_commits_and_exits_0_with_one_line(
     make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
-    child, state = _stop_with_sigterm(make_sandbox, tmp_path, monkeypatch, command)
+    child, state, sandbox = _stop_with_sigterm(make_sandbox, tmp_path, monkeypatch, command)
 
     assert child.returncode == 0, child.stderr
     assert "Traceback" not in child.stderr
@@ -74,6 +75,30 @@ def test_sigterm_finishes_the_page_commits_and_exits_0_with_one_line(
     assert cursor is None
     assert position is not None and position.search_bottom is not None
     assert 0 < runs[0].summary["pulled"] < 500
+    # `status` says the backfill is under way and where it resumes, not "never synced".
+    env = {**os.environ, **sandbox_env(sandbox, state)}
+    status = subprocess.run(
+        [sys.executable, "-m", "connector", "status", "--json"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert status.returncode == 0, status.stderr  # a requested stop is not an alert
+    backfill = json.loads(status.stdout)["backfill"]
+    assert backfill["searched_down_to_id"] == position.search_bottom
+    assert backfill["until"] == position.until.isoformat()
+    assert "backfill in progress" in backfill["line"] and "resumes" in backfill["line"]
+    text = subprocess.run(
+        [sys.executable, "-m", "connector", "status"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert text.stdout.splitlines()[0] == f"portal default: {backfill['line']}"
 
 
 def _status_json(connector: Any) -> tuple[int, dict[str, Any]]:
