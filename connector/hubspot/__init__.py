@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from connector.hubspot._config import GatewayConfig
     from connector.hubspot._limiter import Budget, LimiterSnapshot, RateLimiter, Timer
-    from connector.hubspot.gateway import GatewayConfig, HubSpotGateway
+    from connector.hubspot.gateway import HubSpotGateway
 
 __all__ = ["Budget", "GatewayConfig", "HubSpotGateway", "LimiterSnapshot", "RateLimiter", "Timer"]
 
@@ -20,7 +21,7 @@ _LOCATIONS = {
     "LimiterSnapshot": "connector.hubspot._limiter",
     "RateLimiter": "connector.hubspot._limiter",
     "Timer": "connector.hubspot._limiter",
-    "GatewayConfig": "connector.hubspot.gateway",
+    "GatewayConfig": "connector.hubspot._config",
     "HubSpotGateway": "connector.hubspot.gateway",
 }
 

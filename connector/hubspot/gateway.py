@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from hubspot import HubSpot
 from urllib3.util.retry import Retry
 
 from connector.hubspot import _parse, _records
+from connector.hubspot._config import GatewayConfig
 from connector.hubspot._limiter import Budget, LimiterSnapshot, RateLimiter, Timer
 from connector.hubspot._properties import PropertiesClient
 from connector.hubspot._search import (
@@ -49,45 +48,14 @@ from connector.hubspot.models import (
     SearchPage,
 )
 from connector.hubspot_facts import (
-    BURST_WINDOW_SECONDS,
-    DEFAULT_CALLS_PER_TEN_SECONDS,
-    DEFAULT_SEARCHES_PER_SECOND,
     LIST_PAGE_MAX,
     SEARCH_PAGE_MAX,
-    SEARCH_WINDOW_SECONDS,
 )
 from connector.logging import register_secret
 from connector.settings import Settings
 
 #: Connections kept per pool: more than the connector's threads so none waits for a socket.
 POOL_MAXSIZE = 10
-
-
-@dataclass(frozen=True, slots=True)
-class GatewayConfig:
-    """Everything the gateway needs; `HubSpotGateway.from_settings` fills it from Settings.
-
-    Times are seconds. The last four fields tune retry waits; tests shorten them.
-    """
-
-    base_url: str
-    access_token: str = field(repr=False)
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
-    call_time_cap: float = 120.0
-    requests_per_10s: int = DEFAULT_CALLS_PER_TEN_SECONDS
-    search_per_second: int = DEFAULT_SEARCHES_PER_SECOND
-    daily_limit: int | None = None
-    #: The portal's time zone (its midnight resets the daily budget); None: unknown, a spent
-    #: budget is probed hourly (docs/gateway.md, "Daily budget").
-    daily_reset_zone: tzinfo | None = None
-    ten_secondly_wait: float = BURST_WINDOW_SECONDS
-    secondly_wait: float = SEARCH_WINDOW_SECONDS
-    backoff_base: float = 0.5
-    backoff_max: float = 30.0
-    #: How long HubSpot may stay unreachable (refused, DNS, connect timeout), across calls,
-    #: before every call fails at once: an unreachable HubSpot fails a run in about this long.
-    unreachable_cap: float = 20.0
 
 
 class HubSpotGateway:
@@ -160,22 +128,7 @@ class HubSpotGateway:
     @classmethod
     def from_settings(cls, settings: Settings) -> HubSpotGateway:
         """A gateway configured from the connector's settings (raises ConfigError with no token)."""
-        return cls(
-            GatewayConfig(
-                base_url=settings.base_url,
-                access_token=settings.require_token(),
-                connect_timeout=settings.connect_timeout_seconds,
-                read_timeout=settings.read_timeout_seconds,
-                call_time_cap=settings.call_time_cap_seconds,
-                unreachable_cap=settings.unreachable_cap_seconds,
-                requests_per_10s=settings.requests_per_10s,
-                search_per_second=settings.search_per_second,
-                daily_limit=settings.daily_limit,
-                daily_reset_zone=(
-                    ZoneInfo(settings.hubspot_timezone) if settings.hubspot_timezone else None
-                ),
-            )
-        )
+        return cls(GatewayConfig.from_settings(settings))
 
     @property
     def limiter(self) -> RateLimiter:
