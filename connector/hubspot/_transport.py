@@ -52,6 +52,7 @@ from connector.hubspot._errors import (
 )
 from connector.hubspot._limiter import Budget, RateLimiter
 from connector.hubspot._stats import CONNECTION_ERROR_KEY, TIMEOUT_KEY, CallAccounting
+from connector.hubspot.write_guard import check_before_sending
 from connector.hubspot_facts import BURST_WINDOW_SECONDS, SEARCH_WINDOW_SECONDS
 from connector.logging import get_logger
 
@@ -287,6 +288,7 @@ class CallRunner:
             self._limiter.acquire(budget, deadline=deadline)
         except HubSpotError as exc:
             raise type(exc)(f"{endpoint}: {exc}", replace(exc.details, endpoint=endpoint)) from None
+        check_before_sending()
         headers: dict[str, str] | None = None
         rate_limited = False
         try:

@@ -2,13 +2,16 @@
 
 A worker frozen past the lease's ttl (a stopped container, a long GC pause, SIGSTOP) may find
 another worker syncing its portal when it wakes. Every write to HubSpot therefore goes through
-`FencedPort`, which first asks the state store whether this worker still holds the lease (and
-extends it: one conditional update). Once the answer is no, it stays no: every later write of
-the run raises `LeaseLost`, and the run drops what it had queued and ends.
+`FencedPort`, which has the gateway ask the state store whether this worker still holds the
+lease (and extend it: one conditional update) right before each attempt of the request is sent,
+after the rate limiter's wait and any retry's backoff (`connector.hubspot.write_guard`). Once
+the answer is no, it stays no: every later write of the run raises `LeaseLost`, and the run
+drops what it had queued and ends.
 
-A check and its write are not atomic (HubSpot has no fencing tokens), so a worker frozen
+A check and its request are not atomic (HubSpot has no fencing tokens), so a worker frozen
 exactly between the two could still send that one request; the check also compares the run's
-clock with the expiry it last set, which costs nothing and closes most of that gap.
+clock with the expiry it last set, which costs nothing, and nothing but the send itself comes
+between them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from connector.hubspot.models import (
     NewTask,
     RecordUpdate,
 )
+from connector.hubspot.write_guard import guarding_writes
 from connector.logging import get_logger
 from connector.sync.ports import HubSpotPort, ReadThrough, SyncState
 
@@ -88,7 +92,7 @@ class Fence:
 
 class FencedPort(ReadThrough):
     """A `HubSpotPort` whose writes (contact and task updates, task and property creation)
-    happen only while the fence holds; reads pass straight through."""
+    are sent only while the fence holds, checked before each request; reads pass through."""
 
     def __init__(self, port: HubSpotPort, fence: Fence) -> None:
         super().__init__(port)
@@ -97,23 +101,23 @@ class FencedPort(ReadThrough):
     # -- writes: fenced ---------------------------------------------------------------------
 
     def update_contacts(self, updates: Sequence[RecordUpdate]) -> BatchOutcome:
-        self._fence.check()
-        return self._inner.update_contacts(updates)
+        with guarding_writes(self._fence.check):
+            return self._inner.update_contacts(updates)
 
     def create_tasks(self, tasks: Sequence[NewTask]) -> BatchOutcome:
-        self._fence.check()
-        return self._inner.create_tasks(tasks)
+        with guarding_writes(self._fence.check):
+            return self._inner.create_tasks(tasks)
 
     def update_tasks(self, updates: Sequence[RecordUpdate]) -> BatchOutcome:
-        self._fence.check()
-        return self._inner.update_tasks(updates)
+        with guarding_writes(self._fence.check):
+            return self._inner.update_tasks(updates)
 
     def create_property_group(self, object_type: str, name: str, label: str) -> None:
-        self._fence.check()
-        self._inner.create_property_group(object_type, name, label)
+        with guarding_writes(self._fence.check):
+            self._inner.create_property_group(object_type, name, label)
 
     def create_properties(
         self, object_type: str, properties: Sequence[NewProperty]
     ) -> BatchOutcome:
-        self._fence.check()
-        return self._inner.create_properties(object_type, properties)
+        with guarding_writes(self._fence.check):
+            return self._inner.create_properties(object_type, properties)

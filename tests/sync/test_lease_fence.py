@@ -42,6 +42,17 @@ def wait_until_stopped(pid: int, timeout: float = 60.0) -> None:
     raise AssertionError("the child never reached its stop point")
 
 
+def _rules_without_handoffs(folder: Path) -> Path:
+    """The default rules with a handoff condition no contact meets."""
+    text = (REPO / "config" / "rules.yaml").read_text()
+    start = text.index("handoff:\n")
+    when = text.index("  when:\n", start)
+    tiers = text.index("  sla_tiers:", when)
+    path = folder / "rules-no-handoffs.yaml"
+    path.write_text(text[:when] + "  when: {min_score: 100, max_score: 0}\n" + text[tiers:])
+    return path
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
 def test_a_worker_frozen_past_its_lease_writes_nothing_after_losing_it(
     make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -54,9 +65,13 @@ def test_a_worker_frozen_past_its_lease_writes_nothing_after_losing_it(
         **sandbox_env(sandbox, state),
         "CONNECTOR_LOG_LEVEL": "WARNING",
         "CONNECTOR_LEASE_TTL_SECONDS": str(TTL_SECONDS),
-        # One writer thread: the thread that stops itself is the only one sending batches, so
-        # no other request can sit between its fence check and its send.
+        # One writer thread and no handoffs (the run's thread writes proofs and tasks): the
+        # thread that stops itself is the only one sending, so no request of another thread can
+        # sit between its fence check and its send. A freeze that lands in that gap lets that
+        # one request through (fence.py); the stop point here, right after a response, would
+        # land there often, since a response wakes a thread waiting for the budget.
         "CONNECTOR_WRITE_THREADS": "1",
+        "CONNECTOR_RULES_FILE": str(_rules_without_handoffs(tmp_path)),
     }
     # The child stops itself (SIGSTOP) right after HubSpot accepted its 2nd batch of scores.
     child = subprocess.Popen(
@@ -81,6 +96,7 @@ def test_a_worker_frozen_past_its_lease_writes_nothing_after_losing_it(
             child.wait()
 
     assert writes(sandbox) == lost_at, "the resumed worker wrote after its lease was lost"
+    assert sandbox.store.all_ids("tasks") == []  # the writer thread was the only writer
     assert child.returncode == 1, err.decode()  # the run did not finish
     assert "lost the portal's lease" in err.decode()
     store = StateStore.connect(f"sqlite:///{state}")
