@@ -79,13 +79,23 @@ def _arm_one(
     def dying(self: HubSpotGateway, *args: Any, **kwargs: Any) -> Any:
         fire = counts(args[0] if args else None) and reached()
         if fire and when == "before":
-            os.kill(os.getpid(), signum)
+            _signal_self(signum)
         result = original(self, *args, **kwargs)
         if fire and when == "after":
-            os.kill(os.getpid(), signum)
+            _signal_self(signum)
         return result
 
     setattr(HubSpotGateway, method, dying)
+
+
+def _signal_self(signum: signal.Signals) -> None:
+    if signum == signal.SIGSTOP:
+        # To this thread: it stops on the way back from the call. Sent to the process, another
+        # thread may take the stop while this one runs on for a moment (through its next fence
+        # check, even), which is not the place the test names.
+        signal.pthread_kill(threading.get_ident(), signum)
+    else:
+        os.kill(os.getpid(), signum)
 
 
 if __name__ == "__main__":
