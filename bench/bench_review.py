@@ -35,9 +35,9 @@ sys.path.insert(0, str(REPO))
 
 from bench.docs import write_section  # noqa: E402
 from bench.processes import peak_rss_mb  # noqa: E402
+from connector.demo import rate_limit_floor  # noqa: E402
 from connector.hubspot_facts import API_BUDGETS  # noqa: E402
 from connector.sandbox import Sandbox, SandboxConfig  # noqa: E402
-from connector.sync.demo import rate_limit_floor  # noqa: E402
 
 PRO = API_BUDGETS["professional"]
 #: Requests that only read: GETs, searches and batch reads (everything else would write).

@@ -30,7 +30,7 @@ from connector.settings import Settings, load_settings
 # broken optional part cannot stop the others.
 _HANDLERS: dict[str, str] = {
     "init": "connector.init_config:run_init",
-    "demo": "connector.sync.demo:run_demo",
+    "demo": "connector.demo:run_demo",
     "sandbox": "connector.sandbox.cli:run_sandbox",
     "setup": "connector.sync.commands:run_setup",
     "sync": "connector.sync.commands:run_sync",

@@ -19,9 +19,9 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from connector.errors import ConnectorError
+from connector.run_health import HEALTH_LOOKBACK, newest_real_run
+from connector.run_health import needs_attention as run_alerts
 from connector.state import StateStore
-from connector.sync.status import HEALTH_LOOKBACK, newest_real_run
-from connector.sync.status import needs_attention as run_alerts
 
 #: How long a HubSpot reachability answer is reused: probes every few seconds cost one
 #: connection a half-minute.

@@ -19,7 +19,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from connector.review.calibration_store import SCORES, Calibration
+from connector.calibration_file import SCORES, Calibration
 from connector.review.report import MIN_OUTCOMES, NEGLIGIBLE_AUC
 from connector.review.stats import Auc, CalibrationBin, auc_with_interval, calibration
 from connector.rules import RuleSet

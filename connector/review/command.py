@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from connector.calibration_file import Calibration, calibration_path, load_calibration
 from connector.errors import ConfigError
-from connector.review.calibration_store import Calibration, calibration_path, load_calibration
 from connector.review.csv_mapping import load_mapping
 from connector.review.csv_source import CREATED_PROPERTY, read_csv_leads
 from connector.review.dataset import OutcomeSpec, ReviewLead

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from connector.calibration_file import Calibration, Probabilities
 from connector.review.breakdown import (
     BandRow,
     CapacityRow,
@@ -18,7 +19,6 @@ from connector.review.breakdown import (
     distribution,
     implied_bar,
 )
-from connector.review.calibration_store import Calibration, Probabilities
 from connector.review.dataset import ReviewLead
 from connector.review.funnel import Funnel, SlaEffect, funnel, sla_effect
 from connector.review.overfiltering import OverFiltering, over_filtering

@@ -15,9 +15,9 @@ from pathlib import Path
 
 # stats first: without the review extra it says how to install it, instead of a traceback
 from connector.review.stats import auc  # isort: skip
+from connector.calibration_file import Probabilities, calibration_path, save_calibration
 from connector.errors import ConfigError
 from connector.review.calibration import CalibrationFit, fit_calibration
-from connector.review.calibration_store import Probabilities, calibration_path, save_calibration
 from connector.review.command import read_leads, write_outputs
 from connector.review.report import build_review
 from connector.review.scoring import properties_read, score_leads

@@ -1,6 +1,6 @@
 """The calibration of the rules in force, read once when the worker's services are built.
 
-The table is plain JSON (`connector/review/calibration_store.py`), so the worker reads it
+The table is plain JSON (`connector/calibration_file.py`), so the worker reads it
 without the review extra. A calibration fitted for another rules version is ignored with one
 warning and no probability is written: its probabilities belong to other points. A file that is
 there but damaged stops the worker at start (ConfigError, exit 2), as a bad rules file does,
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connector.logging import get_logger
-from connector.review.calibration_store import (
+from connector.calibration_file import (
     Calibration,
     calibration_path,
     read_calibration,
     version_warning,
 )
+from connector.logging import get_logger
 from connector.rules import RuleSet
 from connector.sync.properties import ScoreProperties
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from connector.calibration_file import Calibration
 from connector.hubspot.models import NewProperty, PropertyOption
-from connector.review.calibration_store import Calibration
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from connector.errors import EXIT_FAILED, EXIT_OK
+from connector.run_health import HEALTH_LOOKBACK, needs_attention, newest_real_run
 from connector.settings import Settings
 from connector.state import Cursor, DeadLetter, RunRecord, StateStore
 from connector.sync.backfill import BackfillPosition, load_position
@@ -73,23 +73,6 @@ def run_status(args: argparse.Namespace, settings: Settings) -> int:
         print(f"connector: the last run ({last.id}) {last.status}: {why}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
-
-
-#: Runs `status` and `/readyz` look through for the newest real one (an admin's dry runs first).
-HEALTH_LOOKBACK = 50
-
-
-def newest_real_run(runs: Sequence[RunRecord]) -> RunRecord | None:
-    """The run health is judged on: a dry run is an admin's preview, not the worker's work, so
-    a failed one must not page ops nor make a platform pull the worker."""
-    return next((r for r in runs if not r.dry_run), None)
-
-
-def needs_attention(run: RunRecord) -> bool:
-    """Whether the newest run should make `status` exit 1: it failed, or it was left unfinished
-    (a crash, a kill, a state-store outage: the next start recorded why). A run stopped on
-    request (SIGTERM on deploy) or by another worker taking the portal is not an alert."""
-    return run.status == "failed" or (run.status == "interrupted" and "reason" in run.summary)
 
 
 def _status_json(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from connector.review.calibration_store import Calibration
+from connector.calibration_file import Calibration
 from connector.review.dataset import ReviewLead
 from connector.review.html_report import html_report
 from connector.review.report import build_review

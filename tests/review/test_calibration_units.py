@@ -11,14 +11,14 @@ import random
 import re
 from pathlib import Path
 
-from connector.cli import main
-from connector.review.calibration import fit_calibration
-from connector.review.calibration_store import (
+from connector.calibration_file import (
     Calibration,
     calibration_path,
     load_calibration,
     save_calibration,
 )
+from connector.cli import main
+from connector.review.calibration import fit_calibration
 from connector.review.stats import calibration as ece_of
 from connector.rules import load_rules
 from tests.review.conftest import EXAMPLES, MAVEN, require_dataset

@@ -63,6 +63,6 @@ def test_proof_round_trips() -> None:
     ],
 )
 def test_rate_limit_floor(search: int, other: int, expected: float) -> None:
-    from connector.sync.demo import rate_limit_floor
+    from connector.demo import rate_limit_floor
 
     assert rate_limit_floor(search, other) == expected

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
+from connector.run_health import newest_real_run
 from connector.sandbox import Sandbox
 from connector.settings import load_settings
 from connector.state import StateStore
 from connector.sync.backfill import load_position
 from connector.sync.services import Services, build_run
-from connector.sync.status import newest_real_run
 from tests.conftest import MakeSandbox
 from tests.sync.conftest import REPO, ready_services, sandbox_env
 

@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from connector.review.calibration_store import Calibration, calibration_path, save_calibration
+from connector.calibration_file import Calibration, calibration_path, save_calibration
 from connector.rules import load_rules
 from connector.sandbox import Sandbox
 from tests.conftest import MakeSandbox

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from connector.review.calibration_store import Calibration
+from connector.calibration_file import Calibration
 from connector.sync.diff import Desired, plan_write
 from connector.sync.properties import ScoreProperties
 
