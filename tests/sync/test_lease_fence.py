@@ -66,10 +66,9 @@ def test_a_worker_frozen_past_its_lease_writes_nothing_after_losing_it(
         "CONNECTOR_LOG_LEVEL": "WARNING",
         "CONNECTOR_LEASE_TTL_SECONDS": str(TTL_SECONDS),
         # One writer thread and no handoffs (the run's thread writes proofs and tasks): the
-        # thread that stops itself is the only one sending, so no request of another thread can
-        # sit between its fence check and its send. A freeze that lands in that gap lets that
-        # one request through (fence.py); the stop point here, right after a response, would
-        # land there often, since a response wakes a thread waiting for the budget.
+        # thread that stops itself (crash_child stops that very thread) is the only one
+        # sending, so no request of another thread can sit between its fence check and its
+        # send when the freeze lands; one that did would go out (fence.py: not atomic).
         "CONNECTOR_WRITE_THREADS": "1",
         "CONNECTOR_RULES_FILE": str(_rules_without_handoffs(tmp_path)),
     }
