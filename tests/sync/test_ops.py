@@ -77,28 +77,25 @@ def test_sigterm_finishes_the_page_commits_and_exits_0_with_one_line(
     assert 0 < runs[0].summary["pulled"] < 500
     # `status` says the backfill is under way and where it resumes, not "never synced".
     env = {**os.environ, **sandbox_env(sandbox, state)}
-    status = subprocess.run(
-        [sys.executable, "-m", "connector", "status", "--json"],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    status = _connector(env, "status", "--json")
     assert status.returncode == 0, status.stderr  # a requested stop is not an alert
     backfill = json.loads(status.stdout)["backfill"]
     assert backfill["searched_down_to_id"] == position.search_bottom
     assert backfill["until"] == position.until.isoformat()
     assert "backfill in progress" in backfill["line"] and "resumes" in backfill["line"]
-    text = subprocess.run(
-        [sys.executable, "-m", "connector", "status"],
+    text = _connector(env, "status")
+    assert text.stdout.splitlines()[0] == f"portal default: {backfill['line']}"
+
+
+def _connector(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "connector", *args],
         env=env,
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert text.stdout.splitlines()[0] == f"portal default: {backfill['line']}"
 
 
 def _status_json(connector: Any) -> tuple[int, dict[str, Any]]:
