@@ -32,7 +32,6 @@ from connector.state import HandoffRecord
 from connector.sync.output import table
 from connector.sync.owner_labels import owner_labels
 from connector.sync.services import Services, build_run
-from connector.sync.setup import run_setup_steps
 
 DEMO_TOKEN = "demo-token"
 #: Professional tier: 190 calls per 10 s for everything but search; search 5 per second.
@@ -89,13 +88,7 @@ def _run(
     # The shipped config/sla.yaml picks SDRs by HubSpot team, and the sandbox seeds those teams.
     services = Services.from_settings(settings)
     try:
-        report = run_setup_steps(
-            services.gateway,
-            rules=services.rules,
-            names=services.names,
-            group=settings.property_group,
-            create=True,
-        )
+        report = services.set_up_portal(create=True)
         setup_lines = report.lines()
         if not args.json:
             print("\nSetup:")

@@ -16,7 +16,7 @@ from connector.logging import get_logger
 from connector.settings import Settings
 from connector.sync.run_report import print_result
 from connector.sync.services import Services, build_run
-from connector.sync.setup import OWN, run_setup_steps
+from connector.sync.setup import OWN
 
 log = get_logger(__name__)
 
@@ -28,13 +28,7 @@ def _now() -> datetime:
 def run_setup(args: argparse.Namespace, settings: Settings) -> int:
     services = Services.from_settings(settings)
     try:
-        report = run_setup_steps(
-            services.gateway,
-            rules=services.rules,
-            names=services.names,
-            group=settings.property_group,
-            create=not args.check,
-        )
+        report = services.set_up_portal(create=not args.check)
     finally:
         services.close()
     for line in report.lines():

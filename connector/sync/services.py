@@ -20,6 +20,7 @@ from connector.sync.ports import HubSpotPort, SyncState
 from connector.sync.preflight import preflight
 from connector.sync.properties import ScoreProperties
 from connector.sync.run import RunResult, SyncOptions, SyncRun
+from connector.sync.setup import SetupReport, run_setup_steps
 
 log = get_logger(__name__)
 
@@ -57,6 +58,16 @@ class Services:
             rules=rules,
             sla=sla,
             names=ScoreProperties.with_prefix(settings.property_prefix, calibration=calibration),
+        )
+
+    def set_up_portal(self, *, create: bool) -> SetupReport:
+        """`connector setup`'s steps on this portal: create what is missing, or only check."""
+        return run_setup_steps(
+            self.gateway,
+            rules=self.rules,
+            names=self.names,
+            group=self.settings.property_group,
+            create=create,
         )
 
     def sync_options(self, *, dry_run: bool) -> SyncOptions:
