@@ -28,6 +28,28 @@ BASE: dict[str, Any] = {
 }
 
 
+#: Score == the contact's "pts" property (0..100): fit only, one point per unit, and a
+#: competitor's e-mail domain disqualifies.
+SCORE_BY_PTS: dict[str, Any] = {
+    "score": {"fit_weight": 1.0, "engagement_weight": 0.0},
+    "fit": {
+        "max_points": 100,
+        "groups": [
+            {
+                "name": "pts",
+                "criteria": [
+                    {"label": f"≥{k}", "property": "pts", "op": "gte", "value": k, "points": 1}
+                    for k in range(1, 101)
+                ],
+            }
+        ],
+    },
+    "disqualifiers": [
+        {"label": "competitor", "property": "email", "op": "domain_in", "values": ["rival.com"]}
+    ],
+}
+
+
 def build_rules(**sections: Any) -> RuleSet:
     """The base rule set with some top-level sections replaced."""
     data = {**BASE, **sections}

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from rules_helpers import NOW, build_rules, lead
+from rules_helpers import NOW, SCORE_BY_PTS, build_rules, lead
 
 from connector.errors import ConfigError
 from connector.rules import PriorState, evaluate
@@ -23,31 +23,12 @@ from connector.rules.capacity_bar import (
     with_handoff_bar,
 )
 
-# Score == the contact's "pts" property (0..100): fit only, one point per unit.
-_SCORE_BY_PTS: dict[str, Any] = {
-    "score": {"fit_weight": 1.0, "engagement_weight": 0.0},
-    "fit": {
-        "max_points": 100,
-        "groups": [
-            {
-                "name": "pts",
-                "criteria": [
-                    {"label": f"≥{k}", "property": "pts", "op": "gte", "value": k, "points": 1}
-                    for k in range(1, 101)
-                ],
-            }
-        ],
-    },
-    "disqualifiers": [
-        {"label": "competitor", "property": "email", "op": "domain_in", "values": ["rival.com"]}
-    ],
-}
 _TIERS = [{"name": "standard", "response_hours": 8}]
 TODAY = date(2026, 11, 20)
 
 
 def capacity_rules(**handoff: Any) -> Any:
-    return build_rules(**_SCORE_BY_PTS, handoff={"sla_tiers": _TIERS, **handoff})
+    return build_rules(**SCORE_BY_PTS, handoff={"sla_tiers": _TIERS, **handoff})
 
 
 def test_capacity_alone_is_a_handoff_condition_at_the_start_bar_until_a_bar_is_passed() -> None:
@@ -83,7 +64,7 @@ def test_capacity_keeps_the_other_tests_of_when_and_never_hands_off_the_disquali
 
 
 def test_a_fixed_bar_is_untouched_by_with_handoff_bar() -> None:
-    rules = build_rules(**_SCORE_BY_PTS)
+    rules = build_rules(**SCORE_BY_PTS)
     assert rules.handoff.capacity is None
     assert with_handoff_bar(rules, 10.0) is rules
     assert eligible_score(rules, evaluate(lead({"pts": "80"}), rules=rules, now=NOW), "") is None

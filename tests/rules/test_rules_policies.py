@@ -6,29 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from rules_helpers import NOW, build_rules, lead
+from rules_helpers import NOW, SCORE_BY_PTS, build_rules, lead
 
 from connector.rules import Decision, PriorState, RuleSet, evaluate
 
-# Score == the contact's "pts" property (0..100): fit only, one point per unit.
-_SCORE_BY_PTS = {
-    "score": {"fit_weight": 1.0, "engagement_weight": 0.0},
-    "fit": {
-        "max_points": 100,
-        "groups": [
-            {
-                "name": "pts",
-                "criteria": [
-                    {"label": f"≥{k}", "property": "pts", "op": "gte", "value": k, "points": 1}
-                    for k in range(1, 101)
-                ],
-            }
-        ],
-    },
-    "disqualifiers": [
-        {"label": "competitor", "property": "email", "op": "domain_in", "values": ["rival.com"]}
-    ],
-}
 _LIFECYCLE = {
     "forward_only": True,
     "hysteresis_margin": 5,
@@ -55,7 +36,7 @@ _HANDOFF = {
 
 def _rules(**over: Any) -> RuleSet:
     return build_rules(
-        **_SCORE_BY_PTS,
+        **SCORE_BY_PTS,
         lifecycle={**_LIFECYCLE, **over.pop("lifecycle", {})},
         handoff=_HANDOFF,
         **over,
@@ -256,7 +237,7 @@ def test_condition_language(
     condition: dict[str, Any], pts: int, props: dict[str, str], expected: bool
 ) -> None:
     rules = build_rules(
-        **_SCORE_BY_PTS,
+        **SCORE_BY_PTS,
         handoff={"when": condition, "sla_tiers": [{"name": "t", "response_hours": 1}]},
     )
     assert _decide(pts, rules=rules, **props).handoff_condition is expected
