@@ -14,6 +14,7 @@ import pytest
 
 from connector.cli import main
 from connector.rules import RuleSet, rules_from_mapping
+from connector.sandbox import Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 #: Beside the checkout, as on the team's machines and in CI: never bundled into the package.
@@ -92,3 +93,16 @@ def size_rules(
         },
     }
     return rules_from_mapping(spec, source="test")
+
+
+#: POSTs that only read (search and batch reads): the review may send them.
+READ_ONLY_POSTS = ("/search", "/batch/read")
+
+
+def writes_received(sandbox: Sandbox) -> dict[tuple[str, str, int], int]:
+    """The requests the sandbox answered that could change the portal (method, path, status)."""
+    return {
+        key: n
+        for key, n in sandbox.request_counts().items()
+        if key[0] != "GET" and not key[1].endswith(READ_ONLY_POSTS)
+    }

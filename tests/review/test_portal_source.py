@@ -28,10 +28,10 @@ from connector.settings import Settings, load_settings
 from connector.state import StateStore
 from connector.sync.services import build_run
 from tests.conftest import MakeSandbox
+from tests.review.conftest import writes_received
 from tests.sync.conftest import REPO, ready_services, sandbox_env
 
 ALL_TIME = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
-READ_ONLY_POSTS = ("/search", "/batch/read")
 
 
 def _settings(
@@ -60,14 +60,6 @@ def _read(
         stream=stream or io.StringIO(),
     )
     return leads, gateway
-
-
-def _writes(sandbox: Sandbox) -> dict[tuple[str, str, int], int]:
-    return {
-        key: n
-        for key, n in sandbox.request_counts().items()
-        if key[0] != "GET" and not key[1].endswith(READ_ONLY_POSTS)
-    }
 
 
 def _created(sandbox: Sandbox, contact_id: str) -> datetime:
@@ -102,7 +94,7 @@ def test_the_periods_contacts_with_their_outcomes_and_no_write(
             company = sandbox.store.get("companies", company_id) or {}
             assert lead.company is not None
             assert lead.company.get("industry") == company.get("industry")
-    assert _writes(sandbox) == {}
+    assert writes_received(sandbox) == {}
     stats = gateway.stats().calls_by_endpoint
     # One page per 200 contacts (no portal count below 2,000 contacts), companies in 100s.
     assert stats["contacts.search"] == math.ceil(len(expected) / SEARCH_PAGE_MAX)
@@ -244,7 +236,7 @@ def test_recorded_decisions_handoffs_and_sla_touches(
             stream=io.StringIO(),
         )
     by_id = {lead.lead_id: lead for lead in leads}
-    assert _writes(sandbox) == {}
+    assert writes_received(sandbox) == {}
     scored = [lead for lead in leads if lead.recorded and lead.recorded.score is not None]
     assert len(scored) == 800  # the sync scored every contact and the review read it back
     for lead in scored:

@@ -10,9 +10,8 @@ import pytest
 from connector.cli import main
 from connector.rules import load_rules
 from tests.conftest import MakeSandbox
+from tests.review.conftest import writes_received
 from tests.sync.conftest import sandbox_env
-
-READ_ONLY_POSTS = ("/search", "/batch/read")
 
 
 def test_portal_suggest_writes_a_candidate_and_nothing_to_hubspot(
@@ -30,12 +29,7 @@ def test_portal_suggest_writes_a_candidate_and_nothing_to_hubspot(
     assert code == 0, captured.err
     assert "Review of 400 leads" in captured.out
     assert "on folds the fit did not see" in captured.out
-    writes = {
-        key: n
-        for key, n in sandbox.request_counts().items()
-        if key[0] != "GET" and not key[1].endswith(READ_ONLY_POSTS)
-    }
-    assert writes == {}
+    assert writes_received(sandbox) == {}
     candidate = load_rules(target)
     assert candidate.spec.fit.baseline is not None
     assert "leads," in target.read_text("utf-8")  # evidence comments
