@@ -45,6 +45,21 @@ def berlin_sla(tmp_path: Path, **handoff: str) -> Path:
     return path
 
 
+def berlin_portal(
+    make_sandbox: MakeSandbox,
+    make_connector: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    **handoff: str,
+) -> tuple[Sandbox, Any]:
+    """The 800-contact portal set up with `berlin_sla`, the CLI on the sandbox's clock."""
+    sandbox = make_sandbox(contacts=800, seed=3)
+    connector = make_connector(sandbox, CONNECTOR_SLA_FILE=str(berlin_sla(tmp_path, **handoff)))
+    assert connector.run("setup").code == 0
+    monkeypatch.setattr(commands, "_now", sandbox.clock.now)
+    return sandbox, connector
+
+
 def handoff_tasks(sandbox: Sandbox) -> dict[str, dict[str, str]]:
     """Contact id → its handoff task's properties (escalations left out)."""
     found = {}
@@ -70,10 +85,7 @@ def expected_card(sandbox: Sandbox, contact_id: str) -> tuple[str, str | None]:
 def test_a_handoff_task_names_the_lead_says_why_in_words_and_hides_its_key(
     make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sandbox = make_sandbox(contacts=800, seed=3)
-    connector = make_connector(sandbox, CONNECTOR_SLA_FILE=str(berlin_sla(tmp_path)))
-    assert connector.run("setup").code == 0
-    monkeypatch.setattr(commands, "_now", sandbox.clock.now)
+    sandbox, connector = berlin_portal(make_sandbox, make_connector, tmp_path, monkeypatch)
 
     result = connector.run("sync")
 
@@ -156,10 +168,7 @@ def _disqualify(sandbox: Sandbox, contact_id: str) -> None:
 def test_a_contact_disqualified_after_its_handoff_gets_its_task_updated_once(
     make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sandbox = make_sandbox(contacts=800, seed=3)
-    connector = make_connector(sandbox, CONNECTOR_SLA_FILE=str(berlin_sla(tmp_path)))
-    assert connector.run("setup").code == 0
-    monkeypatch.setattr(commands, "_now", sandbox.clock.now)
+    sandbox, connector = berlin_portal(make_sandbox, make_connector, tmp_path, monkeypatch)
     assert connector.run("sync").code == 0
     tasks = handoff_tasks(sandbox)
     gone, kept = sorted(tasks)[:2]
@@ -218,11 +227,9 @@ def test_a_contact_disqualified_after_its_handoff_gets_its_task_updated_once(
 def test_when_configured_to_close_the_task_is_completed_with_its_note(
     make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sandbox = make_sandbox(contacts=800, seed=3)
-    sla = berlin_sla(tmp_path, when_no_longer_qualified="close")
-    connector = make_connector(sandbox, CONNECTOR_SLA_FILE=str(sla))
-    assert connector.run("setup").code == 0
-    monkeypatch.setattr(commands, "_now", sandbox.clock.now)
+    sandbox, connector = berlin_portal(
+        make_sandbox, make_connector, tmp_path, monkeypatch, when_no_longer_qualified="close"
+    )
     assert connector.run("sync").code == 0
     tasks = handoff_tasks(sandbox)
     gone = sorted(tasks)[0]
@@ -276,10 +283,7 @@ def test_a_portal_set_up_before_the_task_key_existed_is_stopped_before_any_write
 def test_a_lead_that_decays_out_of_the_condition_gets_a_note_instead_of_an_escalation(
     make_sandbox: MakeSandbox, make_connector: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sandbox = make_sandbox(contacts=800, seed=3)
-    connector = make_connector(sandbox, CONNECTOR_SLA_FILE=str(berlin_sla(tmp_path)))
-    assert connector.run("setup").code == 0
-    monkeypatch.setattr(commands, "_now", sandbox.clock.now)
+    sandbox, connector = berlin_portal(make_sandbox, make_connector, tmp_path, monkeypatch)
     assert connector.run("sync").code == 0
     tasks = handoff_tasks(sandbox)
 
