@@ -21,6 +21,9 @@ SEARCH_PAGE_MAX: Final = 200
 SEARCH_RESULTS_CAP: Final = 10_000
 #: List endpoints (`GET /crm/v3/objects/…`, owners) return at most 100 records a page (§5).
 LIST_PAGE_MAX: Final = 100
+#: The longest task subject the connector sends (HubSpot shows a subject on one line; longer
+#: text belongs in the body): every task it creates or marks is cut here.
+TASK_SUBJECT_MAX_CHARS: Final = 500
 
 #: HubSpot's standard lifecycle stages in forward order; the API moves a stage only forward
 #: unless it is cleared first (§4).

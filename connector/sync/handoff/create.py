@@ -38,7 +38,7 @@ from connector.hubspot.models import (
     TaskPriority,
     TaskType,
 )
-from connector.hubspot_facts import BATCH_MAX_INPUTS
+from connector.hubspot_facts import BATCH_MAX_INPUTS, TASK_SUBJECT_MAX_CHARS
 from connector.logging import get_logger
 from connector.rules import Decision, RuleSet
 from connector.rules.business_time import BusinessCalendar
@@ -360,7 +360,7 @@ class TaskCreator:
         templates = self._sla.templates
         company = (contact.get("associatedcompanyid") if contact else None) or None
         return NewTask(
-            subject=render_template(templates.handoff_subject, values)[:500],
+            subject=render_template(templates.handoff_subject, values)[:TASK_SUBJECT_MAX_CHARS],
             body=render_template(templates.handoff_body, values),
             due_at=handoff.due_at,
             owner_id=handoff.owner_id,

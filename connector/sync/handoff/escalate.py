@@ -14,6 +14,7 @@ from datetime import datetime
 
 from connector.errors import RetriableHubSpotError
 from connector.hubspot.models import CrmRecord, NewTask, RecordUpdate, TaskPriority, TaskType
+from connector.hubspot_facts import TASK_SUBJECT_MAX_CHARS
 from connector.logging import get_logger
 from connector.rules.business_time import BusinessCalendar
 from connector.rules.routing import RoundRobinState, plan_escalation
@@ -170,7 +171,7 @@ class Escalator:
         }
         templates = self._sla.templates
         manager_task = NewTask(
-            subject=render_template(templates.escalation_subject, values)[:500],
+            subject=render_template(templates.escalation_subject, values)[:TASK_SUBJECT_MAX_CHARS],
             body=render_template(templates.escalation_body, values),
             due_at=self._calendar.add_business_hours(now, settings.response_hours),
             owner_id=manager_id,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from connector.hubspot.models import CrmRecord, RecordUpdate
-from connector.hubspot_facts import BATCH_MAX_INPUTS
+from connector.hubspot_facts import BATCH_MAX_INPUTS, TASK_SUBJECT_MAX_CHARS
 from connector.logging import get_logger
 from connector.rules import Decision
 from connector.rules.business_time import BusinessCalendar
@@ -31,8 +31,6 @@ from connector.sync.scoring import Scored
 
 #: The start of a withdrawn task's subject, which also tells a rerun it was already marked.
 SUBJECT_MARK = "[No longer qualified]"
-#: HubSpot caps a task subject here (the create path cuts at the same length).
-_SUBJECT_MAX_CHARS = 500
 _WITHDRAW_READ = ("hs_task_status", "hs_task_subject", "hs_task_body")
 _DONE = "COMPLETED"
 
@@ -160,7 +158,7 @@ class Withdrawer:
         properties: dict[str, str] = {}
         if not subject.startswith(SUBJECT_MARK):
             body = task.get("hs_task_body") or ""
-            properties["hs_task_subject"] = f"{SUBJECT_MARK} {subject}"[:_SUBJECT_MAX_CHARS]
+            properties["hs_task_subject"] = f"{SUBJECT_MARK} {subject}"[:TASK_SUBJECT_MAX_CHARS]
             properties["hs_task_body"] = f"{body}\n\n{note}" if body else note
         if self._action is WithdrawAction.CLOSE:
             properties["hs_task_status"] = _DONE
