@@ -231,7 +231,7 @@ def _run_notes(runs: list[RunRecord]) -> list[str]:
 
 def _last_real_run(runs: list[RunRecord]) -> RunRecord | None:
     """The newest run that was not a dry run and counted the contacts waiting for the lag."""
-    return next((r for r in runs if not r.dry_run and "lag_waiting" in r.summary), None)
+    return newest_real_run([r for r in runs if "lag_waiting" in r.summary])
 
 
 def _rules_and_lag_json(rules: RulesProgress | None, runs: list[RunRecord]) -> dict[str, Any]:
